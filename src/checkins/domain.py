@@ -1,0 +1,276 @@
+"""The vocabulary of a check-in: validated inputs and the plain results services return.
+
+Inputs are pydantic models (they parse and refuse); results are frozen dataclasses (they only
+carry). Times are naive UTC throughout the library; the clinic's time zone is for display only.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Procedure = Literal["microneedling", "microneedling_rf"]
+PROCEDURES: tuple[str, ...] = ("microneedling", "microneedling_rf")
+PROCEDURE_LABELS: dict[str, str] = {
+    "microneedling": "Micro-needling",
+    "microneedling_rf": "Micro-needling with RF",
+}
+SwellingLevel = Literal["none", "mild", "moderate", "excessive"]
+SWELLING_LEVELS: tuple[str, ...] = ("none", "mild", "moderate", "excessive")
+RednessLevel = Literal["none", "mild", "moderate", "severe"]
+REDNESS_LEVELS: tuple[str, ...] = ("none", "mild", "moderate", "severe")
+DEFAULT_SCHEDULE_DAYS: tuple[int, ...] = (1, 3, 7, 14)
+
+# A body temperature no living patient reports: below 34 °C (93.2 °F) or above 43 °C (109.4 °F)
+# is a typo or a wrong unit, not a reading. We refuse it with a sentence rather than guess.
+MIN_PLAUSIBLE_F = 93.2
+MAX_PLAUSIBLE_F = 109.4
+
+
+class Severity(enum.StrEnum):
+    """How soon a provider must look. Ordered: routine < review < urgent."""
+
+    ROUTINE = "routine"
+    REVIEW = "review"
+    URGENT = "urgent"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.ROUTINE: 0, Severity.REVIEW: 1, Severity.URGENT: 2}
+
+
+class Role(enum.StrEnum):
+    PATIENT = "patient"
+    PROVIDER = "provider"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class ReviewStatus(enum.StrEnum):
+    NEW = "new"
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+
+
+class Disposition(enum.StrEnum):
+    CONTACTED_PATIENT = "contacted_patient"
+    VISIT_SCHEDULED = "visit_scheduled"
+    SELF_CARE_ADVISED = "self_care_advised"
+    NO_ACTION_NEEDED = "no_action_needed"
+    ESCALATED = "escalated"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+def utcnow() -> datetime:
+    """Now, as the naive UTC datetime the library stores."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def to_naive_utc(value: datetime) -> datetime:
+    """Aware datetimes are converted to UTC; naive ones are taken to be UTC already."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+_STRICT = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class Temperature(BaseModel):
+    """A thermometer reading as the patient entered it."""
+
+    model_config = _STRICT
+    value: float
+    unit: Literal["F", "C"]
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, v: float) -> float:
+        if not math.isfinite(v):
+            raise ValueError("the temperature must be a number")
+        return v
+
+    @model_validator(mode="after")
+    def _plausible(self) -> Temperature:
+        f = self.fahrenheit
+        if not MIN_PLAUSIBLE_F <= f <= MAX_PLAUSIBLE_F:
+            shown = f"{self.value:g} °{self.unit}"
+            raise ValueError(
+                f"{shown} is not a body temperature we can use; please check the reading "
+                "and whether it is in °F or °C"
+            )
+        return self
+
+    @property
+    def fahrenheit(self) -> float:
+        """The reading in °F, rounded to 0.01 so 38.5 °C compares exactly as 101.3 °F."""
+        f = self.value if self.unit == "F" else self.value * 9.0 / 5.0 + 32.0
+        return round(f, 2)
+
+
+class Answers(BaseModel):
+    """The symptom questionnaire. Every core answer is required; extras may be left out."""
+
+    model_config = _STRICT
+    temperature: Temperature | None
+    drainage_like_pus: bool
+    increased_warmth: bool
+    swelling: SwellingLevel
+    redness: RednessLevel
+    oozing: bool
+    pain: Annotated[int, Field(ge=0, le=10)]
+    picked_or_peeled_skin: bool
+    notes: Annotated[str, Field(max_length=2000)] = ""
+    sun_exposure: bool | None = None
+    routine_followed: bool | None = None
+    antiviral_taken: bool | None = None
+
+    @field_validator("pain", mode="before")
+    @classmethod
+    def _whole_pain(cls, v: object) -> object:
+        if isinstance(v, bool) or (isinstance(v, float) and not v.is_integer()):
+            raise ValueError("pain is a whole number from 0 to 10")
+        return v
+
+
+class TreatmentRef(BaseModel):
+    model_config = _STRICT
+    procedure: Procedure
+    treated_at: datetime
+
+    @field_validator("treated_at")
+    @classmethod
+    def _utc(cls, v: datetime) -> datetime:
+        return to_naive_utc(v)
+
+
+class CheckInInput(BaseModel):
+    """One check-in as the CLI's JSON contract and the patient page submit it."""
+
+    model_config = _STRICT
+    treatment: TreatmentRef
+    submitted_at: datetime
+    answers: Answers
+    photos: list[str] = Field(default_factory=list, max_length=8)
+    client_submission_id: Annotated[str, Field(min_length=8, max_length=64)] | None = None
+
+    @field_validator("submitted_at")
+    @classmethod
+    def _utc(cls, v: datetime) -> datetime:
+        return to_naive_utc(v)
+
+    @model_validator(mode="after")
+    def _after_treatment(self) -> CheckInInput:
+        if self.submitted_at < self.treatment.treated_at:
+            raise ValueError(
+                "the check-in is dated before the treatment it follows; please check both dates"
+            )
+        return self
+
+    @property
+    def hours_since_treatment(self) -> float:
+        return (self.submitted_at - self.treatment.treated_at).total_seconds() / 3600.0
+
+
+def day_since(treated_at: datetime, at: datetime) -> int:
+    """Day after treatment as patients count it: 0 on the day of treatment's first 24 hours."""
+    return max(0, math.floor((at - treated_at).total_seconds() / 86400.0))
+
+
+@dataclass(frozen=True)
+class PhotoMetrics:
+    """Redness of one photo or one check-in, in the units docs/metrics.md defines."""
+
+    mean_a_star: float | None = None
+    erythema_index: float | None = None
+    red_area_fraction: float | None = None
+    ita: float | None = None
+    calibrated: bool = False
+
+
+@dataclass(frozen=True)
+class MetricChange:
+    """A check-in's redness and its change against the baseline and the previous check-in."""
+
+    current: PhotoMetrics = field(default_factory=PhotoMetrics)
+    delta_a_star_baseline: float | None = None
+    delta_a_star_previous: float | None = None
+    delta_ei_baseline: float | None = None
+    delta_ei_previous: float | None = None
+    photos_total: int = 0
+    photos_unusable: int = 0
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One rule that fired, with what it tells the provider and the patient and why it fired."""
+
+    rule: str
+    severity: Severity
+    message: str
+    patient_message: str
+    because: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    severity: Severity
+    reasons: tuple[Reason, ...]
+    patient_message: str
+    rules_version: str
+    day_since_treatment: int
+    next_checkin_day: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "ok": True,
+            "severity": self.severity.value,
+            "reasons": [
+                {"rule": r.rule, "severity": r.severity.value, "message": r.message}
+                for r in self.reasons
+            ],
+            "patient_message": self.patient_message,
+            "rules_version": self.rules_version,
+        }
+
+
+class CheckinsError(Exception):
+    """An error with a code for programs and a sentence for people."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def to_json(self) -> dict[str, object]:
+        return {"ok": False, "error": {"code": self.code, "message": self.message}}
+
+
+class InvalidInput(CheckinsError):
+    code = "invalid_input"
+
+
+class NotFound(CheckinsError):
+    code = "not_found"
+
+
+class AccessDenied(CheckinsError):
+    code = "access_denied"
+
+
+class Conflict(CheckinsError):
+    code = "conflict"

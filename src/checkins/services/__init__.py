@@ -1,0 +1,1 @@
+"""Services: each takes a SQLAlchemy Session (keyword-only) and returns plain views."""

@@ -1,0 +1,159 @@
+"""Plain, frozen results that services hand to the CLI and the dashboard (never ORM rows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from checkins.domain import PhotoMetrics, Reason, Role, Severity, TriageResult
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, for access checks and the audit log."""
+
+    role: Role
+    name: str
+    user_id: int | None = None
+    patient_id: int | None = None  # set for a patient acting through their link
+    treatment_id: int | None = None  # the one treatment a patient link opens
+
+    @classmethod
+    def system(cls, name: str = "system") -> Actor:
+        return cls(role=Role.ADMIN, name=name)
+
+
+@dataclass(frozen=True)
+class ClinicView:
+    name: str
+    phone: str
+    time_zone: str
+    target_response_minutes: int
+
+
+@dataclass(frozen=True)
+class TreatmentView:
+    id: int
+    patient_id: int
+    patient_name: str
+    procedure: str
+    treated_at: datetime
+    areas: tuple[str, ...]
+    needle_depth_mm: float | None
+    antiviral_prescribed: bool
+    schedule_days: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class PhotoView:
+    id: int
+    sha256: str
+    storage_key: str
+    display_key: str | None
+    thumb_key: str | None
+    original_name: str
+    width: int
+    height: int
+    format: str
+    quality_acceptable: bool | None
+    quality_issues: tuple[str, ...]
+    metrics: PhotoMetrics
+    algorithm_version: str | None
+    mm_per_pixel: float | None = None
+
+
+@dataclass(frozen=True)
+class CheckInView:
+    id: int
+    treatment_id: int
+    submitted_at: datetime
+    hours_since_treatment: float
+    day_since_treatment: int
+    is_baseline: bool
+    answers: dict[str, object]  # the questionnaire's typed answers by name (empty for a baseline)
+    photos: tuple[PhotoView, ...]
+    severity: Severity | None
+    reasons: tuple[Reason, ...]
+    patient_message: str
+    rules_version: str | None
+    metrics: PhotoMetrics  # the check-in's redness: mean over its acceptable photos
+    delta_a_star_baseline: float | None = None
+    delta_a_star_previous: float | None = None
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    checkin_id: int
+    created: bool  # False when this client submission id was stored before
+    triage: TriageResult
+    review_item_id: int | None
+    photos: tuple[PhotoView, ...] = ()
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    item_id: int
+    checkin_id: int
+    treatment_id: int
+    patient_id: int
+    patient_name: str
+    procedure: str
+    day_since_treatment: int
+    severity: Severity
+    rules: tuple[str, ...]
+    summary: str  # the rules that fired, in a few words
+    status: str
+    claimed_by_id: int | None
+    claimed_by_name: str | None
+    created_at: datetime
+    waiting_minutes: float
+    version: int
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: tuple[QueueRow, ...]
+    total: int
+    page: int
+    page_size: int
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    direction: str  # "to_patient" or "from_patient"
+    author_name: str
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditView:
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    outcome: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class CaseView:
+    item: QueueRow
+    treatment: TreatmentView
+    checkin: CheckInView
+    previous: CheckInView | None
+    baseline: CheckInView | None
+    history: tuple[CheckInView, ...]  # every check-in of this treatment, oldest first
+    messages: tuple[MessageView, ...]
+    audit: tuple[AuditView, ...]
+
+
+@dataclass(frozen=True)
+class PatientHome:
+    clinic: ClinicView
+    treatment: TreatmentView
+    day_since_treatment: int  # negative before the treatment
+    history: tuple[CheckInView, ...] = field(default_factory=tuple)
+    messages: tuple[MessageView, ...] = field(default_factory=tuple)
+    next_checkin_day: int | None = None

@@ -1,0 +1,228 @@
+"""The tables. SQLAlchemy 2 typed ORM; every schema change goes through an Alembic migration.
+
+Answers are typed columns (not a JSON blob) so rules, trends and audits can query them. Photo
+metrics are columns too, with the algorithm version that produced them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from checkins.domain import utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class ClinicSettings(Base):
+    __tablename__ = "clinic_settings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(50))
+    time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    target_response_minutes: Mapped[int] = mapped_column(Integer, default=60)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    treatments: Mapped[list[Treatment]] = relationship(back_populates="patient")
+
+
+class Treatment(Base):
+    __tablename__ = "treatments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    procedure: Mapped[str] = mapped_column(String(32))
+    treated_at: Mapped[datetime] = mapped_column(DateTime)
+    areas: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    needle_depth_mm: Mapped[float | None] = mapped_column(Float)
+    antiviral_prescribed: Mapped[bool] = mapped_column(Boolean, default=False)
+    schedule_days: Mapped[list[Any]] = mapped_column(JSON, default=lambda: [1, 3, 7, 14])
+    # Bumped to revoke every check-in link issued so far for this treatment.
+    link_generation: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    patient: Mapped[Patient] = relationship(back_populates="treatments")
+    checkins: Mapped[list[CheckIn]] = relationship(back_populates="treatment")
+
+
+class CheckIn(Base):
+    __tablename__ = "checkins"
+    __table_args__ = (
+        Index("ix_checkins_treatment_submitted", "treatment_id", "submitted_at"),
+        Index("ix_checkins_submitted_at", "submitted_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id"))
+    client_submission_id: Mapped[str] = mapped_column(String(64), unique=True)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    is_baseline: Mapped[bool] = mapped_column(Boolean, default=False)
+    hours_since_treatment: Mapped[float] = mapped_column(Float)
+    day_since_treatment: Mapped[int] = mapped_column(Integer)
+    # Answers: one typed column each. Baseline photos taken before treatment carry no answers.
+    temperature_value: Mapped[float | None] = mapped_column(Float)
+    temperature_unit: Mapped[str | None] = mapped_column(String(1))
+    temperature_f: Mapped[float | None] = mapped_column(Float)
+    drainage_like_pus: Mapped[bool | None] = mapped_column(Boolean)
+    increased_warmth: Mapped[bool | None] = mapped_column(Boolean)
+    swelling: Mapped[str | None] = mapped_column(String(16))
+    redness: Mapped[str | None] = mapped_column(String(16))
+    oozing: Mapped[bool | None] = mapped_column(Boolean)
+    pain: Mapped[int | None] = mapped_column(Integer)
+    picked_or_peeled_skin: Mapped[bool | None] = mapped_column(Boolean)
+    sun_exposure: Mapped[bool | None] = mapped_column(Boolean)
+    routine_followed: Mapped[bool | None] = mapped_column(Boolean)
+    antiviral_taken: Mapped[bool | None] = mapped_column(Boolean)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # The check-in's redness (mean over its acceptable photos) and its change, for rules/trends.
+    mean_a_star: Mapped[float | None] = mapped_column(Float)
+    erythema_index: Mapped[float | None] = mapped_column(Float)
+    red_area_fraction: Mapped[float | None] = mapped_column(Float)
+    delta_a_star_baseline: Mapped[float | None] = mapped_column(Float)
+    delta_a_star_previous: Mapped[float | None] = mapped_column(Float)
+    treatment: Mapped[Treatment] = relationship(back_populates="checkins")
+    photos: Mapped[list[Photo]] = relationship(back_populates="checkin", order_by="Photo.id")
+    triage: Mapped[TriageRecord | None] = relationship(back_populates="checkin")
+
+
+class Photo(Base):
+    __tablename__ = "photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    storage_key: Mapped[str] = mapped_column(String(128))
+    display_key: Mapped[str | None] = mapped_column(String(128))
+    thumb_key: Mapped[str | None] = mapped_column(String(128))
+    original_name: Mapped[str] = mapped_column(String(255), default="")
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(16))
+    quality_acceptable: Mapped[bool | None] = mapped_column(Boolean)
+    quality_issues: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    mean_a_star: Mapped[float | None] = mapped_column(Float)
+    erythema_index: Mapped[float | None] = mapped_column(Float)
+    red_area_fraction: Mapped[float | None] = mapped_column(Float)
+    ita: Mapped[float | None] = mapped_column(Float)
+    calibrated: Mapped[bool] = mapped_column(Boolean, default=False)
+    mm_per_pixel: Mapped[float | None] = mapped_column(Float)
+    algorithm_version: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    checkin: Mapped[CheckIn] = relationship(back_populates="photos")
+
+
+class TriageRecord(Base):
+    __tablename__ = "triage_results"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), unique=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    patient_message: Mapped[str] = mapped_column(Text)
+    rules_version: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    checkin: Mapped[CheckIn] = relationship(back_populates="triage")
+
+
+class ReviewItem(Base):
+    __tablename__ = "review_items"
+    __table_args__ = (
+        # The queue's order: open items, most severe first, then longest waiting.
+        Index("ix_review_queue", "status", "severity_rank", "created_at"),
+        Index("ix_review_claimed_by", "claimed_by"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), unique=True)
+    treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id"), index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    severity_rank: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    first_reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    disposition: Mapped[str | None] = mapped_column(String(32))
+    resolution_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class RuleHit(Base):
+    """One matched rule per row, so false-alarm rates per rule are a GROUP BY, not a JSON scan."""
+
+    __tablename__ = "rule_hits"
+    __table_args__ = (UniqueConstraint("checkin_id", "rule_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), index=True)
+    rule_id: Mapped[str] = mapped_column(String(64), index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id"), index=True)
+    review_item_id: Mapped[int | None] = mapped_column(ForeignKey("review_items.id"))
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    direction: Mapped[str] = mapped_column(String(24))  # to_patient | from_patient
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuditEvent(Base):
+    """Append-only: services insert rows and never update or delete them."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_patient_at", "patient_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(64))
+    patient_id: Mapped[int | None] = mapped_column(Integer)
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(16), default="ok")
+    detail: Mapped[str] = mapped_column(Text, default="")
