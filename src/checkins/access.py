@@ -1,0 +1,39 @@
+"""Who may do what: the one place that knows. Services call these before they read or act.
+
+- A patient (through their link) sees only their own treatment and its history.
+- Providers (and admins) see the queue and cases, and act on them.
+- Managers see aggregates only: never a case, a photo, a name or free text.
+"""
+
+from __future__ import annotations
+
+from checkins.domain import AccessDenied, Role
+from checkins.services.views import Actor
+
+STAFF_CASE_ROLES = frozenset({Role.PROVIDER, Role.ADMIN})
+TRENDS_ROLES = frozenset({Role.MANAGER, Role.ADMIN, Role.PROVIDER})
+
+
+def require_case_access(actor: Actor) -> None:
+    """Opening the queue or a patient's case: providers and admins only."""
+    if actor.role not in STAFF_CASE_ROLES:
+        raise AccessDenied("Only providers can open patient cases.")
+
+
+def require_trends_access(actor: Actor) -> None:
+    if actor.role not in TRENDS_ROLES:
+        raise AccessDenied("Only clinic staff can see clinic trends.")
+
+
+def require_treatment_access(actor: Actor, treatment_id: int) -> None:
+    """Reading or writing one treatment's check-ins: its own patient, or a provider."""
+    if actor.role in STAFF_CASE_ROLES:
+        return
+    if actor.role is Role.PATIENT and actor.treatment_id == treatment_id:
+        return
+    raise AccessDenied("This link does not open that treatment.")
+
+
+def require_admin(actor: Actor) -> None:
+    if actor.role is not Role.ADMIN:
+        raise AccessDenied("Only an administrator can do that.")
