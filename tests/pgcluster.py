@@ -99,8 +99,9 @@ class Cluster:
         self._stopped = True
         try:
             if (self.datadir / "postmaster.pid").exists():
+                pg_ctl = str(self.bindir / "pg_ctl")
                 _run_as_pg(
-                    [str(self.bindir / "pg_ctl"), "stop", "-D", str(self.datadir), "-m", "immediate"],
+                    [pg_ctl, "stop", "-D", str(self.datadir), "-m", "immediate", "-w"],
                     cwd=self.root,
                     check=False,
                 )
