@@ -1,0 +1,105 @@
+"""Migrations: up, down and up again on both backends, and the models agree with the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Column, Engine, MetaData, String, inspect, select
+
+from checkins.storage import schema
+from checkins.storage.db import Database
+from checkins.storage.models import Base, Patient
+
+MODEL_TABLES = set(Base.metadata.tables)
+
+
+def _head() -> str:
+    heads = ScriptDirectory(str(schema.MIGRATIONS)).get_heads()
+    assert len(heads) == 1, f"migration history has several heads: {heads}"
+    return heads[0]
+
+
+def _current(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def _diff(engine: Engine, metadata: MetaData) -> list[Any]:
+    """What autogenerate would write to make the database match ``metadata``."""
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        return list(compare_metadata(ctx, metadata))
+
+
+def _app_tables(engine: Engine) -> set[str]:
+    return schema.tables(engine) - {"alembic_version"}
+
+
+def test_history_has_a_single_head() -> None:
+    assert _head()
+
+
+def test_upgrade_downgrade_upgrade(empty_db: Database) -> None:
+    engine = empty_db.engine
+    assert _app_tables(engine) == set()
+    assert _current(engine) is None
+
+    schema.upgrade(engine)
+    assert _app_tables(engine) == MODEL_TABLES
+    assert _current(engine) == _head()
+
+    schema.downgrade(engine)
+    assert _app_tables(engine) == set()
+    assert _current(engine) is None
+
+    schema.upgrade(engine)
+    assert _app_tables(engine) == MODEL_TABLES
+    assert _current(engine) == _head()
+    assert _diff(engine, Base.metadata) == []
+
+
+def _columns(engine: Engine) -> dict[str, list[tuple[str, str, bool]]]:
+    insp = inspect(engine)
+    return {
+        t: [(c["name"], str(c["type"]), c["nullable"]) for c in insp.get_columns(t)]
+        for t in sorted(MODEL_TABLES)
+    }
+
+
+def test_upgrade_at_head_is_a_no_op_and_keeps_data(db: Database) -> None:
+    before = _columns(db.engine)
+    with db.session() as s:
+        s.add(Patient(display_name="Ada"))
+    schema.upgrade(db.engine)
+    assert _current(db.engine) == _head()
+    assert _columns(db.engine) == before
+    with db.read() as r:
+        assert r.scalars(select(Patient.display_name)).all() == ["Ada"]
+
+
+def test_models_match_migrated_schema(db: Database) -> None:
+    assert _current(db.engine) == _head()
+    assert _diff(db.engine, Base.metadata) == []
+
+
+@pytest.mark.parametrize("change", ["extra_table", "extra_column", "missing_table"])
+def test_comparison_notices_drift(db: Database, change: str) -> None:
+    """The check above would catch a model changed without a migration."""
+    drifted = MetaData(naming_convention=Base.metadata.naming_convention)
+    for table in Base.metadata.tables.values():
+        if change == "missing_table" and table.name == "messages":
+            continue
+        copy = table.to_metadata(drifted)
+        if change == "extra_column" and table.name == "patients":
+            copy.append_column(Column("nickname", String(50), nullable=True))
+    if change == "extra_table":
+        Base.metadata.tables["patients"].to_metadata(drifted, name="patients_shadow")
+
+    diff = _diff(db.engine, drifted)
+    kinds = {entry[0] for entry in diff if isinstance(entry, tuple)}
+    expected = {"extra_table": "add_table", "extra_column": "add_column"}
+    assert expected.get(change, "remove_table") in kinds, diff
