@@ -37,7 +37,7 @@ PG_TEMPLATE = "checkins_template"
 
 
 @pytest.fixture(autouse=True)
-def _checkins_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def checkins_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "checkins-home"
     home.mkdir()
     monkeypatch.setenv("CHECKINS_HOME", str(home))
