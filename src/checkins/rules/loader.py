@@ -137,7 +137,8 @@ class _Checker:
         before = len(self.problems)
         for key in raw:
             if key not in _RULE_KEYS:
-                self.problem(f"{where}.{key}", f"unknown key{_hint(key, _RULE_KEYS)}")
+                hint = _hint(key, _RULE_KEYS) or f"; use {_words(_RULE_KEYS)}"
+                self.problem(f"{where}.{key}", f"unknown key{hint}")
         for key in _REQUIRED_RULE_KEYS:
             if key not in raw:
                 self.problem(f"{where}.{key}", "is missing")
@@ -220,7 +221,10 @@ class _Checker:
         if raw_op is None:
             self.problem(f"{where}.op", "is missing")
         elif not isinstance(raw_op, str) or raw_op not in ops:
-            hint = _hint(raw_op, ops) if isinstance(raw_op, str) else ""
+            hint = ""
+            if isinstance(raw_op, str):  # '=>' is a swapped '>=' more often than a '>'
+                swapped = raw_op[::-1]
+                hint = f" (did you mean {swapped!r}?)" if swapped in ops else _hint(raw_op, ops)
             self.problem(f"{where}.op", f"unknown op {raw_op!r}{hint}; use one of {_words(ops)}")
         else:
             op = Op(raw_op)
