@@ -27,7 +27,7 @@ class PhotoStore:
         self.root = Path(root)
 
     def path(self, key: str) -> Path:
-        if not _KEY.match(key):
+        if not _KEY.fullmatch(key):
             raise ValueError("not a photo key")
         return self.root / key[:2] / key[2:4] / key
 
@@ -68,7 +68,7 @@ class PhotoStore:
         if not self.root.exists():
             return
         for p in self.root.glob("*/*/*"):
-            if _KEY.match(p.name):
+            if _KEY.fullmatch(p.name):
                 yield p.name
 
     def temp_files(self) -> Iterator[Path]:
