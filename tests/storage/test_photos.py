@@ -146,6 +146,7 @@ BAD_KEYS = [
     "a" * 62 + "/.",
     " " + "a" * 63,
     "a" * 64 + "\x00",
+    "a" * 64 + "\n",
 ]
 
 
@@ -154,6 +155,15 @@ def test_invalid_keys_are_refused(store: PhotoStore, key: str) -> None:
     for operation in (store.path, store.get, store.exists, store.delete):
         with pytest.raises(ValueError, match="not a photo key"):
             operation(key)
+
+
+def test_keys_lists_only_blobs(store: PhotoStore) -> None:
+    key = store.put(PHOTO)
+    folder = store.path(key).parent
+    for stray in (".tmp-abc", key + "\n", key.upper(), "notes.txt"):
+        (folder / stray).write_bytes(b"x")
+    assert list(store.keys()) == [key]
+    assert [p.name for p in store.temp_files()] == [".tmp-abc"]
 
 
 def test_key_with_trailing_newline_is_refused(store: PhotoStore) -> None:
