@@ -107,7 +107,7 @@ class Temperature(BaseModel):
         if not MIN_PLAUSIBLE_F <= f <= MAX_PLAUSIBLE_F:
             shown = f"{self.value:g} °{self.unit}"
             raise ValueError(
-                f"{shown} is not a body temperature we can use; please check the reading "
+                f"a reading of {shown} is not a body temperature we can use; please check it "
                 "and whether it is in °F or °C"
             )
         return self

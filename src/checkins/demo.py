@@ -1,0 +1,210 @@
+"""Load the synthetic demo clinic from sample_data/ (made by sample_data/make_sample_data.py).
+
+Times in the sample file are relative (days ago, hours after treatment) so the demo always looks
+current. Loading is idempotent: check-ins carry fixed submission ids, so a second run adds
+nothing. Historical cases are resolved by a demo provider so the manager's trends have data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy import select
+
+from checkins.domain import Role, utcnow
+from checkins.services import clinic, intake, queue
+from checkins.services.views import Actor
+from checkins.storage.db import Database
+from checkins.storage.models import CheckIn, Message, ReviewItem, User
+from checkins.storage.photos import PhotoStore
+from checkins.validation import parse_answers
+
+DEMO_ACTOR = Actor(role=Role.ADMIN, name="demo loader")
+
+
+def default_sample_dir() -> Path:
+    here = Path.cwd() / "sample_data"
+    if (here / "demo.json").exists():
+        return here
+    return Path(__file__).resolve().parents[2] / "sample_data"
+
+
+@dataclass
+class DemoSummary:
+    patients: int = 0
+    checkins: int = 0
+    photos: int = 0
+    open_items: int = 0
+    already_loaded: bool = False
+    accounts: list[tuple[str, str, str]] = field(default_factory=list)
+    links: list[tuple[str, str, str]] = field(default_factory=list)  # name, day, url
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "patients": self.patients,
+            "checkins": self.checkins,
+            "photos": self.photos,
+            "open_items": self.open_items,
+            "already_loaded": self.already_loaded,
+            "accounts": [{"username": u, "password": p, "role": r} for u, p, r in self.accounts],
+            "links": [{"patient": n, "day": d, "url": u} for n, d, u in self.links],
+        }
+
+    def describe(self) -> str:
+        lines = [
+            "Demo clinic "
+            + (
+                "was already loaded."
+                if self.already_loaded
+                else f"loaded: {self.patients} patients, {self.checkins} check-ins, "
+                f"{self.photos} photos."
+            ),
+            f"Open review items: {self.open_items}",
+            "",
+            "Staff accounts (sign in at http://localhost:8501):",
+            *[f"  {r:<9} {u:<12} password: {p}" for u, p, r in self.accounts],
+            "",
+            "Patient check-in links (open one on a phone-sized window):",
+            *[f"  {n} ({d}): {u}" for n, d, u in self.links],
+        ]
+        return "\n".join(lines)
+
+
+def load_demo(
+    *,
+    db: Database,
+    store: PhotoStore,
+    sample_dir: Path | None = None,
+    base_url: str = "http://localhost:8501",
+    progress: TextIO | None = None,
+) -> DemoSummary:
+    from checkins import links
+    from checkins.demo_accounts import ensure_demo_accounts
+
+    sample_dir = sample_dir or default_sample_dir()
+    spec = json.loads((sample_dir / "demo.json").read_text(encoding="utf-8"))
+    summary = DemoSummary()
+    with db.session() as s:
+        summary.accounts = ensure_demo_accounts(session=s)
+        c = spec["clinic"]
+        clinic.set_clinic(
+            session=s,
+            name=c["name"],
+            phone=c["phone"],
+            time_zone=c["time_zone"],
+            target_response_minutes=int(c.get("target_response_minutes", 60)),
+        )
+        summary.already_loaded = (
+            s.scalar(select(CheckIn.id).where(CheckIn.client_submission_id == "demo-00-00"))
+            is not None
+        )
+    if not summary.already_loaded:
+        _load_patients(db, store, sample_dir, spec["patients"], summary, progress)
+    with db.session() as s:
+        summary.open_items = queue.count_open(session=s)
+        for t in clinic.list_treatments(session=s):
+            for p in spec["patients"]:
+                if p["name"] == t.patient_name and p.get("show_link"):
+                    day = (utcnow() - t.treated_at).days
+                    label = "before treatment" if day < 0 else f"day {day}"
+                    url = links.issue_link(session=s, treatment_id=t.id, base_url=base_url)
+                    summary.links.append((t.patient_name, label, url))
+    return summary
+
+
+def _load_patients(
+    db: Database,
+    store: PhotoStore,
+    sample_dir: Path,
+    patients: list[dict[str, Any]],
+    summary: DemoSummary,
+    progress: TextIO | None,
+) -> None:
+    now = utcnow()
+    with db.session() as s:
+        provider = s.scalar(select(User).where(User.role == Role.PROVIDER.value).order_by(User.id))
+        provider_actor = (
+            Actor(role=Role.PROVIDER, name=provider.display_name, user_id=provider.id)
+            if provider
+            else DEMO_ACTOR
+        )
+    for pi, p in enumerate(patients):
+        if progress is not None:
+            progress.write(f"\rLoading demo patients: {pi + 1}/{len(patients)}")
+            progress.flush()
+        treated_at = now - timedelta(days=float(p["treated_days_ago"]))
+        with db.session() as s:
+            pid = clinic.create_patient(session=s, display_name=p["name"])
+            t = clinic.create_treatment(
+                session=s,
+                patient_id=pid,
+                procedure=p["procedure"],
+                treated_at=treated_at,
+                areas=p.get("areas", ["face"]),
+                needle_depth_mm=p.get("needle_depth_mm"),
+                antiviral_prescribed=bool(p.get("antiviral", False)),
+            )
+        summary.patients += 1
+        for ci, spec in enumerate(p["checkins"]):
+            submitted_at = treated_at + timedelta(hours=float(spec["hours"]))
+            if submitted_at > now:
+                continue
+            photos = [
+                intake.prepare_photo(
+                    (sample_dir / "photos" / name).read_bytes(), name=name, isolated=False
+                )
+                for name in spec.get("photos", [])
+            ]
+            answers = parse_answers(spec["answers"]) if spec.get("answers") else None
+            with db.session() as s:
+                res = intake.submit_checkin(
+                    session=s,
+                    store=store,
+                    actor=DEMO_ACTOR,
+                    treatment_id=t.id,
+                    answers=answers,
+                    photos=photos,
+                    client_submission_id=f"demo-{pi:02d}-{ci:02d}",
+                    submitted_at=submitted_at,
+                    is_baseline=bool(spec.get("baseline")),
+                )
+                row = s.get(CheckIn, res.checkin_id)
+                if row is not None:
+                    row.received_at = submitted_at
+                item = s.get(ReviewItem, res.review_item_id) if res.review_item_id else None
+                if item is not None:
+                    item.created_at = submitted_at
+                    review = spec.get("review")
+                    if review and provider is not None:
+                        _resolve_historic(s, provider_actor, item, review, submitted_at)
+            summary.checkins += 1
+            summary.photos += len(photos)
+    if progress is not None:
+        progress.write("\n")
+
+
+def _resolve_historic(
+    s: Any, actor: Actor, item: ReviewItem, review: dict[str, Any], submitted_at: Any
+) -> None:
+    queue.claim(session=s, actor=actor, item_id=item.id)
+    if review.get("reply"):
+        queue.reply(session=s, actor=actor, item_id=item.id, body=review["reply"])
+    queue.resolve(
+        session=s,
+        actor=actor,
+        item_id=item.id,
+        disposition=review["disposition"],
+        note=review.get("note", ""),
+    )
+    s.refresh(item)
+    first = submitted_at + timedelta(minutes=float(review.get("first_minutes", 20)))
+    done = submitted_at + timedelta(minutes=float(review.get("resolve_minutes", 45)))
+    item.claimed_at = first
+    item.first_reviewed_at = first
+    item.resolved_at = done
+    for m in s.scalars(select(Message).where(Message.review_item_id == item.id)):
+        m.created_at = first

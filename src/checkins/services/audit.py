@@ -1,0 +1,69 @@
+"""The append-only audit log: every read of a patient's data and every action adds one row."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from checkins.domain import utcnow
+from checkins.services.views import Actor, AuditView
+from checkins.storage.models import AuditEvent
+
+
+def record(
+    *,
+    session: Session,
+    actor: Actor,
+    action: str,
+    patient_id: int | None = None,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    outcome: str = "ok",
+    detail: str = "",
+) -> None:
+    session.add(
+        AuditEvent(
+            at=utcnow(),
+            actor_user_id=actor.user_id,
+            actor=actor.name,
+            role=actor.role.value,
+            action=action,
+            patient_id=patient_id if patient_id is not None else actor.patient_id,
+            object_type=object_type,
+            object_id=object_id,
+            outcome=outcome,
+            detail=detail[:2000],
+        )
+    )
+
+
+def events_for_patient(*, session: Session, patient_id: int, limit: int = 200) -> list[AuditView]:
+    rows = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.patient_id == patient_id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    return [
+        AuditView(
+            at=e.at, actor=e.actor, role=e.role, action=e.action, outcome=e.outcome, detail=e.detail
+        )
+        for e in rows
+    ]
+
+
+def events_for_object(
+    *, session: Session, object_type: str, object_id: int, limit: int = 200
+) -> list[AuditView]:
+    rows = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == object_type, AuditEvent.object_id == object_id)
+        .order_by(AuditEvent.at, AuditEvent.id)
+        .limit(limit)
+    )
+    return [
+        AuditView(
+            at=e.at, actor=e.actor, role=e.role, action=e.action, outcome=e.outcome, detail=e.detail
+        )
+        for e in rows
+    ]

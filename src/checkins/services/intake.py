@@ -1,0 +1,371 @@
+"""Intake: validate a check-in, store its photos and answers in one unit of work, triage it,
+and put urgent and review results in the providers' queue.
+
+Order of writes: every photo is analysed first (a refused photo stops the whole check-in before
+anything is written), then its blobs go to the content-addressed store (atomic, durable), then
+the rows that point at them are added to the caller's transaction. A crash between the two
+leaves only unreferenced blobs, which `checkins reconcile` removes; never a row without a file.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePath
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from checkins import access, rules
+from checkins.domain import (
+    Answers,
+    Conflict,
+    InvalidInput,
+    MetricChange,
+    NotFound,
+    PhotoMetrics,
+    Severity,
+    TriageResult,
+    day_since,
+    utcnow,
+)
+from checkins.imaging import (
+    MAX_UPLOAD_BYTES,
+    PhotoAnalysis,
+    PhotoRejected,
+    ProcessedPhoto,
+    process_photo,
+    process_photo_isolated,
+)
+from checkins.services import audit
+from checkins.services.clinic import get_clinic
+from checkins.services.convert import photo_view, reasons_from_json, reasons_to_json
+from checkins.services.views import Actor, SubmitResult
+from checkins.storage.models import CheckIn, Photo, ReviewItem, RuleHit, Treatment, TriageRecord
+from checkins.storage.photos import PhotoStore, sha256_hex
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A photo that passed safe decoding and was analysed, ready to be stored."""
+
+    name: str
+    processed: ProcessedPhoto
+
+    @property
+    def analysis(self) -> PhotoAnalysis:
+        return self.processed.analysis
+
+
+def display_name(name: str) -> str:
+    """The original file name, kept only as display text: no directories, bounded length."""
+    base = PurePath(name.replace("\\", "/")).name if name else ""
+    cleaned = "".join(ch for ch in base if ch.isprintable())
+    return cleaned[:120] or "photo"
+
+
+def prepare_photo(data: bytes, *, name: str = "", isolated: bool = True) -> PreparedPhoto:
+    """Decode safely and analyse; in a worker process with a time limit unless told otherwise."""
+    if not data:
+        raise PhotoRejected("That file is empty; please choose the photo again.", code="empty_file")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise PhotoRejected(
+            f"That file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; "
+            "please send a photo straight from the camera.",
+            code="too_large_file",
+        )
+    processed = process_photo_isolated(data) if isolated else process_photo(data)
+    return PreparedPhoto(name=display_name(name), processed=processed)
+
+
+def aggregate_metrics(analyses: Sequence[PhotoAnalysis]) -> PhotoMetrics:
+    """A check-in's redness: the mean over its photos that passed the quality gate."""
+    good = [
+        a.metrics for a in analyses if a.quality.acceptable and a.metrics.mean_a_star is not None
+    ]
+    if not good:
+        return PhotoMetrics()
+
+    def mean(values: list[float | None]) -> float | None:
+        vals = [v for v in values if v is not None]
+        return statistics.fmean(vals) if vals else None
+
+    return PhotoMetrics(
+        mean_a_star=mean([m.mean_a_star for m in good]),
+        erythema_index=mean([m.erythema_index for m in good]),
+        red_area_fraction=mean([m.red_area_fraction for m in good]),
+        ita=mean([m.ita for m in good]),
+        calibrated=all(m.calibrated for m in good),
+    )
+
+
+def _reference_checkins(
+    session: Session, treatment_id: int, before: datetime
+) -> tuple[CheckIn | None, CheckIn | None]:
+    """The baseline (a baseline check-in, else the first measured one) and the previous one."""
+    measured = (
+        select(CheckIn)
+        .where(CheckIn.treatment_id == treatment_id, CheckIn.mean_a_star.is_not(None))
+        .where(CheckIn.submitted_at <= before)
+    )
+    baseline = session.scalar(
+        measured.order_by(CheckIn.is_baseline.desc(), CheckIn.submitted_at, CheckIn.id).limit(1)
+    )
+    previous = session.scalar(
+        measured.order_by(CheckIn.submitted_at.desc(), CheckIn.id.desc()).limit(1)
+    )
+    return baseline, previous
+
+
+def _diff(current: float | None, reference: float | None) -> float | None:
+    if current is None or reference is None:
+        return None
+    return current - reference
+
+
+def _stored_result(session: Session, existing: CheckIn, treatment_id: int) -> SubmitResult:
+    if existing.treatment_id != treatment_id:
+        raise Conflict("That submission id was already used for another treatment.")
+    tr = existing.triage
+    item = session.scalar(select(ReviewItem.id).where(ReviewItem.checkin_id == existing.id))
+    assert tr is not None  # every stored check-in has its triage, written in the same unit
+    result = TriageResult(
+        severity=Severity(tr.severity),
+        reasons=reasons_from_json(tr.reasons),
+        patient_message=tr.patient_message,
+        rules_version=tr.rules_version,
+        day_since_treatment=existing.day_since_treatment,
+    )
+    return SubmitResult(
+        checkin_id=existing.id,
+        created=False,
+        triage=result,
+        review_item_id=item,
+        photos=tuple(photo_view(p) for p in existing.photos),
+    )
+
+
+def _find(session: Session, client_submission_id: str) -> CheckIn | None:
+    return session.scalar(
+        select(CheckIn)
+        .where(CheckIn.client_submission_id == client_submission_id)
+        .options(selectinload(CheckIn.photos), selectinload(CheckIn.triage))
+    )
+
+
+BASELINE_MESSAGE = (
+    "Thank you: your baseline photo is saved. After your treatment we compare new photos with "
+    "it to follow how your skin settles."
+)
+
+
+def submit_checkin(
+    *,
+    session: Session,
+    store: PhotoStore,
+    actor: Actor,
+    treatment_id: int,
+    answers: Answers | None,
+    photos: Sequence[PreparedPhoto],
+    client_submission_id: str,
+    submitted_at: datetime | None = None,
+    is_baseline: bool = False,
+    ruleset: rules.RuleSet | None = None,
+) -> SubmitResult:
+    """Store one check-in (idempotent on client_submission_id) and return its triage."""
+    access.require_treatment_access(actor, treatment_id)
+    if not 8 <= len(client_submission_id) <= 64:
+        raise InvalidInput("The submission id must be 8 to 64 characters long.")
+    existing = _find(session, client_submission_id)
+    if existing is not None:
+        return _stored_result(session, existing, treatment_id)
+    treatment = session.get(Treatment, treatment_id)
+    if treatment is None:
+        raise NotFound("That treatment no longer exists; please contact the clinic.")
+    submitted_at = submitted_at or utcnow()
+    if not is_baseline:
+        if answers is None:
+            raise InvalidInput("Please answer the questions before sending your check-in.")
+        if submitted_at < treatment.treated_at:
+            raise InvalidInput(
+                "This check-in is dated before the treatment; before treatment you can send a "
+                "baseline photo instead."
+            )
+    elif not photos:
+        raise InvalidInput("A baseline check-in needs at least one photo.")
+    if len(photos) > 8:
+        raise InvalidInput("Please send at most 8 photos in one check-in.")
+
+    hours = (submitted_at - treatment.treated_at).total_seconds() / 3600.0
+    current = aggregate_metrics([p.analysis for p in photos])
+    baseline, previous = _reference_checkins(session, treatment_id, submitted_at)
+    change = MetricChange(
+        current=current,
+        delta_a_star_baseline=_diff(current.mean_a_star, baseline and baseline.mean_a_star),
+        delta_a_star_previous=_diff(current.mean_a_star, previous and previous.mean_a_star),
+        delta_ei_baseline=_diff(current.erythema_index, baseline and baseline.erythema_index),
+        delta_ei_previous=_diff(current.erythema_index, previous and previous.erythema_index),
+        photos_total=len(photos),
+        photos_unusable=sum(1 for p in photos if not p.analysis.quality.acceptable),
+    )
+    clinic = get_clinic(session=session)
+    if is_baseline and answers is None:
+        triage = TriageResult(
+            severity=Severity.ROUTINE,
+            reasons=(),
+            patient_message=BASELINE_MESSAGE,
+            rules_version=(ruleset or rules.load_active_rules()).version,
+            day_since_treatment=day_since(treatment.treated_at, submitted_at),
+        )
+    else:
+        triage = rules.triage(
+            ruleset=ruleset or rules.load_active_rules(),
+            answers=answers,
+            procedure=treatment.procedure,
+            hours_since_treatment=max(hours, 0.0),
+            clinic_phone=clinic.phone,
+            metrics=change,
+            schedule_days=[int(d) for d in treatment.schedule_days],
+        )
+
+    # Blobs first, durable on disk, before any row that names them can commit.
+    blobs = [
+        (
+            store.put(p.processed.stored),
+            store.put(p.processed.display_jpeg),
+            store.put(p.processed.thumb_jpeg),
+        )
+        for p in photos
+    ]
+    checkin = _checkin_row(
+        treatment_id=treatment_id,
+        client_submission_id=client_submission_id,
+        submitted_at=submitted_at,
+        hours=hours,
+        day=day_since(treatment.treated_at, submitted_at),
+        answers=answers,
+        is_baseline=is_baseline,
+        change=change,
+    )
+    for prepared, (key, display_key, thumb_key) in zip(photos, blobs, strict=True):
+        a = prepared.analysis
+        checkin.photos.append(
+            Photo(
+                sha256=sha256_hex(prepared.processed.stored),
+                storage_key=key,
+                display_key=display_key,
+                thumb_key=thumb_key,
+                original_name=prepared.name,
+                width=a.width,
+                height=a.height,
+                format=a.format,
+                quality_acceptable=a.quality.acceptable,
+                quality_issues=[i.code for i in a.quality.issues],
+                mean_a_star=a.metrics.mean_a_star,
+                erythema_index=a.metrics.erythema_index,
+                red_area_fraction=a.metrics.red_area_fraction,
+                ita=a.metrics.ita,
+                calibrated=a.metrics.calibrated,
+                mm_per_pixel=a.calibration.mm_per_pixel,
+                algorithm_version=a.algorithm_version,
+            )
+        )
+    checkin.triage = TriageRecord(
+        severity=triage.severity.value,
+        reasons=reasons_to_json(triage.reasons),
+        patient_message=triage.patient_message,
+        rules_version=triage.rules_version,
+    )
+    try:
+        with session.begin_nested():
+            session.add(checkin)
+            session.flush()
+    except IntegrityError:
+        # Another request stored the same submission id first: answer with what it stored.
+        existing = _find(session, client_submission_id)
+        if existing is None:
+            raise
+        return _stored_result(session, existing, treatment_id)
+
+    for reason in triage.reasons:
+        session.add(
+            RuleHit(checkin_id=checkin.id, rule_id=reason.rule, severity=reason.severity.value)
+        )
+    item_id = None
+    if triage.severity is not Severity.ROUTINE:
+        item = ReviewItem(
+            checkin_id=checkin.id,
+            treatment_id=treatment_id,
+            severity=triage.severity.value,
+            severity_rank=triage.severity.rank,
+            status="new",
+            created_at=checkin.received_at,
+        )
+        session.add(item)
+        session.flush()
+        item_id = item.id
+    audit.record(
+        session=session,
+        actor=actor,
+        action="submit_checkin",
+        patient_id=treatment.patient_id,
+        object_type="checkin",
+        object_id=checkin.id,
+        detail=f"severity={triage.severity.value}",
+    )
+    session.flush()
+    return SubmitResult(
+        checkin_id=checkin.id,
+        created=True,
+        triage=triage,
+        review_item_id=item_id,
+        photos=tuple(photo_view(p) for p in checkin.photos),
+    )
+
+
+def _checkin_row(
+    *,
+    treatment_id: int,
+    client_submission_id: str,
+    submitted_at: datetime,
+    hours: float,
+    day: int,
+    answers: Answers | None,
+    is_baseline: bool,
+    change: MetricChange,
+) -> CheckIn:
+    row = CheckIn(
+        treatment_id=treatment_id,
+        client_submission_id=client_submission_id,
+        submitted_at=submitted_at,
+        received_at=utcnow(),
+        is_baseline=is_baseline,
+        hours_since_treatment=hours,
+        day_since_treatment=day,
+        mean_a_star=change.current.mean_a_star,
+        erythema_index=change.current.erythema_index,
+        red_area_fraction=change.current.red_area_fraction,
+        delta_a_star_baseline=change.delta_a_star_baseline,
+        delta_a_star_previous=change.delta_a_star_previous,
+        notes="",
+    )
+    if answers is not None:
+        t = answers.temperature
+        row.temperature_value = t.value if t else None
+        row.temperature_unit = t.unit if t else None
+        row.temperature_f = t.fahrenheit if t else None
+        row.drainage_like_pus = answers.drainage_like_pus
+        row.increased_warmth = answers.increased_warmth
+        row.swelling = answers.swelling
+        row.redness = answers.redness
+        row.oozing = answers.oozing
+        row.pain = answers.pain
+        row.picked_or_peeled_skin = answers.picked_or_peeled_skin
+        row.sun_exposure = answers.sun_exposure
+        row.routine_followed = answers.routine_followed
+        row.antiviral_taken = answers.antiviral_taken
+        row.notes = answers.notes
+    return row

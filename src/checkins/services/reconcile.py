@@ -1,0 +1,81 @@
+"""Make the photo store and the database agree again after a crash or a lost disk.
+
+Files without rows (a crash between the atomic photo write and the commit, or an interrupted
+write's temp file) are removed once older than a grace period, so an intake in flight is never
+raced. Rows without files cannot get their photo back; they are reported and flagged
+``file_missing`` so the case shows it, and their answers and metrics are kept.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from checkins.storage.models import Photo
+from checkins.storage.photos import PhotoStore
+
+GRACE_SECONDS = 600.0
+MISSING = "file_missing"
+
+
+@dataclass
+class ReconcileReport:
+    rows_without_files: list[tuple[int, str]] = field(default_factory=list)
+    files_without_rows: list[str] = field(default_factory=list)
+    temp_files: list[str] = field(default_factory=list)
+    repaired: bool = False
+
+    @property
+    def clean(self) -> bool:
+        return not (self.rows_without_files or self.files_without_rows or self.temp_files)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "ok": True,
+            "clean": self.clean,
+            "repaired": self.repaired,
+            "rows_without_files": [{"photo_id": i, "key": k} for i, k in self.rows_without_files],
+            "files_without_rows": self.files_without_rows,
+            "temp_files": self.temp_files,
+        }
+
+
+def reconcile(
+    *,
+    session: Session,
+    store: PhotoStore,
+    repair: bool = False,
+    grace_seconds: float = GRACE_SECONDS,
+    now: float | None = None,
+) -> ReconcileReport:
+    now = time.time() if now is None else now
+    report = ReconcileReport(repaired=repair)
+    referenced: set[str] = set()
+    for photo in session.scalars(select(Photo)):
+        keys = [k for k in (photo.storage_key, photo.display_key, photo.thumb_key) if k]
+        referenced.update(keys)
+        missing = [k for k in keys if not store.exists(k)]
+        if missing:
+            report.rows_without_files.extend((photo.id, k) for k in missing)
+            if repair and MISSING not in (photo.quality_issues or []):
+                photo.quality_issues = [*(photo.quality_issues or []), MISSING]
+                photo.quality_acceptable = False
+    for key in store:
+        if key in referenced:
+            continue
+        if now - store.path(key).stat().st_mtime < grace_seconds:
+            continue  # possibly an intake still in flight
+        report.files_without_rows.append(key)
+        if repair:
+            store.delete(key)
+    for tmp in store.temp_files():
+        if now - tmp.stat().st_mtime < grace_seconds:
+            continue
+        report.temp_files.append(str(tmp))
+        if repair:
+            tmp.unlink(missing_ok=True)
+    session.flush()
+    return report

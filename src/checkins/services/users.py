@@ -1,0 +1,404 @@
+"""Local staff accounts: argon2 password hashes, lock-out after repeated failures, idle time-out.
+
+Patients never have an account here: they act through their signed check-in link
+(``checkins.links``). Staff sign in with a username and a password, or through the clinic's
+OpenID Connect provider where one is configured (the dashboard then matches the provider's
+e-mail to a ``username`` here, so the role still comes from this table).
+
+Failed attempts are written to the session passed in. A caller that catches ``AccessDenied``
+must do so *inside* its unit of work (``with db.session() as s: try: ... except ...``) so the
+failure count and the audit event are committed rather than rolled back with the exception.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from checkins.domain import AccessDenied, Conflict, InvalidInput, NotFound, Role, utcnow
+from checkins.services.views import Actor
+from checkins.storage import models
+
+IDLE_TIMEOUT = timedelta(minutes=15)
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024  # hashing megabytes of "password" is a denial of service
+STAFF_ROLES: tuple[Role, ...] = (Role.PROVIDER, Role.MANAGER, Role.ADMIN)
+
+WRONG_CREDENTIALS = "Wrong username or password."
+
+_hasher = PasswordHasher()
+# Verifying against this when the username is unknown makes both paths take the same time, so
+# response times do not reveal which usernames exist.
+_DUMMY_HASH = _hasher.hash("checkins-no-such-user-placeholder")
+
+
+class AccountLocked(AccessDenied):
+    """Too many wrong passwords: the account refuses every attempt until ``until``."""
+
+    code = "account_locked"
+
+    def __init__(self, message: str, *, until: datetime) -> None:
+        super().__init__(message)
+        self.until = until
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    locked_until: datetime | None
+    failed_logins: int
+    has_password: bool
+    created_at: datetime
+
+
+def session_expired(last_seen: datetime | None, now: datetime) -> bool:
+    """True when a signed-in staff session has been idle for ``IDLE_TIMEOUT`` or longer."""
+    if last_seen is None:
+        return True
+    return now - last_seen >= IDLE_TIMEOUT
+
+
+def _normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def _check_password_strength(password: str, username: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"The password is too short: use at least {MIN_PASSWORD_LENGTH} characters "
+            "(a few unrelated words make a strong one)."
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"The password is too long: use at most {MAX_PASSWORD_LENGTH} characters."
+        )
+    if password.strip().lower() == username:
+        raise InvalidInput("The password must not be the username.")
+    if len(set(password)) < 4:
+        raise InvalidInput("The password repeats too few characters to be safe; choose another.")
+
+
+def _role(value: str | Role) -> Role:
+    try:
+        role = Role(value)
+    except ValueError:
+        names = ", ".join(r.value for r in STAFF_ROLES)
+        raise InvalidInput(f"{value!r} is not a staff role; use one of: {names}.") from None
+    if role not in STAFF_ROLES:
+        raise InvalidInput(
+            "Patients do not get accounts: send them their check-in link instead "
+            "(`checkins link PATIENT`)."
+        )
+    return role
+
+
+def _view(user: models.User) -> UserView:
+    return UserView(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=Role(user.role),
+        active=user.active,
+        locked_until=user.locked_until,
+        failed_logins=user.failed_logins,
+        has_password=user.password_hash is not None,
+        created_at=user.created_at,
+    )
+
+
+def actor_for(user: UserView | models.User) -> Actor:
+    return Actor(role=Role(user.role), name=user.display_name, user_id=user.id)
+
+
+def _audit(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    outcome: str = "ok",
+    detail: str = "",
+    object_id: int | None = None,
+) -> None:
+    """Through the audit service when it is there; a direct append-only row otherwise."""
+    try:
+        from checkins.services import audit
+    except ImportError:  # pragma: no cover - only while the audit service is being written
+        session.add(
+            models.AuditEvent(
+                at=utcnow(),
+                actor_user_id=actor.user_id,
+                actor=actor.name,
+                role=actor.role.value,
+                action=action,
+                object_type="user",
+                object_id=object_id,
+                outcome=outcome,
+                detail=detail,
+            )
+        )
+        return
+    audit.record(
+        session=session,
+        actor=actor,
+        action=action,
+        object_type="user",
+        object_id=object_id,
+        outcome=outcome,
+        detail=detail,
+    )
+
+
+def _get(session: Session, username: str) -> models.User | None:
+    return session.scalar(
+        select(models.User).where(func.lower(models.User.username) == username)
+    )
+
+
+def add_user(
+    *,
+    session: Session,
+    username: str,
+    display_name: str,
+    role: str | Role,
+    password: str | None,
+    by: Actor | None = None,
+) -> UserView:
+    """Create a staff account. ``password=None`` makes an OIDC-only account (no local sign-in)."""
+    name = _normalise_username(username)
+    if not name or len(name) > 120 or any(c.isspace() for c in name):
+        raise InvalidInput("A username is 1 to 120 characters without spaces.")
+    if not display_name.strip():
+        raise InvalidInput("Give the person's name as patients and colleagues should see it.")
+    staff_role = _role(role)
+    if password is not None:
+        _check_password_strength(password, name)
+    if _get(session, name) is not None:
+        raise Conflict(f"There is already an account named {name!r}.")
+    user = models.User(
+        username=name,
+        display_name=display_name.strip(),
+        role=staff_role.value,
+        password_hash=_hasher.hash(password) if password is not None else None,
+        failed_logins=0,
+        locked_until=None,
+        active=True,
+        created_at=utcnow(),
+    )
+    session.add(user)
+    session.flush()
+    _audit(
+        session,
+        actor=by or Actor.system(),
+        action="user.add",
+        object_id=user.id,
+        detail=f"{name} as {staff_role.value}",
+    )
+    return _view(user)
+
+
+def list_users(*, session: Session) -> list[UserView]:
+    users = session.scalars(select(models.User).order_by(models.User.username))
+    return [_view(u) for u in users]
+
+
+def get_user(*, session: Session, username: str) -> UserView:
+    user = _get(session, _normalise_username(username))
+    if user is None:
+        raise NotFound(f"There is no account named {username!r}.")
+    return _view(user)
+
+
+def set_password(
+    *, session: Session, username: str, password: str, by: Actor | None = None
+) -> UserView:
+    """Replace a password; also lifts a lock-out (an administrator's reset)."""
+    user = _get(session, _normalise_username(username))
+    if user is None:
+        raise NotFound(f"There is no account named {username!r}.")
+    _check_password_strength(password, user.username)
+    user.password_hash = _hasher.hash(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    _audit(session, actor=by or Actor.system(), action="user.set_password", object_id=user.id)
+    return _view(user)
+
+
+def set_active(
+    *, session: Session, username: str, active: bool, by: Actor | None = None
+) -> UserView:
+    """Deactivate (or re-activate) an account; a deactivated user is signed out at once."""
+    user = _get(session, _normalise_username(username))
+    if user is None:
+        raise NotFound(f"There is no account named {username!r}.")
+    if by is not None and by.user_id == user.id and not active:
+        raise InvalidInput("You cannot deactivate your own account.")
+    user.active = active
+    _audit(
+        session,
+        actor=by or Actor.system(),
+        action="user.activate" if active else "user.deactivate",
+        object_id=user.id,
+    )
+    return _view(user)
+
+
+def unlock(*, session: Session, username: str, by: Actor | None = None) -> UserView:
+    user = _get(session, _normalise_username(username))
+    if user is None:
+        raise NotFound(f"There is no account named {username!r}.")
+    user.failed_logins = 0
+    user.locked_until = None
+    _audit(session, actor=by or Actor.system(), action="user.unlock", object_id=user.id)
+    return _view(user)
+
+
+def _minutes(delta: timedelta) -> int:
+    return max(1, math.ceil(delta.total_seconds() / 60))
+
+
+def authenticate(
+    *, session: Session, username: str, password: str, now: datetime | None = None
+) -> Actor:
+    """The signed-in staff member, or ``AccessDenied`` with a sentence to show.
+
+    Unknown usernames and wrong passwords get the same sentence. After ``MAX_FAILED_LOGINS``
+    wrong passwords in a row the account is locked for ``LOCKOUT``, and says so (with the time
+    left) even to the right password. Catch the error inside the unit of work: see the module
+    docstring.
+    """
+    now = now or utcnow()
+    name = _normalise_username(username)
+    user = _get(session, name) if name else None
+    if user is None or user.password_hash is None or not user.active:
+        # Same work, same sentence: nothing tells a guesser whether the account exists.
+        _verify(_DUMMY_HASH, password)
+        reason = "unknown user" if user is None else "no local password or inactive"
+        # Nobody is signed in yet, so this row names the attempt, not an actor with a role.
+        session.add(
+            models.AuditEvent(
+                at=now,
+                actor_user_id=user.id if user is not None else None,
+                actor=name[:120] or "(blank)",
+                role="anonymous",
+                action="auth.sign_in",
+                object_type="user",
+                outcome="denied",
+                detail=reason,
+            )
+        )
+        raise AccessDenied(WRONG_CREDENTIALS)
+
+    who = actor_for(user)
+    if user.locked_until is not None and user.locked_until > now:
+        _audit(session, actor=who, action="auth.sign_in", outcome="denied", detail="locked")
+        raise _locked(user.locked_until, now)
+
+    if not _verify(user.password_hash, password):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.failed_logins = 0
+            user.locked_until = now + LOCKOUT
+            _audit(
+                session,
+                actor=who,
+                action="auth.lockout",
+                outcome="denied",
+                object_id=user.id,
+                detail=f"{MAX_FAILED_LOGINS} wrong passwords",
+            )
+            raise _locked(user.locked_until, now)
+        _audit(
+            session,
+            actor=who,
+            action="auth.sign_in",
+            outcome="denied",
+            object_id=user.id,
+            detail="wrong password",
+        )
+        raise AccessDenied(WRONG_CREDENTIALS)
+
+    user.failed_logins = 0
+    user.locked_until = None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    _audit(session, actor=who, action="auth.sign_in", object_id=user.id)
+    return who
+
+
+def actor_for_username(*, session: Session, username: str) -> Actor | None:
+    """The active account with this username (an OIDC e-mail, say), or ``None``."""
+    user = _get(session, _normalise_username(username))
+    if user is None or not user.active:
+        return None
+    return actor_for(user)
+
+
+def active_actor(*, session: Session, user_id: int) -> Actor | None:
+    """The account behind a signed-in session, re-read so a deactivation takes effect at once."""
+    user = session.get(models.User, user_id)
+    if user is None or not user.active:
+        return None
+    return actor_for(user)
+
+
+def _locked(until: datetime, now: datetime) -> AccountLocked:
+    minutes = _minutes(until - now)
+    unit = "minute" if minutes == 1 else "minutes"
+    return AccountLocked(
+        f"This account is locked after {MAX_FAILED_LOGINS} wrong passwords. "
+        f"Try again in {minutes} {unit}, or ask an administrator to unlock it.",
+        until=until,
+    )
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def add_user_command(
+    *,
+    session: Session,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str | None,
+) -> str:
+    """`checkins users add`: create the account and return the line to print."""
+    view = add_user(
+        session=session,
+        username=username,
+        display_name=display_name,
+        role=role,
+        password=password,
+    )
+    how = "password sign-in" if view.has_password else "OpenID Connect sign-in only"
+    return f"Added {view.role.value} {view.username!r} ({view.display_name}), {how}."
+
+
+def list_users_lines(*, session: Session) -> Sequence[str]:
+    """`checkins users list`: one line per account."""
+    lines = []
+    for u in list_users(session=session):
+        state = "active" if u.active else "inactive"
+        if u.locked_until is not None and u.locked_until > utcnow():
+            state += f", locked until {u.locked_until:%Y-%m-%d %H:%M} UTC"
+        lines.append(f"{u.username:<24} {u.role.value:<9} {state:<10} {u.display_name}")
+    return lines

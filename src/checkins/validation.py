@@ -1,0 +1,113 @@
+"""Turn raw input (JSON text, form values) into validated models, or one sentence a person
+understands, with a code a program can branch on. Never a traceback, never pydantic's jargon."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from checkins.domain import Answers, CheckInInput, InvalidInput
+
+_LABELS = {
+    "temperature": "temperature",
+    "drainage_like_pus": "drainage that looks like pus",
+    "increased_warmth": "increased warmth",
+    "swelling": "swelling",
+    "redness": "redness",
+    "oozing": "oozing",
+    "pain": "pain",
+    "picked_or_peeled_skin": "picked or peeled skin",
+    "notes": "notes",
+    "treated_at": "treatment date",
+    "submitted_at": "check-in date",
+    "procedure": "procedure",
+    "value": "temperature",
+    "unit": "temperature unit",
+}
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    names = [str(p) for p in loc if isinstance(p, str)]
+    for name in reversed(names):
+        if name in _LABELS:
+            return _LABELS[name]
+    return ".".join(names) or "the check-in"
+
+
+def friendly(error: ValidationError) -> InvalidInput:
+    """The first problem, said plainly; the code names its class."""
+    first = error.errors(include_url=False)[0]
+    kind = first["type"]
+    loc = tuple(first.get("loc", ()))
+    what = _where(loc)
+    msg = str(first.get("msg", ""))
+    if kind == "missing":
+        return InvalidInput(f"Please answer the question about {what}.", code="missing_answer")
+    if kind == "extra_forbidden":
+        return InvalidInput(
+            f"“{what}” is not a question we ask; please remove it.", code="unknown_field"
+        )
+    if kind in ("literal_error", "enum"):
+        allowed = first.get("ctx", {}).get("expected", "")
+        return InvalidInput(
+            f"The answer for {what} must be one of {allowed}.", code="unknown_value"
+        )
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        if what == "pain":
+            return InvalidInput(
+                "Pain is a whole number from 0 (none) to 10 (worst).", code="out_of_range"
+            )
+        return InvalidInput(
+            f"The answer for {what} is out of range: {msg.lower()}.", code="out_of_range"
+        )
+    if kind == "value_error":
+        text = msg.removeprefix("Value error, ")
+        code = "implausible_temperature" if what == "temperature" else "invalid_value"
+        if "before the treatment" in text:
+            code = "dated_before_treatment"
+        if what == "pain":
+            code = "out_of_range"
+        return InvalidInput(text[:1].upper() + text[1:] + ".", code=code)
+    if kind.startswith(("datetime", "date")):
+        return InvalidInput(
+            f"The {what} is not a date and time we can read (use e.g. 2026-11-20T10:00:00).",
+            code="invalid_date",
+        )
+    if kind.startswith(("bool", "int", "float", "string", "list", "dict", "model")):
+        return InvalidInput(
+            f"The answer for {what} has the wrong kind of value.", code="wrong_type"
+        )
+    return InvalidInput(f"The answer for {what} is not valid: {msg}.", code="invalid_input")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validate(model: type[M], data: Any) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        raise friendly(e) from None
+
+
+def parse_checkin(data: Any) -> CheckInInput:
+    if not isinstance(data, dict):
+        raise InvalidInput("A check-in must be a JSON object.", code="invalid_input")
+    return _validate(CheckInInput, data)
+
+
+def parse_checkin_json(text: str | bytes) -> CheckInInput:
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InvalidInput(
+            f"The file is not valid JSON (line {getattr(e, 'lineno', '?')}); please check it.",
+            code="invalid_json",
+        ) from None
+    return parse_checkin(data)
+
+
+def parse_answers(data: Any) -> Answers:
+    return _validate(Answers, data)

@@ -1,0 +1,209 @@
+"""The review queue: order, filters, exactly-once claims, release, resolve, reply, audit."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import select, update
+
+from checkins.domain import AccessDenied, Conflict, Disposition, InvalidInput, Role, Severity
+from checkins.services import intake, queue
+from checkins.services.views import Actor
+from checkins.storage.db import Database
+from checkins.storage.models import AuditEvent, ReviewItem
+from checkins.storage.photos import PhotoStore
+
+from .helpers import ADMIN, at, calm_answers, make_provider, make_treatment
+
+MANAGER = Actor(role=Role.MANAGER, name="Manager")
+
+
+def submit(
+    db: Database, store: PhotoStore, tid: int, csid: str, hours: float, **answers: object
+) -> int:
+    with db.session() as s:
+        res = intake.submit_checkin(
+            session=s,
+            store=store,
+            actor=ADMIN,
+            treatment_id=tid,
+            answers=calm_answers(**answers),
+            photos=[],
+            client_submission_id=csid,
+            submitted_at=at(hours),
+        )
+    assert res.review_item_id is not None
+    return res.review_item_id
+
+
+@pytest.fixture
+def items(db: Database, store: PhotoStore) -> dict[str, int]:
+    a = make_treatment(db, name="Ann Review", procedure="microneedling")
+    b = make_treatment(db, name="Ben Urgent")
+    c = make_treatment(db, name="Cat Urgent")
+    out = {
+        "review": submit(db, store, a, "q-review-1", 30, oozing=True),
+        "urgent_old": submit(db, store, b, "q-urgent-1", 30, drainage_like_pus=True),
+        "urgent_new": submit(db, store, c, "q-urgent-2", 40, swelling="excessive"),
+    }
+    # Make the waiting order explicit: the review item waited longest of all.
+    with db.session() as s:
+        for key, minute in (("review", 1), ("urgent_old", 2), ("urgent_new", 3)):
+            s.execute(
+                update(ReviewItem)
+                .where(ReviewItem.id == out[key])
+                .values(created_at=at(50 + minute / 60))
+            )
+    return out
+
+
+def test_urgent_first_then_longest_waiting(db: Database, items: dict[str, int]) -> None:
+    prov = make_provider(db, "dr.a", "Dr A")
+    with db.read() as s:
+        page = queue.list_queue(session=s, actor=prov)
+    assert [r.item_id for r in page.rows] == [
+        items["urgent_old"],
+        items["urgent_new"],
+        items["review"],
+    ]
+    assert page.total == 3
+    assert page.rows[0].severity is Severity.URGENT and page.rows[0].summary != "—"
+    with db.read() as s:
+        only_review = queue.list_queue(session=s, actor=prov, severity="review")
+        by_proc = queue.list_queue(session=s, actor=prov, procedure="microneedling")
+        paged = queue.list_queue(session=s, actor=prov, page=2, page_size=2)
+        assert queue.count_open(session=s, severity="urgent") == 2
+    assert [r.item_id for r in only_review.rows] == [items["review"]]
+    assert [r.patient_name for r in by_proc.rows] == ["Ann Review"]
+    assert [r.item_id for r in paged.rows] == [items["review"]] and paged.total == 3
+
+
+def test_manager_and_patient_cannot_open_the_queue(db: Database, items: dict[str, int]) -> None:
+    patient = Actor(role=Role.PATIENT, name="p", patient_id=1, treatment_id=1)
+    for who in (MANAGER, patient):
+        with db.read() as s, pytest.raises(AccessDenied):
+            queue.list_queue(session=s, actor=who)
+        with db.session() as s, pytest.raises(AccessDenied):
+            queue.open_case(session=s, actor=who, item_id=items["urgent_old"])
+
+
+def test_two_providers_claim_at_once_exactly_one_wins_200_times(
+    db: Database, items: dict[str, int]
+) -> None:
+    lee = make_provider(db, "dr.lee", "Dr Lee")
+    kim = make_provider(db, "np.kim", "NP Kim")
+    item = items["urgent_old"]
+    for _round in range(200):
+        with db.session() as s:
+            s.execute(
+                update(ReviewItem)
+                .where(ReviewItem.id == item)
+                .values(status="new", claimed_by=None, claimed_at=None)
+            )
+        won, lost = race_to_claim(db, item, (lee, kim))
+        assert len(won) == 1 and len(lost) == 1
+        with db.read() as s:
+            owner = s.scalar(select(ReviewItem.claimed_by).where(ReviewItem.id == item))
+        assert owner == won[0]
+        winner = "Dr Lee" if won[0] == lee.user_id else "NP Kim"
+        assert lost[0].startswith(f"{winner} claimed this case")
+
+
+def race_to_claim(
+    db: Database, item: int, actors: tuple[Actor, ...]
+) -> tuple[list[int], list[str]]:
+    """All actors claim at the same instant; returns the winners' ids and the losers' messages."""
+    barrier = threading.Barrier(len(actors))
+    won: list[int] = []
+    lost: list[str] = []
+    errors: list[BaseException] = []
+
+    def go(actor: Actor) -> None:
+        try:
+            barrier.wait()
+            with db.session() as s:
+                queue.claim(session=s, actor=actor, item_id=item)
+            assert actor.user_id is not None
+            won.append(actor.user_id)
+        except Conflict as e:
+            lost.append(e.message)
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=go, args=(a,)) for a in actors]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    return won, lost
+
+
+def test_claim_release_reply_resolve_are_audited(db: Database, items: dict[str, int]) -> None:
+    lee = make_provider(db, "dr.lee", "Dr Lee")
+    kim = make_provider(db, "np.kim", "NP Kim")
+    item = items["urgent_new"]
+    with db.session() as s:
+        case = queue.open_case(session=s, actor=lee, item_id=item)
+    assert case.checkin.severity is Severity.URGENT and case.checkin.reasons
+    assert case.treatment.patient_name == "Cat Urgent"
+    with db.session() as s:
+        assert queue.claim(session=s, actor=lee, item_id=item).claimed_by_name == "Dr Lee"
+        assert queue.claim(session=s, actor=lee, item_id=item).status == "claimed"  # idempotent
+    with db.session() as s, pytest.raises(Conflict, match="Dr Lee claimed this case"):
+        queue.claim(session=s, actor=kim, item_id=item)
+    with db.session() as s, pytest.raises(Conflict):
+        queue.release(session=s, actor=kim, item_id=item)
+    with db.session() as s, pytest.raises(Conflict, match="Dr Lee has claimed"):
+        queue.resolve(session=s, actor=kim, item_id=item, disposition=Disposition.ESCALATED)
+    with db.session() as s:
+        assert queue.release(session=s, actor=lee, item_id=item).status == "new"
+        queue.claim(session=s, actor=lee, item_id=item)
+        msg = queue.reply(session=s, actor=lee, item_id=item, body="Please call us now.")
+        assert msg.direction == "to_patient" and msg.author_name == "Dr Lee"
+    with db.session() as s, pytest.raises(InvalidInput):
+        queue.reply(session=s, actor=lee, item_id=item, body="   ")
+    with db.session() as s:
+        done = queue.resolve(
+            session=s,
+            actor=lee,
+            item_id=item,
+            disposition=Disposition.CONTACTED_PATIENT,
+            note="Called, seen today",
+        )
+    assert done.status == "resolved"
+    with db.session() as s, pytest.raises(Conflict, match="already resolved"):
+        queue.resolve(session=s, actor=lee, item_id=item, disposition="escalated")
+    with db.read() as s:
+        row = s.get(ReviewItem, item)
+        assert row is not None and row.disposition == "contacted_patient"
+        assert row.first_reviewed_at is not None and row.resolved_at is not None
+        actions = s.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.object_id == item, AuditEvent.object_type == "review_item")
+            .order_by(AuditEvent.id)
+        ).all()
+    assert actions[0] == "view_case"
+    for expected in ("claim", "release", "reply", "resolve"):
+        assert expected in actions
+    assert "refused" in [e.outcome for e in _events(db, item)]
+    with db.session() as s:
+        case = queue.open_case(session=s, actor=lee, item_id=item)
+    assert [m.body for m in case.messages] == ["Please call us now."]
+    assert any(a.action == "resolve" for a in case.audit)
+
+
+def _events(db: Database, item: int) -> list[AuditEvent]:
+    with db.read() as s:
+        return list(s.scalars(select(AuditEvent).where(AuditEvent.object_id == item)))
+
+
+def test_resolved_items_leave_the_open_queue(db: Database, items: dict[str, int]) -> None:
+    lee = make_provider(db, "dr.lee", "Dr Lee")
+    with db.session() as s:
+        queue.resolve(session=s, actor=lee, item_id=items["review"], disposition="no_action_needed")
+    with db.read() as s:
+        open_ids = [r.item_id for r in queue.list_queue(session=s, actor=lee).rows]
+        done = queue.list_queue(session=s, actor=lee, statuses=("resolved",))
+    assert items["review"] not in open_ids and [r.item_id for r in done.rows] == [items["review"]]
