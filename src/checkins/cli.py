@@ -205,14 +205,12 @@ def cmd_queue(args: argparse.Namespace, out: TextIO) -> int:
         }
         for r in page.rows
     ]
-    human = (
-        "\n".join(
-            f"{r['item_id']:>6}  {r['severity']:<7} {r['patient']:<24} day {r['day']:<3} "
-            f"{r['status']:<8} {', '.join(r['rules'])}"
-            for r in rows
-        )
-        or "The queue is empty."
+    human = "\n".join(
+        f"{r.item_id:>6}  {r.severity.value:<7} {r.patient_name:<24} "
+        f"day {r.day_since_treatment:<3} {r.status:<8} {r.summary}"
+        for r in page.rows
     )
+    human = human or "The queue is empty."
     _emit(
         out, {"ok": True, "total": page.total, "page": page.page, "items": rows}, args.json, human
     )
@@ -280,13 +278,15 @@ def cmd_reconcile(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
     from checkins.imaging.commands import analyze_command
 
-    return analyze_command(args.paths, out=out)
+    code: int = analyze_command(args.paths, out=out)
+    return code
 
 
 def cmd_card(args: argparse.Namespace, out: TextIO) -> int:
     from checkins.imaging.commands import card_command
 
-    return card_command(args.out)
+    code: int = card_command(args.out)
+    return code
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -53,7 +53,7 @@ def _base_query(
     severity: str | None,
     procedure: str | None,
     claimed_by: int | None,
-) -> Select[tuple[ReviewItem, CheckIn, Treatment, Patient, User]]:
+) -> Select[ReviewItem, CheckIn, Treatment, Patient, User]:
     q = (
         select(ReviewItem, CheckIn, Treatment, Patient, User)
         .join(CheckIn, CheckIn.id == ReviewItem.checkin_id)

@@ -63,7 +63,7 @@ def reconcile(
             if repair and MISSING not in (photo.quality_issues or []):
                 photo.quality_issues = [*(photo.quality_issues or []), MISSING]
                 photo.quality_acceptable = False
-    for key in store:
+    for key in store.keys():  # noqa: SIM118 - a PhotoStore is not a dict
         if key in referenced:
             continue
         if now - store.path(key).stat().st_mtime < grace_seconds:
