@@ -162,9 +162,7 @@ def _audit(
 
 
 def _get(session: Session, username: str) -> models.User | None:
-    return session.scalar(
-        select(models.User).where(func.lower(models.User.username) == username)
-    )
+    return session.scalar(select(models.User).where(func.lower(models.User.username) == username))
 
 
 def add_user(
