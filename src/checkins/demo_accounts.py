@@ -1,0 +1,63 @@
+"""Demo staff accounts for `make run` / `checkins demo`, with documented passwords.
+
+These passwords are public (they are in the README): never run a real clinic with them. Calling
+``ensure_demo_accounts`` again resets each demo password and lifts any lock-out, so the printed
+credentials always work on a demo database.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from checkins.links import issue_link
+from checkins.services import users
+from checkins.storage import models
+
+DEMO_ACCOUNTS: tuple[tuple[str, str, str, str], ...] = (
+    # username, display name, role, password
+    ("dr.lee", "Dr. Dana Lee", "provider", "demo-provider-lee"),
+    ("np.kim", "NP Sam Kim", "provider", "demo-provider-kim"),
+    ("manager", "Morgan Manager", "manager", "demo-manager-pass"),
+    ("admin", "Alex Admin", "admin", "demo-admin-pass"),
+)
+
+
+def ensure_demo_accounts(*, session: Session) -> list[tuple[str, str, str]]:
+    """Create (or reset) the demo accounts; returns (username, password, role) for each."""
+    out: list[tuple[str, str, str]] = []
+    for username, display_name, role, password in DEMO_ACCOUNTS:
+        existing = session.scalar(select(models.User).where(models.User.username == username))
+        if existing is None:
+            users.add_user(
+                session=session,
+                username=username,
+                display_name=display_name,
+                role=role,
+                password=password,
+            )
+        else:
+            users.set_password(session=session, username=username, password=password)
+            if not existing.active:
+                users.set_active(session=session, username=username, active=True)
+        out.append((username, password, role))
+    return out
+
+
+def demo_patient_links(
+    *, session: Session, base_url: str = "http://localhost:8501", ttl_days: int = 60
+) -> list[tuple[str, str]]:
+    """(patient name and day, link) for each treatment in the database, newest first."""
+    rows = session.execute(
+        select(models.Treatment, models.Patient)
+        .join(models.Patient, models.Treatment.patient_id == models.Patient.id)
+        .order_by(models.Treatment.treated_at.desc(), models.Treatment.id.desc())
+    )
+    out = []
+    for treatment, patient in rows:
+        label = f"{patient.display_name} (treated {treatment.treated_at:%Y-%m-%d})"
+        url = issue_link(
+            session=session, treatment_id=treatment.id, base_url=base_url, ttl_days=ttl_days
+        )
+        out.append((label, url))
+    return out

@@ -1,0 +1,315 @@
+"""Personal check-in links: a signed, expiring token per treatment, so patients need no password.
+
+A token is ``base64url(payload) + "." + base64url(HMAC-SHA256(key, context + payload))`` where
+the payload is ``v1:<treatment id>:<link generation>:<expiry, unix seconds>``. The signature is
+compared in constant time. Bumping ``treatments.link_generation`` (``revoke_links``) makes every
+link issued before it stale at once.
+
+The key comes from ``$CHECKINS_SECRET_KEY`` or, failing that, ``$CHECKINS_HOME/secret.key``,
+created with mode 0600 the first time it is needed. Changing the key revokes every link.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from hashlib import sha256
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from checkins.domain import AccessDenied, InvalidInput, NotFound, Role, utcnow
+from checkins.services.views import Actor
+from checkins.storage import models
+from checkins.storage.db import home
+
+SECRET_ENV = "CHECKINS_SECRET_KEY"  # noqa: S105 - the variable name, not its value
+QUERY_PARAM = "t"
+DEFAULT_TTL_DAYS = 60
+MAX_TTL_DAYS = 365
+_CONTEXT = b"checkins/patient-link/v1\x00"
+_VERSION = "v1"
+_MAX_TOKEN_CHARS = 256
+
+MALFORMED = (
+    "This check-in link is incomplete or damaged. Open the link from the clinic's message "
+    "again, or call the clinic for a new one."
+)
+ALTERED = (
+    "This check-in link has been changed and cannot be used. Open the link exactly as the "
+    "clinic sent it, or call the clinic for a new one."
+)
+REVOKED = (
+    "This check-in link has been replaced by a newer one. Use the latest link the clinic "
+    "sent you, or call the clinic."
+)
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def secret_key() -> bytes:
+    """The signing key: from the environment, else a 0600 file in CHECKINS_HOME made once."""
+    env = os.environ.get(SECRET_ENV)
+    if env:
+        if len(env) < 32:
+            raise InvalidInput(f"{SECRET_ENV} must be at least 32 characters long.")
+        return env.encode("utf-8")
+    path = home() / "secret.key"
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return _read_key(path)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_urlsafe(48) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> bytes:
+    key = path.read_text(encoding="utf-8").strip()
+    if len(key) < 32:
+        raise InvalidInput(f"The secret key in {path} is too short; delete it to make a new one.")
+    return key.encode("utf-8")
+
+
+def _sign(payload: bytes, key: bytes) -> bytes:
+    return hmac.new(key, _CONTEXT + payload, sha256).digest()
+
+
+def make_token(*, treatment_id: int, generation: int, expires_at: datetime) -> str:
+    """A token for one treatment and link generation, valid until ``expires_at`` (naive UTC)."""
+    expiry = int(expires_at.replace(tzinfo=UTC).timestamp())
+    payload = f"{_VERSION}:{treatment_id}:{generation}:{expiry}".encode("ascii")
+    return f"{_b64encode(payload)}.{_b64encode(_sign(payload, secret_key()))}"
+
+
+@dataclass(frozen=True)
+class _Claims:
+    treatment_id: int
+    generation: int
+    expires_at: datetime
+
+
+def _parse(token: str) -> _Claims:
+    """Check the signature first, then read the fields; every failure is a sentence."""
+    token = token.strip()
+    if not token or len(token) > _MAX_TOKEN_CHARS or token.count(".") != 1:
+        raise AccessDenied(MALFORMED, code="link_malformed")
+    body, sig = token.split(".")
+    try:
+        payload = _b64decode(body)
+        signature = _b64decode(sig)
+    except (binascii.Error, ValueError):
+        raise AccessDenied(MALFORMED, code="link_malformed") from None
+    if not hmac.compare_digest(signature, _sign(payload, secret_key())):
+        raise AccessDenied(ALTERED, code="link_altered")
+    try:
+        version, treatment, generation, expiry = payload.decode("ascii").split(":")
+        if version != _VERSION:
+            raise ValueError(version)
+        return _Claims(
+            treatment_id=int(treatment),
+            generation=int(generation),
+            expires_at=datetime.fromtimestamp(int(expiry), UTC).replace(tzinfo=None),
+        )
+    except (UnicodeDecodeError, ValueError, OverflowError, OSError):
+        raise AccessDenied(MALFORMED, code="link_malformed") from None
+
+
+def verify_token(*, session: Session, token: str, now: datetime | None = None) -> Actor:
+    """The patient a link speaks for, or ``AccessDenied`` saying why the link is refused.
+
+    Refusals (expired, altered, revoked, malformed) are audited without the token itself.
+    """
+    now = now or utcnow()
+    try:
+        claims = _parse(token)
+        treatment = session.get(models.Treatment, claims.treatment_id)
+        if treatment is None or treatment.link_generation != claims.generation:
+            raise AccessDenied(REVOKED, code="link_revoked")
+        if claims.expires_at <= now:
+            raise AccessDenied(
+                f"This check-in link expired on {_day(claims.expires_at)}. "
+                "Please call the clinic for a new one.",
+                code="link_expired",
+            )
+    except AccessDenied as refused:
+        _audit_refusal(session, refused, now)
+        raise
+    patient = treatment.patient
+    return Actor(
+        role=Role.PATIENT,
+        name=patient.display_name,
+        patient_id=patient.id,
+        treatment_id=treatment.id,
+    )
+
+
+def _day(at: datetime) -> str:
+    return f"{at:%B} {at.day}, {at.year}"
+
+
+def _audit_refusal(session: Session, refused: AccessDenied, now: datetime) -> None:
+    session.add(
+        models.AuditEvent(
+            at=now,
+            actor="patient link",
+            role=Role.PATIENT.value,
+            action="link.refused",
+            object_type="treatment",
+            outcome="denied",
+            detail=refused.code,
+        )
+    )
+
+
+def with_token(base_url: str, token: str) -> str:
+    """``base_url`` with ``?t=TOKEN`` (replacing any query it had)."""
+    parts = urlsplit(base_url)
+    return urlunsplit(
+        (parts.scheme, parts.netloc, parts.path or "/", urlencode({QUERY_PARAM: token}), "")
+    )
+
+
+def issue_link(
+    *,
+    session: Session,
+    treatment_id: int,
+    base_url: str = "http://localhost:8501",
+    ttl_days: int = DEFAULT_TTL_DAYS,
+    now: datetime | None = None,
+) -> str:
+    """The patient's check-in URL for one treatment, valid ``ttl_days`` from now."""
+    if not 1 <= ttl_days <= MAX_TTL_DAYS:
+        raise InvalidInput(f"A link lasts from 1 to {MAX_TTL_DAYS} days.")
+    treatment = session.get(models.Treatment, treatment_id)
+    if treatment is None:
+        raise NotFound(f"There is no treatment {treatment_id}.")
+    expires = (now or utcnow()) + timedelta(days=ttl_days)
+    token = make_token(
+        treatment_id=treatment.id, generation=treatment.link_generation, expires_at=expires
+    )
+    return with_token(base_url, token)
+
+
+def revoke_links(*, session: Session, treatment_id: int, by: Actor | None = None) -> int:
+    """Make every link issued so far for this treatment stale; returns the new generation."""
+    treatment = session.get(models.Treatment, treatment_id)
+    if treatment is None:
+        raise NotFound(f"There is no treatment {treatment_id}.")
+    treatment.link_generation = (treatment.link_generation or 1) + 1
+    actor = by or Actor.system()
+    session.add(
+        models.AuditEvent(
+            at=utcnow(),
+            actor_user_id=actor.user_id,
+            actor=actor.name,
+            role=actor.role.value,
+            action="link.revoke",
+            patient_id=treatment.patient_id,
+            object_type="treatment",
+            object_id=treatment.id,
+        )
+    )
+    return treatment.link_generation
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """A treatment a link can be issued for, as the admin page lists them."""
+
+    treatment_id: int
+    patient_id: int
+    patient_name: str
+    procedure: str
+    treated_at: datetime
+    link_generation: int
+
+
+def list_link_targets(*, session: Session, actor: Actor) -> list[LinkTarget]:
+    """Every treatment, newest first: for staff who hand out links (providers and admins)."""
+    from checkins.access import require_case_access
+
+    require_case_access(actor)
+    rows = session.execute(
+        select(models.Treatment, models.Patient)
+        .join(models.Patient, models.Treatment.patient_id == models.Patient.id)
+        .order_by(models.Treatment.treated_at.desc(), models.Treatment.id.desc())
+    )
+    return [
+        LinkTarget(
+            treatment_id=t.id,
+            patient_id=p.id,
+            patient_name=p.display_name,
+            procedure=t.procedure,
+            treated_at=t.treated_at,
+            link_generation=t.link_generation,
+        )
+        for t, p in rows
+    ]
+
+
+def latest_treatment_id(*, session: Session, patient_id: int) -> int:
+    treatment_id = session.scalar(
+        select(models.Treatment.id)
+        .where(models.Treatment.patient_id == patient_id)
+        .order_by(models.Treatment.treated_at.desc(), models.Treatment.id.desc())
+        .limit(1)
+    )
+    if treatment_id is None:
+        if session.get(models.Patient, patient_id) is None:
+            raise NotFound(f"There is no patient {patient_id}.")
+        raise NotFound(f"Patient {patient_id} has no treatment yet, so there is nothing to link.")
+    return treatment_id
+
+
+def link_command(
+    *,
+    session: Session,
+    patient_id: int | None = None,
+    treatment_id: int | None = None,
+    base_url: str = "http://localhost:8501",
+    ttl_days: int = DEFAULT_TTL_DAYS,
+    revoke: bool = False,
+) -> str:
+    """`checkins link PATIENT [--treatment ID] [--revoke]`: the URL to print.
+
+    With a patient id, the link opens that patient's latest treatment. ``revoke=True`` first
+    makes every earlier link for the treatment stale.
+    """
+    if treatment_id is None:
+        if patient_id is None:
+            raise InvalidInput("Give a patient id or a treatment id.")
+        treatment_id = latest_treatment_id(session=session, patient_id=patient_id)
+    else:
+        treatment = session.get(models.Treatment, treatment_id)
+        if treatment is None:
+            raise NotFound(f"There is no treatment {treatment_id}.")
+        if patient_id is not None and treatment.patient_id != patient_id:
+            raise InvalidInput(
+                f"Treatment {treatment_id} belongs to another patient, not patient {patient_id}."
+            )
+    if revoke:
+        revoke_links(session=session, treatment_id=treatment_id)
+    return issue_link(
+        session=session, treatment_id=treatment_id, base_url=base_url, ttl_days=ttl_days
+    )
