@@ -16,10 +16,10 @@ from checkins.storage import models
 
 DEMO_ACCOUNTS: tuple[tuple[str, str, str, str], ...] = (
     # username, display name, role, password
-    ("dr.lee", "Dr. Dana Lee", "provider", "demo-provider-lee"),
-    ("np.kim", "NP Sam Kim", "provider", "demo-provider-kim"),
-    ("manager", "Morgan Manager", "manager", "demo-manager-pass"),
-    ("admin", "Alex Admin", "admin", "demo-admin-pass"),
+    ("dr.lee", "Dr. Dana Lee", "provider", "demo-provider-1"),
+    ("np.kim", "NP Sam Kim", "provider", "demo-provider-2"),
+    ("manager", "Morgan Manager", "manager", "demo-manager-1"),
+    ("admin", "Alex Admin", "admin", "demo-admin-123"),
 )
 
 
