@@ -163,8 +163,41 @@ class Overview:
     suppressed: bool
 
 
+@dataclass(frozen=True)
+class TrendsReport:
+    """Every table of the trends page, for one set of filters."""
+
+    overview: Overview
+    curves: tuple[CurvePoint, ...]
+    adherence: tuple[AdherenceRow, ...]
+    volume: tuple[VolumeRow, ...]
+    review_times: tuple[ReviewTimeRow, ...]
+    false_alarms: tuple[RuleRateRow, ...]
+
+
 # --------------------------------------------------------------------------------------------
 # Public aggregates
+
+
+def report(
+    *,
+    session: Session,
+    actor: Actor,
+    start: date | None = None,
+    end: date | None = None,
+    procedure: str | None = None,
+    now: datetime | None = None,
+) -> TrendsReport:
+    """All the trends tables at once (one read session, the same filters for each)."""
+    f: dict[str, Any] = {"start": start, "end": end, "procedure": procedure}
+    return TrendsReport(
+        overview=overview(session=session, actor=actor, **f),
+        curves=tuple(recovery_curves(session=session, actor=actor, **f)),
+        adherence=tuple(adherence(session=session, actor=actor, now=now, **f)),
+        volume=tuple(queue_volume(session=session, actor=actor, **f)),
+        review_times=tuple(review_times(session=session, actor=actor, **f)),
+        false_alarms=tuple(false_alarm_rates(session=session, actor=actor, **f)),
+    )
 
 
 def overview(

@@ -1,0 +1,159 @@
+"""Altair chart builders for the staff pages. Values in, charts out: no data access here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+from checkins.domain import PROCEDURE_LABELS
+from checkins.services.trends import METRIC_LABELS, BandPoint, CurvePoint, VolumeRow
+from checkins.services.views import CheckInView
+
+BAND_COLOUR = "#9bb7d4"
+PATIENT_COLOUR = "#c0392b"
+SEVERITY_COLOURS = {"urgent": "#c0392b", "review": "#e67e22", "routine": "#95a5a6"}
+HEIGHT = 260
+
+
+def _metric_value(c: CheckInView, metric: str) -> float | None:
+    value = getattr(c.metrics, metric, None)
+    return None if value is None else float(value)
+
+
+def redness_vs_band(
+    history: Sequence[CheckInView],
+    band: Sequence[BandPoint],
+    *,
+    metric: str,
+    current_id: int,
+) -> alt.LayerChart:
+    """This patient's metric by day since treatment, over the clinic's expected band.
+
+    The band is the interquartile range of patients with the same procedure (days with fewer
+    than 11 patients are left out); the dashed line is their median.
+    """
+    label = METRIC_LABELS.get(metric, metric)
+    patient = pd.DataFrame(
+        [
+            {
+                "day": c.day_since_treatment,
+                "value": v,
+                "check-in": "baseline" if c.is_baseline else f"day {c.day_since_treatment}",
+                "this": c.id == current_id,
+            }
+            for c in history
+            if (v := _metric_value(c, metric)) is not None
+        ],
+        columns=["day", "value", "check-in", "this"],
+    )
+    expected = pd.DataFrame(
+        [
+            {"day": b.day, "low": b.low, "median": b.median, "high": b.high, "patients": b.patients}
+            for b in band
+            if b.metric == metric and not b.suppressed
+        ],
+        columns=["day", "low", "median", "high", "patients"],
+    )
+    x = alt.X("day:Q", title="Days since treatment", scale=alt.Scale(nice=False))
+    area = (
+        alt.Chart(expected)
+        .mark_area(opacity=0.35, color=BAND_COLOUR)
+        .encode(
+            x=x,
+            y=alt.Y("low:Q", title=label),
+            y2="high:Q",
+            tooltip=["day", "low", "median", "high", "patients"],
+        )
+    )
+    median = (
+        alt.Chart(expected).mark_line(strokeDash=[4, 3], color="#4a6f94").encode(x=x, y="median:Q")
+    )
+    line = alt.Chart(patient).mark_line(color=PATIENT_COLOUR).encode(x=x, y="value:Q")
+    dots = (
+        alt.Chart(patient)
+        .mark_point(filled=True, color=PATIENT_COLOUR)
+        .encode(
+            x=x,
+            y="value:Q",
+            size=alt.condition("datum.this", alt.value(140), alt.value(45)),
+            tooltip=["check-in", alt.Tooltip("value:Q", format=".2f")],
+        )
+    )
+    return alt.layer(area, median, line, dots).properties(height=HEIGHT)
+
+
+def recovery_curves(points: Sequence[CurvePoint], *, metric: str) -> alt.LayerChart:
+    """Median (line) and interquartile band (area) per procedure, by day since treatment."""
+    frame = pd.DataFrame(
+        [
+            {
+                "day": p.day,
+                "procedure": PROCEDURE_LABELS.get(p.procedure, p.procedure),
+                "q1": p.q1,
+                "median": p.median,
+                "q3": p.q3,
+                "patients": p.patients,
+            }
+            for p in points
+            if p.metric == metric and not p.suppressed
+        ],
+        columns=["day", "procedure", "q1", "median", "q3", "patients"],
+    )
+    x = alt.X("day:Q", title="Days since treatment")
+    colour = alt.Color("procedure:N", title="Procedure", legend=alt.Legend(orient="bottom"))
+    band = (
+        alt.Chart(frame)
+        .mark_area(opacity=0.25)
+        .encode(
+            x=x, y=alt.Y("q1:Q", title=METRIC_LABELS.get(metric, metric)), y2="q3:Q", color=colour
+        )
+    )
+    line = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y="median:Q",
+            color=colour,
+            tooltip=[
+                "procedure",
+                "day",
+                alt.Tooltip("median:Q", format=".2f"),
+                alt.Tooltip("q1:Q", format=".2f", title="25th pct"),
+                alt.Tooltip("q3:Q", format=".2f", title="75th pct"),
+                alt.Tooltip("patients:Q", title="patients"),
+            ],
+        )
+    )
+    return alt.layer(band, line).properties(height=HEIGHT)
+
+
+def queue_volume(rows: Sequence[VolumeRow]) -> alt.Chart:
+    """Cases queued per ISO week, stacked by severity (suppressed weeks are left out)."""
+    frame = pd.DataFrame(
+        [
+            {"week": r.week, "severity": r.severity, "cases": r.cases}
+            for r in rows
+            if not r.suppressed
+        ],
+        columns=["week", "severity", "cases"],
+    )
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("week:N", title="ISO week", sort="ascending"),
+            y=alt.Y("cases:Q", title="Cases", stack=True),
+            color=alt.Color(
+                "severity:N",
+                scale=alt.Scale(
+                    domain=list(SEVERITY_COLOURS), range=list(SEVERITY_COLOURS.values())
+                ),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=["week", "severity", "cases"],
+        )
+        .properties(height=HEIGHT)
+    )

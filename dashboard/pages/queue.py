@@ -1,0 +1,100 @@
+"""Provider: the review queue. Urgent first, then longest waiting; selecting a row opens it."""
+
+from __future__ import annotations
+
+import auth
+import resources
+import staff
+import streamlit as st
+from state import StateKeys
+
+from checkins import access
+from checkins.domain import PROCEDURES, AccessDenied, CheckinsError, Severity
+from checkins.services import clinic, queue
+
+CASE_PAGE = "pages/case.py"
+PAGE_SIZE = 50
+STATUS_CHOICES = {
+    "Open (new and claimed)": ("new", "claimed"),
+    "New": ("new",),
+    "Claimed": ("claimed",),
+    "Resolved": ("resolved",),
+}
+# Session-state keys of this page only (widget keys).
+QUEUE_PAGE = "queue_page"
+QUEUE_TABLE = "queue_table"
+
+actor = auth.current_actor()
+try:
+    access.require_case_access(actor)
+except AccessDenied as denied:
+    st.error(denied.message, icon=":material/block:")
+    st.stop()
+with resources.db().read() as s:
+    target = clinic.get_clinic(session=s).target_response_minutes
+
+st.title("Review queue")
+f1, f2, f3 = st.columns(3)
+severity = f1.selectbox(
+    "Severity", [None, *(s.value for s in reversed(Severity))], format_func=lambda v: v or "All"
+)
+status = f2.selectbox("Status", list(STATUS_CHOICES))
+procedure = f3.selectbox(
+    "Procedure", [None, *PROCEDURES], format_func=lambda v: staff.procedure_label(v) if v else "All"
+)
+mine = st.toggle("Claimed by me")
+
+
+@st.fragment(run_every=staff.QUEUE_REFRESH_SECONDS)
+def urgent_count() -> None:
+    with resources.db().read() as s:
+        waiting = queue.count_open(session=s, severity=Severity.URGENT.value)
+    st.metric("Urgent cases waiting", waiting)
+
+
+@st.fragment(run_every=staff.QUEUE_REFRESH_SECONDS)
+def live_queue() -> None:
+    try:
+        with resources.db().read() as s:
+            result = queue.list_queue(
+                session=s,
+                actor=actor,
+                severity=severity,
+                statuses=STATUS_CHOICES[status],
+                procedure=procedure,
+                claimed_by=actor.user_id if mine else None,
+                page=int(st.session_state.get(QUEUE_PAGE, 1)),
+                page_size=PAGE_SIZE,
+            )
+    except CheckinsError as exc:
+        st.error(exc.message)
+        return
+    st.caption(
+        f"{result.total} case{'s' if result.total != 1 else ''} · target response "
+        f"{staff.minutes_text(target)} · refreshes every {staff.QUEUE_REFRESH_SECONDS} s · "
+        "select a row to open the case"
+    )
+    if not result.rows:
+        st.info("No cases match these filters.")
+        return
+    event = st.dataframe(
+        staff.queue_frame(result.rows, target),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=QUEUE_TABLE,
+        column_config={"Day": st.column_config.NumberColumn("Day", width="small")},
+    )
+    if event.selection.rows:
+        item_id = result.rows[event.selection.rows[0]].item_id
+        st.session_state[StateKeys.SELECTED_ITEM] = item_id
+        st.switch_page(CASE_PAGE, query_params={"item": str(item_id)})
+    pages = max(1, -(-result.total // PAGE_SIZE))
+    if pages > 1:
+        st.session_state[QUEUE_PAGE] = min(int(st.session_state.get(QUEUE_PAGE, 1)), pages)
+        st.number_input("Page", min_value=1, max_value=pages, key=QUEUE_PAGE)
+
+
+with st.sidebar:
+    urgent_count()
+live_queue()

@@ -1,0 +1,85 @@
+"""Manager (and providers): de-identified clinic trends, with CSV downloads of every table."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import auth
+import charts
+import pandas as pd
+import resources
+import staff
+import streamlit as st
+import ui
+
+from checkins.domain import PROCEDURES, utcnow
+from checkins.services import trends
+
+DEFAULT_DAYS = 90
+
+actor = auth.current_actor()
+st.title("Clinic trends")
+st.caption(
+    f"De-identified: no names, photos or free text. Groups of fewer than {trends.MIN_GROUP} "
+    "patients are suppressed and marked as such."
+)
+today = utcnow().date()
+c1, c2 = st.columns([2, 1])
+picked = c1.date_input("Period (UTC)", (today - timedelta(days=DEFAULT_DAYS), today))
+procedure = c2.selectbox(
+    "Procedure", [None, *PROCEDURES], format_func=lambda v: staff.procedure_label(v) if v else "All"
+)
+if not isinstance(picked, tuple) or len(picked) != 2:
+    st.info("Choose the first and the last day of the period.")
+    st.stop()
+
+
+def table(title: str, frame: pd.DataFrame, name: str) -> None:
+    st.dataframe(frame, hide_index=True)
+    st.download_button(
+        f"Download {title} (CSV)",
+        staff.csv_bytes(frame),
+        file_name=f"{name}_{picked[0]}_{picked[1]}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+        key=f"csv_{name}",
+    )
+
+
+def load() -> trends.TrendsReport:
+    with resources.db().read() as s:
+        return trends.report(
+            session=s, actor=actor, start=picked[0], end=picked[1], procedure=procedure
+        )
+
+
+r = ui.attempt(load, doing="computing the clinic's trends")
+if r is None:
+    st.stop()
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Patients who checked in", staff.overview_text(r.overview.patients))
+m2.metric("Check-ins", staff.overview_text(r.overview.checkins))
+m3.metric("Open cases", staff.overview_text(r.overview.open_cases))
+m4.metric("Resolved cases", staff.overview_text(r.overview.resolved_cases))
+
+st.subheader("Recovery curves")
+st.caption("Median and interquartile band by day since treatment (treatments in the period).")
+metric = st.radio("Metric", trends.METRICS, format_func=trends.METRIC_LABELS.get, horizontal=True)
+st.altair_chart(charts.recovery_curves(r.curves, metric=metric), width="stretch")
+table("recovery curves", staff.trend_frame(r.curves, staff.CURVE_COLUMNS), "recovery_curves")
+
+st.subheader("Check-in adherence")
+st.caption("Share of due check-ins received (a day late still counts).")
+table("adherence", staff.trend_frame(r.adherence, staff.ADHERENCE_COLUMNS), "adherence")
+
+st.subheader("Queue volume by week")
+st.altair_chart(charts.queue_volume(r.volume), width="stretch")
+table("queue volume", staff.trend_frame(r.volume, staff.VOLUME_COLUMNS), "queue_volume")
+
+st.subheader("Time to first review and to resolution")
+table("review times", staff.trend_frame(r.review_times, staff.REVIEW_TIME_COLUMNS), "review_times")
+
+st.subheader("Rules: false-alarm rate")
+st.caption('Share of each rule\'s resolved cases closed as "no action needed".')
+table("rule false alarms", staff.trend_frame(r.false_alarms, staff.RULE_COLUMNS), "false_alarms")

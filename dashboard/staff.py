@@ -1,0 +1,320 @@
+"""Presentation helpers for the staff pages: service results to tables and short sentences.
+
+Pure functions (they take values, return frames or strings; no session state, no database), so
+the queue, case and trends pages stay thin and these can be unit-tested on their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from checkins.domain import PROCEDURE_LABELS, Disposition, Severity
+from checkins.services import trends
+from checkins.services.views import (
+    AuditView,
+    CaseView,
+    CheckInView,
+    MessageView,
+    PhotoView,
+    QueueRow,
+    TreatmentView,
+)
+
+SUPPRESSED = f"fewer than {trends.MIN_GROUP} patients"
+SEVERITY_ICONS = {
+    Severity.URGENT: "🔴 Urgent",
+    Severity.REVIEW: "🟠 Review",
+    Severity.ROUTINE: "⚪ Routine",
+}
+STATUS_LABELS = {"new": "New", "claimed": "Claimed", "resolved": "Resolved"}
+QUEUE_REFRESH_SECONDS = 15
+
+ANSWER_LABELS: dict[str, str] = {
+    "temperature": "Temperature",
+    "drainage_like_pus": "Drainage like pus",
+    "increased_warmth": "Increased warmth",
+    "swelling": "Swelling",
+    "redness": "Redness (patient's view)",
+    "oozing": "Oozing",
+    "pain": "Pain (0–10)",
+    "picked_or_peeled_skin": "Picked or peeled skin",
+    "sun_exposure": "Sun exposure",
+    "routine_followed": "Followed the routine",
+    "antiviral_taken": "Took the antiviral",
+    "notes": "Notes",
+}
+
+
+def procedure_label(code: str) -> str:
+    return PROCEDURE_LABELS.get(code, code)
+
+
+def minutes_text(minutes: float) -> str:
+    """``95.0`` -> ``"1 h 35 m"``; ``2000`` -> ``"1 d 9 h"``."""
+    m = round(minutes)
+    if m < 60:
+        return f"{m} m"
+    if m < 24 * 60:
+        return f"{m // 60} h {m % 60:02d} m"
+    return f"{m // (24 * 60)} d {(m % (24 * 60)) // 60} h"
+
+
+def response_clock(waiting_minutes: float, target_minutes: int, status: str) -> str:
+    """How the case stands against the clinic's target response time."""
+    if status == "resolved":
+        return "done"
+    left = target_minutes - waiting_minutes
+    if left >= 0:
+        return f"⏱ {minutes_text(left)} left"
+    return f"⚠ {minutes_text(-left)} over target"
+
+
+def queue_frame(rows: Sequence[QueueRow], target_minutes: int) -> pd.DataFrame:
+    """One line per case, in the service's order (urgent first, then longest waiting)."""
+    return pd.DataFrame(
+        [
+            {
+                "Severity": SEVERITY_ICONS.get(r.severity, r.severity.value),
+                "Why": r.summary,
+                "Patient": r.patient_name,
+                "Procedure": procedure_label(r.procedure),
+                "Day": r.day_since_treatment,
+                "Waiting": minutes_text(r.waiting_minutes),
+                "Target clock": response_clock(r.waiting_minutes, target_minutes, r.status),
+                "Status": STATUS_LABELS.get(r.status, r.status),
+                "Claimed by": r.claimed_by_name or "",
+            }
+            for r in rows
+        ],
+        columns=[
+            "Severity",
+            "Why",
+            "Patient",
+            "Procedure",
+            "Day",
+            "Waiting",
+            "Target clock",
+            "Status",
+            "Claimed by",
+        ],
+    )
+
+
+def _answer_text(value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def answers_frame(current: CheckInView, previous: CheckInView | None) -> pd.DataFrame:
+    """This check-in's answers next to the previous one's, question by question."""
+    now_label = f"Day {current.day_since_treatment} (this check-in)"
+    before_label = f"Day {previous.day_since_treatment} (previous)" if previous else "Previous"
+    rows = []
+    for name, label in ANSWER_LABELS.items():
+        now = current.answers.get(name)
+        before = previous.answers.get(name) if previous else None
+        if name == "temperature" and now is None and current.answers.get("temperature_f"):
+            now = f"{current.answers['temperature_f']} °F"
+        rows.append(
+            {
+                "Question": label,
+                now_label: _answer_text(now),
+                before_label: _answer_text(before) if previous else "—",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def history_frame(messages: Sequence[MessageView], audit: Sequence[AuditView]) -> pd.DataFrame:
+    """The case's history: every audited action and every message, oldest first."""
+    events: list[tuple[datetime, str, str, str]] = [
+        (a.at, a.actor, _action_text(a), a.detail if a.outcome == "ok" else a.outcome)
+        for a in audit
+        if a.action != "view_photo"
+    ]
+    events += [
+        (
+            m.created_at,
+            m.author_name,
+            "Message to patient" if m.direction == "to_patient" else "Message from patient",
+            m.body,
+        )
+        for m in messages
+    ]
+    events.sort(key=lambda e: e[0])
+    return pd.DataFrame(
+        [
+            {"When (UTC)": at.strftime("%Y-%m-%d %H:%M"), "Who": who, "What": what, "Detail": d}
+            for at, who, what, d in events
+        ],
+        columns=["When (UTC)", "Who", "What", "Detail"],
+    )
+
+
+def _action_text(a: AuditView) -> str:
+    words = {
+        "view_case": "Opened the case",
+        "claim": "Claimed",
+        "release": "Released",
+        "reply": "Replied",
+        "resolve": "Resolved",
+    }
+    text = words.get(a.action, a.action.replace("_", " ").capitalize())
+    if a.action == "resolve" and a.detail:
+        with contextlib.suppress(ValueError):
+            text += f": {Disposition(a.detail).label.lower()}"
+    return text + (" (refused)" if a.outcome == "refused" else "")
+
+
+def photo_caption(
+    label: str, quality_ok: bool | None, issues: Sequence[str], calibrated: bool
+) -> str:
+    quality = "quality OK" if quality_ok else ("quality not checked" if quality_ok is None else "")
+    if issues:
+        quality = "issues: " + ", ".join(i.replace("_", " ") for i in issues)
+    card = "calibrated with the colour card" if calibrated else "not calibrated"
+    return f"{label} · {quality} · {card}"
+
+
+def case_status(item: QueueRow) -> str:
+    holder = f" by **{item.claimed_by_name}**" if item.claimed_by_name else ""
+    return (
+        f"{STATUS_LABELS.get(item.status, item.status)}{holder} · waiting "
+        f"{minutes_text(item.waiting_minutes)} · {item.summary}"
+    )
+
+
+def treatment_text(t: TreatmentView) -> str:
+    depth = f"{t.needle_depth_mm:g} mm" if t.needle_depth_mm else "—"
+    antiviral = "prescribed" if t.antiviral_prescribed else "not prescribed"
+    return (
+        f"{procedure_label(t.procedure)} on {t.treated_at:%d %b %Y} · areas: "
+        f"{', '.join(t.areas) or '—'} · needle depth {depth} · antiviral {antiviral}"
+    )
+
+
+PhotoCell = tuple[str, PhotoView] | None
+
+
+def photo_grid(case: CaseView) -> list[list[PhotoCell]]:
+    """Photos side by side: one column each for the baseline, the previous check-in and this
+    one; row i holds each check-in's i-th photo (same area, taken in the same order), with its
+    caption. Check-ins without photos get no column."""
+    shown = [
+        ("Baseline", case.baseline),
+        ("Previous", case.previous),
+        ("This check-in", case.checkin),
+    ]
+    cols = [(label, c) for label, c in shown if c is not None and c.photos]
+    rows = max((len(c.photos) for _, c in cols), default=0)
+    grid: list[list[PhotoCell]] = []
+    for i in range(rows):
+        line: list[PhotoCell] = []
+        for label, c in cols:
+            if i >= len(c.photos):
+                line.append(None)
+                continue
+            p = c.photos[i]
+            when = "before treatment" if c.is_baseline else f"day {c.day_since_treatment}"
+            line.append(
+                (
+                    photo_caption(
+                        f"{label}, {when}",
+                        p.quality_acceptable,
+                        p.quality_issues,
+                        p.metrics.calibrated,
+                    ),
+                    p,
+                )
+            )
+        grid.append(line)
+    return grid
+
+
+# ---- Trends tables: one frame per table, suppressed groups spelled out --------------------------
+
+
+def _fmt(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "pct":
+        return round(100.0 * float(value), 1)
+    if kind == "num":
+        return round(float(value), 2)
+    if kind == "proc":
+        return procedure_label(str(value))
+    return value
+
+
+def trend_frame(rows: Sequence[Any], columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """A trends table: ``columns`` maps a field to (heading, kind); kind is one of
+    ``""`` (as is), ``"num"`` (2 decimals), ``"pct"`` (percent), ``"proc"`` (procedure name).
+
+    A suppressed row keeps its group labels; its figures are empty and "Patients" reads
+    "fewer than 11 patients", so nobody mistakes a hidden group for a missing one.
+    """
+    out = []
+    for r in rows:
+        values = dataclasses.asdict(r)
+        line: dict[str, Any] = {}
+        for name, (heading, kind) in columns.items():
+            line[heading] = _fmt(values[name], kind)
+        line["Patients"] = SUPPRESSED if r.suppressed else str(values.get("patients", ""))
+        out.append(line)
+    headings = [h for h, _ in columns.values()]
+    return pd.DataFrame(out, columns=[*headings, "Patients"])
+
+
+CURVE_COLUMNS = {
+    "procedure": ("Procedure", "proc"),
+    "metric": ("Metric", ""),
+    "day": ("Day", ""),
+    "checkins": ("Check-ins", ""),
+    "q1": ("25th percentile", "num"),
+    "median": ("Median", "num"),
+    "q3": ("75th percentile", "num"),
+}
+ADHERENCE_COLUMNS = {
+    "procedure": ("Procedure", "proc"),
+    "expected": ("Check-ins due", ""),
+    "received": ("Received", ""),
+    "share": ("Received (%)", "pct"),
+}
+VOLUME_COLUMNS = {
+    "week": ("ISO week", ""),
+    "severity": ("Severity", ""),
+    "cases": ("Cases", ""),
+}
+REVIEW_TIME_COLUMNS = {
+    "severity": ("Severity", ""),
+    "cases": ("Cases", ""),
+    "reviewed": ("Reviewed", ""),
+    "first_review_median_min": ("First review, median (min)", "num"),
+    "first_review_p90_min": ("First review, 90th pct (min)", "num"),
+    "resolved": ("Resolved", ""),
+    "resolution_median_min": ("Resolution, median (min)", "num"),
+    "resolution_p90_min": ("Resolution, 90th pct (min)", "num"),
+}
+RULE_COLUMNS = {
+    "rule_id": ("Rule", ""),
+    "resolved_cases": ("Resolved cases", ""),
+    "no_action_cases": ("No action needed", ""),
+    "false_alarm_rate": ("False-alarm rate (%)", "pct"),
+}
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def overview_text(value: int | None) -> str:
+    return "fewer than 11 patients" if value is None else f"{value:,}"
