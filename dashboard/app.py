@@ -1,0 +1,69 @@
+"""The dashboard's router: who is the user, which pages may they see. Nothing else.
+
+Run with ``streamlit run dashboard/app.py``. Every page file is in ``pages/`` and calls
+``checkins`` services only.
+"""
+
+from __future__ import annotations
+
+import auth
+import resources
+import streamlit as st
+
+from checkins.domain import Role
+from checkins.services.views import Actor
+
+SIGN_IN = st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:", default=True)
+
+
+def patient_pages() -> list[st.Page]:
+    return [
+        st.Page(
+            "pages/patient_checkin.py",
+            title="Check in",
+            icon=":material/photo_camera:",
+            default=True,
+        ),
+        st.Page("pages/patient_history.py", title="My history", icon=":material/history:"),
+    ]
+
+
+def staff_pages(role: Role) -> list[st.Page]:
+    queue = st.Page("pages/queue.py", title="Queue", icon=":material/inbox:", default=True)
+    case = st.Page("pages/case.py", title="Case", icon=":material/person:", visibility="hidden")
+    trends = st.Page(
+        "pages/trends.py",
+        title="Trends",
+        icon=":material/monitoring:",
+        default=role is Role.MANAGER,
+    )
+    admin = st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:")
+    if role is Role.MANAGER:
+        return [trends]
+    if role is Role.PROVIDER:
+        return [queue, case, trends]
+    return [queue, case, trends, admin]  # admin
+
+
+def pages_for(actor: Actor | None) -> list[st.Page]:
+    if actor is None:
+        return [SIGN_IN]
+    if actor.role is Role.PATIENT:
+        return patient_pages()
+    return staff_pages(actor.role)
+
+
+st.set_page_config(page_title="Check-ins", page_icon=":material/healing:", layout="centered")
+resources.db()
+actor = auth.resolve()
+if actor is not None and actor.role is not Role.PATIENT:
+    st.set_page_config(layout="wide")
+page = st.navigation(pages_for(actor), position="top" if actor is not None else "hidden")
+if actor is not None and actor.role is not Role.PATIENT:
+    with st.sidebar:
+        st.caption(f"Signed in as **{actor.name}** ({actor.role.value})")
+        if st.button("Sign out", icon=":material/logout:", key="router_sign_out"):
+            auth.sign_out()
+            st.rerun()
+    auth.idle_watch()
+page.run()

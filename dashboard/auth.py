@@ -1,0 +1,239 @@
+"""The one place that knows who the user is.
+
+- A patient is whoever holds a valid check-in link: ``?t=TOKEN`` is verified on every rerun, so
+  a revoked or expired link stops working at once. Patients have no password and no idle
+  time-out (the link is the credential; it stays in the address bar so a reload works).
+- Staff sign in with a local account (``checkins.services.users``) or, when ``[auth]`` is
+  configured in ``.streamlit/secrets.toml``, through ``st.login`` (OpenID Connect); the
+  provider's e-mail must match a local username, which gives the role.
+- Staff are signed out after ``users.IDLE_TIMEOUT`` without a full rerun (a click, a form, a
+  page change). A small fragment re-checks every minute so an unattended screen is cleared.
+
+Services raise ``CheckinsError`` with a sentence; this module turns refusals into notices for
+the sign-in page and never lets a traceback through.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import resources
+import streamlit as st
+from state import StateKeys
+
+from checkins import links
+from checkins.domain import AccessDenied, CheckinsError, Role, utcnow
+from checkins.services import audit, users
+from checkins.services.views import Actor
+
+log = logging.getLogger("checkins.dashboard.auth")
+IDLE_CHECK_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A sentence for the sign-in page. ``kind`` is "link" for a refused patient link."""
+
+    kind: str
+    message: str
+
+
+def resolve() -> Actor | None:
+    """Who is using this session right now (``None``: show the sign-in page). Run every rerun."""
+    now = utcnow()
+    token = _query_token()
+    if token is None:
+        token = st.session_state.get(StateKeys.PATIENT_TOKEN)
+    if token is not None:
+        return _patient(token, now)
+
+    actor: Actor | None = st.session_state.get(StateKeys.ACTOR)
+    if actor is None:
+        actor = _from_oidc(now)
+        if actor is None:
+            return None
+    if users.session_expired(st.session_state.get(StateKeys.LAST_SEEN), now):
+        sign_out(
+            Notice(
+                "timeout",
+                "You were signed out after 15 minutes without activity. Please sign in again.",
+            )
+        )
+        return None
+    if actor.user_id is not None:
+        with resources.db().read() as s:
+            current = users.active_actor(session=s, user_id=actor.user_id)
+        if current is None:
+            sign_out(Notice("error", "This account is no longer active."))
+            return None
+        actor = current
+    st.session_state[StateKeys.ACTOR] = actor
+    st.session_state[StateKeys.LAST_SEEN] = now
+    return actor
+
+
+def current_actor() -> Actor:
+    """The actor the router resolved for this run; pages call this, never ``resolve``."""
+    actor: Actor | None = st.session_state.get(StateKeys.ACTOR)
+    if actor is None:  # the router only runs a page for a resolved actor
+        st.error("Please sign in again.")
+        st.stop()
+    return actor
+
+
+def _query_token() -> str | None:
+    value = st.query_params.get(links.QUERY_PARAM)
+    return value or None
+
+
+def _patient(token: str, now: datetime) -> Actor | None:
+    notice: Notice | None = None
+    actor: Actor | None = None
+    try:
+        if st.session_state.get(StateKeys.PATIENT_TOKEN) == token:
+            # Already opened in this session: re-check without taking the write lock.
+            with resources.db().read() as s, contextlib.suppress(AccessDenied):
+                actor = links.verify_token(session=s, token=token, now=now)
+        if actor is None:
+            # First open, or now refused: the audited path (refusals are logged too).
+            with resources.db().session() as s:
+                try:
+                    actor = links.verify_token(session=s, token=token, now=now)
+                except AccessDenied as refused:  # caught inside so the refusal is committed
+                    notice = Notice("link", refused.message)
+                if actor is not None:
+                    audit.record(
+                        session=s,
+                        actor=actor,
+                        action="link.opened",
+                        object_type="treatment",
+                        object_id=actor.treatment_id,
+                    )
+    except CheckinsError as exc:
+        notice = Notice("link", exc.message)
+    except Exception:
+        log.exception("verifying a patient link failed")
+        notice = Notice(
+            "link", "We could not open your check-in link just now. Please try again shortly."
+        )
+    if actor is None:
+        _clear()
+        st.session_state[StateKeys.AUTH_NOTICE] = notice
+        return None
+    if st.session_state.get(StateKeys.ACTOR) not in (None, actor):
+        _clear()  # a staff session in this tab ends when a patient link is opened in it
+    st.session_state[StateKeys.ACTOR] = actor
+    st.session_state[StateKeys.PATIENT_TOKEN] = token
+    st.session_state[StateKeys.LAST_SEEN] = now
+    if st.query_params.get(links.QUERY_PARAM) != token:
+        st.query_params[links.QUERY_PARAM] = token  # keep it so a reload still works
+    return actor
+
+
+def sign_in(username: str, password: str) -> str | None:
+    """Check a username and password; ``None`` on success, else the sentence to show."""
+    now = utcnow()
+    error: str | None = None
+    actor: Actor | None = None
+    try:
+        with resources.db().session() as s:
+            try:
+                actor = users.authenticate(session=s, username=username, password=password, now=now)
+            except AccessDenied as refused:  # inside: the failure count must be committed
+                error = refused.message
+    except Exception:
+        log.exception("sign-in failed")
+        return "We could not check your password just now. Please try again in a moment."
+    if actor is None:
+        return error or users.WRONG_CREDENTIALS
+    _clear()
+    st.session_state[StateKeys.ACTOR] = actor
+    st.session_state[StateKeys.LAST_SEEN] = now
+    return None
+
+
+def sign_out(notice: Notice | None = None) -> None:
+    via_oidc = bool(st.session_state.get(StateKeys.VIA_OIDC))
+    actor: Actor | None = st.session_state.get(StateKeys.ACTOR)
+    if actor is not None and actor.role is not Role.PATIENT:
+        try:
+            with resources.db().session() as s:
+                detail = notice.kind if notice else "by user"
+                audit.record(session=s, actor=actor, action="auth.sign_out", detail=detail)
+        except Exception:
+            log.exception("could not audit a sign-out")
+    _clear()
+    st.session_state[StateKeys.AUTH_NOTICE] = notice or Notice("info", "You are signed out.")
+    if via_oidc:
+        st.logout()  # ends the identity cookie too, or the next rerun would sign in again
+
+
+def _clear() -> None:
+    for key in list(st.session_state.keys()):
+        if key != StateKeys.AUTH_NOTICE:
+            del st.session_state[key]
+    st.session_state.pop(StateKeys.AUTH_NOTICE, None)
+
+
+def pop_notice() -> Notice | None:
+    notice: Notice | None = st.session_state.pop(StateKeys.AUTH_NOTICE, None)
+    return notice
+
+
+def oidc_configured() -> bool:
+    """True when ``.streamlit/secrets.toml`` has an ``[auth]`` section for ``st.login``."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def oidc_provider() -> str | None:
+    """``None`` for a single-provider ``[auth]`` section, else the first ``[auth.NAME]``."""
+    try:
+        section = st.secrets["auth"]
+    except Exception:
+        return None
+    if "client_id" in section:
+        return None
+    for name, value in section.items():
+        if hasattr(value, "keys") and "client_id" in value:
+            return str(name)
+    return None
+
+
+def _from_oidc(now: datetime) -> Actor | None:
+    if not oidc_configured() or not st.user.get("is_logged_in"):
+        return None
+    email = str(st.user.get("email") or "")
+    actor: Actor | None = None
+    try:
+        with resources.db().session() as s:
+            actor = users.actor_for_username(session=s, username=email) if email else None
+            if actor is not None:
+                audit.record(session=s, actor=actor, action="auth.sign_in", detail="oidc")
+    except Exception:
+        log.exception("OIDC account lookup failed")
+    if actor is None:
+        st.session_state[StateKeys.AUTH_NOTICE] = Notice(
+            "oidc",
+            f"You signed in as {email or 'an unknown user'}, but no clinic account matches "
+            "that address. Ask an administrator to add one.",
+        )
+        return None
+    st.session_state[StateKeys.VIA_OIDC] = True
+    st.session_state[StateKeys.LAST_SEEN] = now
+    return actor
+
+
+@st.fragment(run_every=IDLE_CHECK_SECONDS)
+def idle_watch() -> None:
+    """Re-check the idle time-out every minute; an expired session reruns the app (signed out).
+
+    A fragment rerun does not touch LAST_SEEN, so this timer is not mistaken for activity.
+    """
+    if users.session_expired(st.session_state.get(StateKeys.LAST_SEEN), utcnow()):
+        st.rerun()

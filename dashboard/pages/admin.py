@@ -1,0 +1,168 @@
+"""Administration: staff accounts, patient check-in links, clinic settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import auth
+import resources
+import streamlit as st
+import ui
+from state import StateKeys
+
+from checkins import access, links
+from checkins.domain import PROCEDURE_LABELS, AccessDenied
+from checkins.services import audit, clinic, users
+
+actor = auth.current_actor()
+db = resources.db()
+try:
+    access.require_admin(actor)
+except AccessDenied as denied:
+    st.error(denied.message)
+    st.stop()
+
+
+def act(fn: Callable[[Any], object], done: str) -> None:
+    """Run one admin action in its own unit of work; say what happened."""
+
+    def run() -> object:
+        with db.session() as s:
+            return fn(s)
+
+    if ui.attempt(run, doing="saving the change") is not None:
+        st.toast(done, icon=":material/check:")
+
+
+def _issue(treatment_id: int, base_url: str, ttl_days: int) -> str:
+    with db.session() as s:
+        url = links.issue_link(
+            session=s, treatment_id=treatment_id, base_url=base_url, ttl_days=ttl_days
+        )
+        audit.record(
+            session=s,
+            actor=actor,
+            action="link.issue",
+            object_type="treatment",
+            object_id=treatment_id,
+            detail=f"{ttl_days} days",
+        )
+    return url
+
+
+st.title("Administration")
+people, patient_links, settings = st.tabs(["Staff accounts", "Patient links", "Clinic"])
+
+with people:
+    with db.read() as s:
+        accounts = users.list_users(session=s)
+    st.dataframe(
+        [
+            {
+                "Username": u.username,
+                "Name": u.display_name,
+                "Role": u.role.value,
+                "Active": u.active,
+                "Locked until (UTC)": u.locked_until,
+            }
+            for u in accounts
+        ],
+        hide_index=True,
+    )
+    with st.form("add_user", clear_on_submit=True):
+        st.markdown("**Add an account**")
+        username = st.text_input("Username (their e-mail, if they sign in with OpenID Connect)")
+        name = st.text_input("Name")
+        role = st.selectbox("Role", [r.value for r in users.STAFF_ROLES])
+        password = st.text_input("Password (at least 10 characters)", type="password")
+        if st.form_submit_button("Add account"):
+            act(
+                lambda s: users.add_user(
+                    session=s,
+                    username=username,
+                    display_name=name,
+                    role=role,
+                    password=password or None,
+                    by=actor,
+                ),
+                f"Added {username}.",
+            )
+    who = st.selectbox("Account", [u.username for u in accounts], key="admin_account")
+    new_password = st.text_input("New password", type="password", key="admin_new_password")
+    reset, unlock, off, on = st.columns(4)
+    if reset.button("Set password", disabled=not new_password):
+        act(
+            lambda s: users.set_password(session=s, username=who, password=new_password, by=actor),
+            f"Password changed for {who}.",
+        )
+    if unlock.button("Unlock"):
+        act(lambda s: users.unlock(session=s, username=who, by=actor), f"Unlocked {who}.")
+    if off.button("Deactivate"):
+        act(
+            lambda s: users.set_active(session=s, username=who, active=False, by=actor),
+            f"Deactivated {who}.",
+        )
+    if on.button("Activate"):
+        act(
+            lambda s: users.set_active(session=s, username=who, active=True, by=actor),
+            f"Activated {who}.",
+        )
+
+with patient_links:
+    with db.read() as s:
+        targets = links.list_link_targets(session=s, actor=actor)
+    if not targets:
+        st.info("No treatments yet: add one with `checkins` first.")
+    else:
+        target = st.selectbox(
+            "Treatment",
+            targets,
+            format_func=lambda t: (
+                f"{t.patient_name} · {PROCEDURE_LABELS.get(t.procedure, t.procedure)}"
+                f" · {t.treated_at:%Y-%m-%d}"
+            ),
+        )
+        parts = urlsplit(st.context.url or "http://localhost:8501")
+        base = f"{parts.scheme}://{parts.netloc}/"
+        days = st.number_input("Valid for (days)", 1, links.MAX_TTL_DAYS, links.DEFAULT_TTL_DAYS)
+        make, revoke = st.columns(2)
+        if make.button("Create link", type="primary"):
+            st.session_state[StateKeys.ISSUED_LINK] = ui.attempt(
+                lambda: _issue(target.treatment_id, base, int(days)), doing="creating the link"
+            )
+        if revoke.button("Revoke every link for this treatment"):
+            act(
+                lambda s: links.revoke_links(session=s, treatment_id=target.treatment_id, by=actor),
+                "Earlier links no longer open.",
+            )
+            st.session_state.pop(StateKeys.ISSUED_LINK, None)
+        if st.session_state.get(StateKeys.ISSUED_LINK):
+            st.code(st.session_state[StateKeys.ISSUED_LINK], language=None, wrap_lines=True)
+            st.caption("Send it to the patient only; anyone holding it can open their check-in.")
+
+with settings:
+    with db.read() as s:
+        current = clinic.get_clinic(session=s)
+    with st.form("clinic"):
+        c_name = st.text_input("Clinic name", current.name)
+        c_phone = st.text_input("Phone patients call", current.phone)
+        c_tz = st.text_input("Time zone", current.time_zone)
+        c_target = st.number_input(
+            "Target response (minutes)", 1, 1440, current.target_response_minutes
+        )
+        if st.form_submit_button("Save"):
+            act(
+                lambda s: (
+                    clinic.set_clinic(
+                        session=s,
+                        name=c_name,
+                        phone=c_phone,
+                        time_zone=c_tz,
+                        target_response_minutes=int(c_target),
+                    ),
+                    audit.record(session=s, actor=actor, action="clinic.update"),
+                ),
+                "Clinic settings saved.",
+            )

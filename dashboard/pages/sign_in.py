@@ -1,0 +1,58 @@
+"""Sign in: staff username and password (or the clinic's OpenID Connect), and the page a
+patient sees when their link is refused."""
+
+from __future__ import annotations
+
+import auth
+import streamlit as st
+from state import StateKeys
+
+notice = auth.pop_notice()
+
+if notice is not None and notice.kind == "link":
+    st.title("This link can't be opened")
+    st.error(notice.message, icon=":material/link_off:")
+    st.markdown(
+        "If you have a new symptom that worries you, such as a fever, drainage that looks "
+        "like pus or increasing warmth, **call the clinic now**; do not wait for a new link."
+    )
+    with st.expander("Clinic staff: sign in"):
+        st.caption("Patients do not need a password: use the link the clinic sent you.")
+    st.stop()
+
+st.title("Clinic sign-in")
+if notice is not None:
+    if notice.kind == "timeout" or notice.kind == "info":
+        st.info(notice.message, icon=":material/info:")
+    else:
+        st.error(notice.message, icon=":material/error:")
+    if notice.kind == "oidc":
+        st.button("Sign out of the clinic account", on_click=st.logout)
+
+if auth.oidc_configured():
+    st.button(
+        "Sign in with your clinic account",
+        type="primary",
+        icon=":material/key:",
+        on_click=st.login,
+        args=(auth.oidc_provider(),) if auth.oidc_provider() else (),
+    )
+    st.caption("Or use a local account:")
+
+with st.form("sign_in", clear_on_submit=False, enter_to_submit=True):
+    username = st.text_input("Username", key=StateKeys.SIGN_IN_USERNAME, autocomplete="username")
+    password = st.text_input(
+        "Password",
+        type="password",
+        key=StateKeys.SIGN_IN_PASSWORD,
+        autocomplete="current-password",
+    )
+    submitted = st.form_submit_button("Sign in", type="primary")
+
+if submitted:
+    error = auth.sign_in(username, password)
+    if error is None:
+        st.rerun()
+    st.error(error, icon=":material/lock:")
+
+st.caption("Patients: you do not need an account. Open the personal link the clinic sent you.")

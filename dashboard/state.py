@@ -1,0 +1,42 @@
+"""Every st.session_state key the dashboard uses, in one place.
+
+Widget keys that must change to reset a widget (the photo uploader after a check-in is sent)
+are built from a nonce stored under one of these keys.
+"""
+
+from __future__ import annotations
+
+
+class StateKeys:
+    # Who is signed in (dashboard/auth.py is the only writer).
+    ACTOR = "auth_actor"  # checkins.services.views.Actor
+    LAST_SEEN = "auth_last_seen"  # naive UTC datetime of the last full rerun, for idle time-out
+    PATIENT_TOKEN = "auth_patient_token"  # noqa: S105 - key for the link token patients open
+    AUTH_NOTICE = "auth_notice"  # a sentence for the sign-in page (signed out, timed out…)
+    VIA_OIDC = "auth_via_oidc"  # True when the staff member signed in through st.login
+
+    # Sign-in form.
+    SIGN_IN_USERNAME = "sign_in_username"
+    SIGN_IN_PASSWORD = "sign_in_password"  # noqa: S105 - a widget key, not a password
+
+    # Patient check-in page.
+    SUBMISSION_ID = "checkin_submission_id"  # one per form: retries store one check-in
+    PHOTO_NONCE = "checkin_photo_nonce"  # bumped after sending: new uploader/camera keys
+    CAMERA_ON = "checkin_camera_on"  # the patient chose the camera instead of the file picker
+    ANALYSED = "checkin_analysed"  # sha256 -> PhotoCheck (analysis cached per session)
+    LAST_RESULT = "checkin_last_result"  # SubmitResult shown after sending
+    ROUTINE_DONE = "checkin_routine_done"  # prefix for the routine checklist boxes
+
+    # Provider pages (written by the queue/case pages).
+    SELECTED_ITEM = "queue_selected_item"  # review item id opened on the case page
+
+    # Admin page.
+    ISSUED_LINK = "admin_issued_link"
+
+    @staticmethod
+    def uploader(nonce: int) -> str:
+        return f"checkin_uploader_{nonce}"
+
+    @staticmethod
+    def camera(nonce: int) -> str:
+        return f"checkin_camera_{nonce}"

@@ -1,0 +1,93 @@
+"""Small rendering helpers shared by pages. They take arguments; none reads session state."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import streamlit as st
+
+from checkins.domain import CheckinsError, Severity
+
+log = logging.getLogger("checkins.dashboard")
+T = TypeVar("T")
+
+SEVERITY_LABELS = {
+    Severity.URGENT: ":red-badge[:material/emergency: Urgent]",
+    Severity.REVIEW: ":orange-badge[:material/visibility: Review]",
+    Severity.ROUTINE: ":green-badge[:material/check_circle: Routine]",
+}
+
+
+def severity_badge(severity: Severity | str | None) -> str:
+    """Markdown for a coloured badge; ``None`` (not triaged) reads as a grey dash."""
+    if severity is None:
+        return ":gray-badge[—]"
+    return SEVERITY_LABELS[Severity(severity)]
+
+
+def friendly_error(exc: BaseException, *, doing: str, phone: str | None = None) -> None:
+    """Show a sentence for any failure; log the traceback server-side only."""
+    if isinstance(exc, CheckinsError):
+        st.error(exc.message, icon=":material/error:")
+        return
+    log.error("unexpected error while %s", doing, exc_info=exc)
+    call = f" If you are worried about your skin, call the clinic at {phone}." if phone else ""
+    st.error(
+        f"Something went wrong on our side while {doing}; nothing was lost. "
+        f"Please try again in a moment.{call}",
+        icon=":material/error:",
+    )
+
+
+def attempt(fn: Callable[[], T], *, doing: str, phone: str | None = None) -> T | None:
+    """Run a service call; on failure show a friendly sentence and return ``None``."""
+    try:
+        return fn()
+    except Exception as exc:
+        friendly_error(exc, doing=doing, phone=phone)
+        return None
+
+
+def tel_href(phone: str) -> str:
+    """A ``tel:`` link for a phone number as people write it ("(555) 010-0100")."""
+    digits = re.sub(r"[^\d+]", "", phone)
+    return f"tel:{digits}"
+
+
+def call_button(phone: str, *, label: str | None = None, primary: bool = True) -> None:
+    st.link_button(
+        label or f"Call the office: {phone}",
+        tel_href(phone),
+        type="primary" if primary else "secondary",
+        icon=":material/call:",
+        width="stretch",
+    )
+
+
+def local_time(at: datetime, time_zone: str) -> str:
+    """A stored naive-UTC time as the clinic reads it, e.g. "Tue 14 May, 9:05 AM"."""
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = at.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
+    hour = local.strftime("%I").lstrip("0")
+    return f"{local:%a} {local.day} {local:%b}, {hour}:{local:%M %p}"
+
+
+def day_label(day: int) -> str:
+    if day < 0:
+        n = -day
+        return f"{n} day{'s' if n != 1 else ''} before your treatment"
+    if day == 0:
+        return "Day 0: the day of your treatment"
+    return f"Day {day} after your treatment"
+
+
+def bullets(items: tuple[str, ...] | list[str]) -> str:
+    return "\n".join(f"- {item}" for item in items)

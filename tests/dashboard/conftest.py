@@ -1,0 +1,110 @@
+"""AppTest fixtures: a seeded SQLite clinic the dashboard reads through CHECKINS_DATABASE_URL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from checkins import links
+from checkins.demo_accounts import ensure_demo_accounts
+from checkins.domain import utcnow
+from checkins.services import clinic
+from checkins.storage.db import Database
+
+APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+PASSWORDS = {"dr.lee": "demo-provider-1", "manager": "demo-manager-1", "admin": "demo-admin-123"}
+
+
+@dataclass(frozen=True)
+class Clinic:
+    db: Database
+    treatment_a: int  # Ann, treated yesterday
+    treatment_b: int  # Ben, treated two days ago
+    treatment_future: int  # Cy, treated in three days (baseline only)
+
+    def token(self, treatment_id: int) -> str:
+        with self.db.session() as s:
+            url = links.issue_link(session=s, treatment_id=treatment_id)
+        return parse_qs(urlsplit(url).query)["t"][0]
+
+
+@pytest.fixture
+def seeded(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Clinic:
+    monkeypatch.setenv("CHECKINS_DATABASE_URL", str(sqlite_db.engine.url))
+    monkeypatch.setenv("CHECKINS_SECRET_KEY", "test-secret-" + "x" * 40)
+    now = utcnow()
+    with sqlite_db.session() as s:
+        clinic.set_clinic(session=s, name="Test Skin Clinic", phone="(555) 010-0199")
+        ids = []
+        for name, days in (("Ann Alpha", 1.2), ("Ben Beta", 2.5), ("Cy Gamma", -3)):
+            pid = clinic.create_patient(session=s, display_name=name)
+            t = clinic.create_treatment(
+                session=s,
+                patient_id=pid,
+                procedure="microneedling",
+                treated_at=now - timedelta(days=days),
+                antiviral_prescribed=name == "Ben Beta",
+            )
+            ids.append(t.id)
+        ensure_demo_accounts(session=s)
+    return Clinic(sqlite_db, *ids)
+
+
+@pytest.fixture(autouse=True)
+def _router_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the app as the real server does once any session has run the router: through
+    ``st.navigation`` only. (AppTest resets Streamlit's "uses the pages/ directory" switch before
+    each run, and ``dashboard/pages/`` exists, so without this every rerun would execute the
+    requested page file directly, bypassing the router.)"""
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def app(seeded: Clinic) -> Callable[[], AppTest]:
+    def make() -> AppTest:
+        return AppTest.from_file(str(APP), default_timeout=60)
+
+    return make
+
+
+def sign_in(at: AppTest, username: str, password: str | None = None) -> AppTest:
+    at.run()
+    at.text_input(key="sign_in_username").input(username)
+    at.text_input(key="sign_in_password").input(password or PASSWORDS[username])
+    at.button[0].click() if not at.form_submit_button else at.form_submit_button[0].click()
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    """Every piece of text on the page, to assert what is (not) shown."""
+    parts: list[str] = []
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "text",
+        "error",
+        "warning",
+        "info",
+        "success",
+        "code",
+    ):
+        parts.extend(str(getattr(e, "value", "")) for e in getattr(at, kind))
+    parts.extend(str(e.label) for e in at.button)
+    return "\n".join(parts)
