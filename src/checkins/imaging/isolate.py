@@ -1,0 +1,102 @@
+"""Run photo work in a worker process with a deadline.
+
+A hostile file can keep a decoder busy for minutes (progressive JPEGs with thousands of scans,
+libjpeg-turbo issues 284 and 252) or crash it. Decoding in a separate process bounds both: on a
+timeout the worker is killed and the photo refused with ``decode_timeout``; a crashed worker
+means a refused photo, not a crashed server. The pool is module-level, created on first use
+(two workers, ``spawn`` so no locks or threads are inherited), recreated when broken, and shut
+down with ``shutdown_pool()``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
+
+from checkins.imaging.decode import rejected
+from checkins.imaging.pipeline import analyze_bytes, process_photo
+from checkins.imaging.results import PhotoAnalysis, ProcessedPhoto
+
+MAX_WORKERS = 2
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+
+T = TypeVar("T")
+
+
+def _get_pool() -> ProcessPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(
+                max_workers=MAX_WORKERS, mp_context=multiprocessing.get_context("spawn")
+            )
+        return _pool
+
+
+def _discard_pool(pool: ProcessPoolExecutor, *, kill: bool) -> None:
+    """Forget ``pool`` (if still current) and stop it; ``kill`` ends workers stuck in a decode."""
+    global _pool
+    with _lock:
+        if _pool is pool:
+            _pool = None
+    if kill:
+        # The executor has no public way to stop a running task; its worker processes are the
+        # only handle on a decoder that does not return.
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def shutdown_pool() -> None:
+    """Stop the worker processes (at exit, or in tests)."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+atexit.register(shutdown_pool)
+
+
+def run_isolated(fn: Callable[[bytes], T], data: bytes, *, timeout: float) -> T:
+    """``fn(data)`` in a worker process, refused with ``decode_timeout`` after ``timeout`` s.
+
+    ``PhotoRejected`` raised in the worker comes back as is. A worker that dies (a decoder crash)
+    is retried once on a fresh pool (it may have been another task's crash); a second death
+    refuses the photo as corrupt.
+    """
+    for attempt in range(2):
+        pool = _get_pool()
+        try:
+            future: Future[T] = pool.submit(fn, data)
+        except (BrokenProcessPool, RuntimeError):
+            _discard_pool(pool, kill=True)
+            continue
+        try:
+            return future.result(timeout=timeout)
+        except FutureTimeout:
+            _discard_pool(pool, kill=True)
+            raise rejected("decode_timeout") from None
+        except BrokenProcessPool:
+            _discard_pool(pool, kill=True)
+            if attempt == 1:
+                raise rejected("corrupt") from None
+    raise rejected("corrupt")
+
+
+def process_photo_isolated(data: bytes, *, timeout: float = 10.0) -> ProcessedPhoto:
+    """``process_photo`` in a worker process with a deadline (see module docstring)."""
+    return run_isolated(process_photo, data, timeout=timeout)
+
+
+def analyze_isolated(data: bytes, *, timeout: float = 10.0) -> PhotoAnalysis:
+    """``analyze_bytes`` in a worker process with a deadline."""
+    return run_isolated(analyze_bytes, data, timeout=timeout)

@@ -1,0 +1,110 @@
+"""From photo bytes to measurements (and, for intake, the files to store).
+
+``analyze_bytes`` is the fast path for ``checkins analyze``: one reduced-scale decode (≈ 1/8 of a
+12 MP JPEG), then the card, the skin mask, the quality gate and the metrics on a ~480 px image.
+``process_photo`` is intake: one decode at the smallest scale that still serves the 1600 px
+display copy, from which the analysis image and the thumbnail are derived; the stored copy is the
+original stripped losslessly when it can be, otherwise a full decode re-encoded.
+Both are plain top-level functions so a ``ProcessPoolExecutor`` can run them.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from checkins.imaging.card import detect_card, white_balance_gains
+from checkins.imaging.color import U8, linear_to_lab, uint8_to_linear
+from checkins.imaging.decode import FULL, decode, read_header, reduce_pow2
+from checkins.imaging.quality import assess
+from checkins.imaging.redness import redness_metrics
+from checkins.imaging.render import (
+    DISPLAY_EDGE,
+    can_store_losslessly,
+    reencoded_copy,
+    renditions,
+    strip_jpeg,
+)
+from checkins.imaging.results import Calibration, PhotoAnalysis, ProcessedPhoto
+from checkins.imaging.skin import skin_mask
+
+# Long edge of the image the analysis runs on. Chosen so a 12 MP JPEG decodes at 1/8 (504 px):
+# the colour metrics are means over tens of thousands of skin pixels and do not need more, and
+# blur that matters to a provider (σ ≳ 1/500 of the frame) is still visible at this scale.
+ANALYSIS_EDGE = 480
+
+
+def analyze_image(rgb: U8, *, width: int, height: int, fmt: str) -> PhotoAnalysis:
+    """Analyse an upright sRGB uint8 image (h, w, 3) of a photo of full size width × height."""
+    work = reduce_pow2(rgb, ANALYSIS_EDGE)
+    if max(work.shape[:2]) > ANALYSIS_EDGE:
+        f = ANALYSIS_EDGE / max(work.shape[:2])
+        size = (round(work.shape[1] * f), round(work.shape[0] * f))
+        work = np.asarray(cv2.resize(work, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    linear = uint8_to_linear(work)
+    calibration = Calibration()
+    exclude = None
+    gains = None
+    card = detect_card(work)
+    if card is not None:
+        outline = np.zeros(work.shape[:2], dtype=np.uint8)
+        cv2.fillConvexPoly(outline, np.rint(card.outline).astype(np.int32), 1)
+        grow = max(3, round(0.03 * float(np.ptp(card.outline[:, 0]))))
+        exclude = cv2.dilate(outline, np.ones((grow, grow), np.uint8)).astype(bool)
+        gains = white_balance_gains(card)
+        if gains is not None:
+            linear = linear * np.array(gains, dtype=np.float32)
+        calibration = Calibration(
+            card_detected=True,
+            mm_per_pixel=card.mm_per_pixel * work.shape[1] / width,
+            white_balance_gains=gains,
+            markers=card.markers,
+        )
+    lab = linear_to_lab(linear)
+    mask = skin_mask(lab, exclude=exclude)
+    quality = assess(work, lab, mask, full_width=width, full_height=height)
+    metrics = redness_metrics(linear, lab, mask, calibrated=gains is not None)
+    return PhotoAnalysis(
+        width=width,
+        height=height,
+        format=fmt,
+        quality=quality,
+        metrics=metrics,
+        calibration=calibration,
+    )
+
+
+def analyze_bytes(data: bytes) -> PhotoAnalysis:
+    """Analyse photo bytes (raises ``PhotoRejected``). No renditions, nothing stored."""
+    decoded = decode(data, min_edge=ANALYSIS_EDGE)
+    return analyze_image(
+        decoded.rgb, width=decoded.width, height=decoded.height, fmt=decoded.format
+    )
+
+
+def process_photo(data: bytes) -> ProcessedPhoto:
+    """Intake: analyse, render the display copy and thumbnail, and make the sanitized copy.
+
+    Raises ``PhotoRejected`` for anything we refuse; returns nothing partial.
+    """
+    header = read_header(data)
+    stored: bytes | None = None
+    stored_format = "JPEG"
+    if can_store_losslessly(data, header):
+        stored = strip_jpeg(data)
+    if stored is not None:
+        decoded = decode(data, min_edge=DISPLAY_EDGE)
+    else:
+        decoded = decode(data, min_edge=FULL)
+        stored, stored_format = reencoded_copy(decoded.rgb, decoded.format)
+    display_jpeg, thumb_jpeg = renditions(decoded.rgb)
+    analysis = analyze_image(
+        decoded.rgb, width=decoded.width, height=decoded.height, fmt=decoded.format
+    )
+    return ProcessedPhoto(
+        analysis=analysis,
+        stored=stored,
+        stored_format=stored_format,
+        display_jpeg=display_jpeg,
+        thumb_jpeg=thumb_jpeg,
+    )

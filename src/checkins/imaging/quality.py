@@ -1,0 +1,111 @@
+"""The quality gate: is this photo good enough to measure and to show a provider?
+
+Measured on the analysis image (long edge ``ANALYSIS_EDGE`` px), so thresholds do not depend on
+the camera's resolution. Thresholds were set on the synthetic photos of
+``checkins.imaging.synthetic`` (see docs/metrics.md for the table they came from).
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from checkins.imaging.color import F32, U8
+from checkins.imaging.results import QualityIssue, QualityReport
+from checkins.imaging.skin import Mask
+
+# Below this relative detail (100·std(Laplacian)/mean grey over skin) a photo is blurry.
+SHARPNESS_MIN = 2.2
+# Too dark: the brightest 1 % of the frame is below this L* (nothing in the frame is well lit).
+DARK_P99_L_MAX = 45.0
+# Overexposed: more than this share of skin pixels has a channel at 250 or more.
+CLIPPED_SKIN_MAX = 0.05
+CLIPPED_FRAME_MAX = 0.30
+# Too small: the full-resolution photo's short edge is under this many pixels.
+MIN_SHORT_EDGE = 600
+# No skin: the mask covers less than this share of the frame.
+MIN_SKIN_FRACTION = 0.05
+
+HINTS = {
+    "blurry": (
+        "The photo is blurry. Hold the phone still about 20–30 cm from the skin and tap the "
+        "screen on the treated area to focus before you take it."
+    ),
+    "too_dark": "The photo is too dark. Move to daylight near a window, and do not use the flash.",
+    "overexposed": (
+        "The photo is too bright and the skin colour is washed out. Step out of direct sunlight "
+        "and turn the flash off."
+    ),
+    "too_small": (
+        "The photo is too small to measure. Send the original photo from the camera, not a "
+        "screenshot or a reduced copy."
+    ),
+    "no_skin": (
+        "We could not find skin in the photo. Fill most of the picture with the treated area, "
+        "against a plain background."
+    ),
+}
+
+
+# Immerkær's noise-estimation kernel: it cancels image structure up to second order, so what it
+# responds to is mostly sensor noise (J. Immerkær, "Fast Noise Variance Estimation", CVIU 1996).
+_NOISE_KERNEL = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
+
+
+def sharpness(rgb: U8, region: Mask) -> float:
+    """Relative detail inside ``region`` (h, w): 100·σ_signal(Laplacian(grey)) / mean(grey).
+
+    The Laplacian's variance is corrected for sensor noise (estimated with Immerkær's kernel;
+    noise adds 20·σ² to the 3×3 Laplacian's variance), so a dark, noisy photo does not pass for
+    a sharp one. Dividing by the mean grey level makes the number the same for light and dark skin
+    with the same texture (pores and hairs are relative changes in reflectance).
+    """
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    inner = cv2.erode(region.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    if inner.sum() < 100:
+        inner = np.ones_like(region)
+    mean = float(grey[inner].mean())
+    if mean < 1.0:
+        return 0.0
+    lap = cv2.Laplacian(grey, cv2.CV_32F, ksize=1)[inner].astype(np.float64)
+    noise = (
+        math.sqrt(math.pi / 2.0)
+        / 6.0
+        * float(np.abs(cv2.filter2D(grey, cv2.CV_32F, _NOISE_KERNEL)[inner]).mean())
+    )
+    signal_var = max(float(lap.var()) - 20.0 * noise * noise, 0.0)
+    return 100.0 * math.sqrt(signal_var) / mean
+
+
+def assess(rgb: U8, lab: F32, mask: Mask, *, full_width: int, full_height: int) -> QualityReport:
+    """Grade the analysis image ``rgb`` (h, w, 3) with its CIELAB and skin ``mask``."""
+    skin_fraction = float(mask.mean())
+    region = mask if skin_fraction >= MIN_SKIN_FRACTION else np.ones_like(mask)
+    sharp = sharpness(rgb, region)
+    lightness = lab[..., 0]
+    brightness = float(np.median(lightness))
+    p99 = float(np.percentile(lightness, 99))
+    clipped = rgb.max(axis=2) >= 250
+    clipped_skin = float(clipped[mask].mean()) if mask.any() else 0.0
+    codes: list[str] = []
+    if min(full_width, full_height) < MIN_SHORT_EDGE:
+        codes.append("too_small")
+    if p99 < DARK_P99_L_MAX:
+        codes.append("too_dark")
+    washed_out = skin_fraction < MIN_SKIN_FRACTION and float(clipped.mean()) > CLIPPED_FRAME_MAX
+    if clipped_skin > CLIPPED_SKIN_MAX or washed_out:
+        codes.append("overexposed")
+    if skin_fraction < MIN_SKIN_FRACTION:
+        codes.append("no_skin")
+    elif sharp < SHARPNESS_MIN:
+        codes.append("blurry")
+    issues = tuple(QualityIssue(code=c, hint=HINTS[c]) for c in codes)
+    return QualityReport(
+        acceptable=not issues,
+        issues=issues,
+        sharpness=sharp,
+        brightness=brightness,
+        skin_fraction=skin_fraction,
+    )

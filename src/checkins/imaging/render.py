@@ -1,0 +1,148 @@
+"""Renditions for the dashboard and the sanitized copy we store.
+
+The stored copy is chosen per photo (docs/metrics.md, "Stored copy", says why):
+
+- a JPEG that is already upright (orientation 1) and sRGB (no profile, or an sRGB one) is stored
+  **losslessly**: its marker segments are rewritten keeping only what decoding needs (quantisation
+  and Huffman tables, frame and scan headers, restart interval, Adobe colour-transform flag) and
+  dropping every APPn block (EXIF, GPS, XMP, IPTC, MPF, ICC), comments and any bytes after the end
+  of the image. The compressed pixels are copied byte for byte, so colour is exactly unchanged.
+- anything else (a rotated JPEG, a wide-gamut profile, WebP, HEIC) is decoded at full size,
+  rotated, converted to sRGB and re-encoded as JPEG quality 95 with 4:4:4 chroma (no chroma
+  subsampling, which would blur exactly the red detail we measure); PNG is re-encoded as PNG
+  (lossless).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from checkins.imaging.color import U8
+from checkins.imaging.decode import Header, icc_needs_conversion
+
+DISPLAY_EDGE = 1600
+THUMB_EDGE = 320
+DISPLAY_QUALITY = 85
+THUMB_QUALITY = 80
+STORED_QUALITY = 95
+# A lossless copy keeps the original scans; more than this and we re-encode to a plain one.
+LOSSLESS_MAX_SCANS = 16
+
+_JFIF_APP0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+# In entropy-coded data 0xFF is followed by 0x00 (stuffing) or a restart marker (D0–D7); anything
+# else, after optional fill bytes, is the next marker.
+_NEXT_MARKER = re.compile(rb"\xff+[^\x00\xd0-\xd7\xff]")
+
+
+def resize_to(rgb: U8, edge: int) -> U8:
+    """``rgb`` scaled so its long edge is at most ``edge`` (unchanged if already smaller)."""
+    h, w = rgb.shape[:2]
+    long_edge = max(h, w)
+    if long_edge <= edge:
+        return rgb
+    f = edge / long_edge
+    size = (max(1, round(w * f)), max(1, round(h * f)))
+    # Under 2×, bilinear is as good as area averaging and four times faster.
+    method = cv2.INTER_LINEAR if f > 0.5 else cv2.INTER_AREA
+    return np.asarray(cv2.resize(rgb, size, interpolation=method), dtype=np.uint8)
+
+
+def encode_jpeg(rgb: U8, *, quality: int, subsampling: int = 2) -> bytes:
+    """Baseline JPEG of uint8 sRGB (h, w, 3), no metadata at all."""
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "JPEG", quality=quality, subsampling=subsampling)
+    return buf.getvalue()
+
+
+def renditions(rgb: U8) -> tuple[bytes, bytes]:
+    """(display JPEG ≤ 1600 px, thumbnail JPEG ≤ 320 px) from an upright sRGB image."""
+    display = resize_to(rgb, DISPLAY_EDGE)
+    thumb = resize_to(display, THUMB_EDGE)
+    return (
+        encode_jpeg(display, quality=DISPLAY_QUALITY),
+        encode_jpeg(thumb, quality=THUMB_QUALITY),
+    )
+
+
+def strip_jpeg(data: bytes) -> bytes | None:
+    """The JPEG with every APPn (except Adobe APP14), COM and trailing byte removed.
+
+    Returns ``None`` when the structure is not what a well-formed JPEG has (the caller then
+    re-encodes). Pixels are untouched: the output decodes to exactly the same image.
+    """
+    if data[:2] != b"\xff\xd8":
+        return None
+    out = [b"\xff\xd8"]
+    has_adobe = False
+    saw_frame = saw_scan = False
+    pos, n = 2, len(data)
+    while pos < n:
+        if data[pos] != 0xFF:
+            return None
+        while pos < n and data[pos] == 0xFF:
+            pos += 1
+        if pos >= n:
+            return None
+        marker = data[pos]
+        start = pos - 1
+        pos += 1
+        if marker == 0xD9:  # EOI: everything after it is dropped
+            if not (saw_frame and saw_scan):
+                return None
+            body = b"".join(out[1:])
+            header = b"\xff\xd8" if has_adobe else b"\xff\xd8" + _JFIF_APP0
+            return header + body + b"\xff\xd9"
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:
+            out.append(data[start:pos])
+            continue
+        if pos + 2 > n:
+            return None
+        length = int.from_bytes(data[pos : pos + 2], "big")
+        if length < 2 or pos + length > n:
+            return None
+        segment = data[start : pos + length]
+        pos += length
+        if 0xE0 <= marker <= 0xEF:
+            if marker == 0xEE and segment[4:9] == b"Adobe":
+                has_adobe = True
+                out.append(segment)
+            continue
+        if marker == 0xFE:
+            continue
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            saw_frame = True
+        out.append(segment)
+        if marker == 0xDA:
+            saw_scan = True
+            found = _NEXT_MARKER.search(data, pos)
+            if found is None:
+                return None
+            out.append(data[pos : found.start()])
+            pos = found.end() - 2
+    return None
+
+
+def can_store_losslessly(data: bytes, header: Header) -> bool:
+    """True for an upright sRGB (or greyscale) JPEG with a plausible number of scans."""
+    return (
+        header.format == "JPEG"
+        and header.orientation == 1
+        and header.mode in ("RGB", "L")
+        and not icc_needs_conversion(header.icc_profile, header.mode)
+        and data.count(b"\xff\xda") <= LOSSLESS_MAX_SCANS
+    )
+
+
+def reencoded_copy(full: U8, source_format: str) -> tuple[bytes, str]:
+    """(bytes, format) of a full-size upright sRGB image: PNG stays PNG, the rest JPEG q95 4:4:4."""
+    buf = io.BytesIO()
+    if source_format == "PNG":
+        Image.fromarray(full).save(buf, "PNG", compress_level=3)
+        return buf.getvalue(), "PNG"
+    Image.fromarray(full).save(buf, "JPEG", quality=STORED_QUALITY, subsampling=0)
+    return buf.getvalue(), "JPEG"

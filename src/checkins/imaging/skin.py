@@ -1,0 +1,69 @@
+"""Where the skin is: a mask from CIELAB hue and chroma, cleaned by shape.
+
+Fixed YCrCb boxes (Cr 133–173 and the like) cut off strongly red skin, which is exactly the skin
+that matters after a treatment. Here skin is any pixel whose CIELAB hue angle lies between
+``HUE_MIN_DEG`` (red, a little towards magenta) and ``HUE_MAX_DEG`` (orange-yellow) with enough
+chroma to be a colour rather than a grey: that holds for every skin tone (tone moves L* and
+chroma, far less the hue) and for inflamed skin (hue falls towards 0°, chroma rises). Greys,
+whites and blacks (walls, paper, the card, most clothing), blues and greens are left out; speckles
+are removed and only regions of a meaningful size are kept.
+
+Limits: beige, wooden or orange backgrounds, red clothing and lips look like skin by colour.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from checkins.imaging.color import F32
+
+Mask = NDArray[np.bool_]
+
+HUE_MIN_DEG = -25.0
+HUE_MAX_DEG = 70.0
+CHROMA_MIN = 7.0
+A_STAR_MIN = 3.0
+L_MIN, L_MAX = 8.0, 97.0
+MIN_REGION_FRACTION = 0.01  # regions smaller than 1 % of the frame are dropped
+
+
+def colour_candidates(lab: F32) -> Mask:
+    """Pixels (h, w) whose colour can be skin: hue, chroma and lightness in the skin range."""
+    light, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
+    chroma = np.hypot(a, b)
+    hue = np.degrees(np.arctan2(b, a))
+    out: Mask = (
+        (light >= L_MIN)
+        & (light <= L_MAX)
+        & (chroma >= CHROMA_MIN)
+        & (a >= A_STAR_MIN)
+        & (hue >= HUE_MIN_DEG)
+        & (hue <= HUE_MAX_DEG)
+    )
+    return out
+
+
+def skin_mask(lab: F32, *, exclude: Mask | None = None) -> Mask:
+    """Skin pixels of a CIELAB image (h, w, 3) as a boolean (h, w) mask.
+
+    ``exclude`` (h, w) marks pixels that are never skin (the reference card). Speckles are opened
+    away, pores and hairs closed over, and connected regions under 1 % of the frame dropped.
+    """
+    cand = colour_candidates(lab)
+    if exclude is not None:
+        cand &= ~exclude
+    m = cand.astype(np.uint8)
+    k3 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
+    k5 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+    m = np.asarray(cv2.morphologyEx(m, cv2.MORPH_OPEN, k3), dtype=np.uint8)
+    m = np.asarray(cv2.morphologyEx(m, cv2.MORPH_CLOSE, k5), dtype=np.uint8)
+    if exclude is not None:
+        m[exclude] = 0
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
+    min_area = MIN_REGION_FRACTION * m.size
+    keep = np.zeros(n, dtype=bool)
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
+    out: Mask = keep[labels]
+    return out
