@@ -8,15 +8,19 @@ Kept out of the page script so it can be unit-tested and the page stays a thin l
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from checkins.domain import Answers, CheckinsError, InvalidInput
 from checkins.services import intake
 from checkins.validation import parse_answers
 
+log = logging.getLogger(__name__)
 MAX_PHOTOS = 8
+MAX_UPLOAD_MB = intake.MAX_UPLOAD_BYTES // (1024 * 1024)
+COULD_NOT_CHECK = "We could not check this photo just now; please try again or take another."
 YES, NO = "Yes", "No"
 SWELLING_CHOICES: dict[str, str] = {
     "none": "None",
@@ -70,16 +74,40 @@ def photo_key(data: bytes) -> str:
 def check_photo(data: bytes, *, name: str) -> PhotoCheck:
     """Decode and analyse a photo (in the imaging worker process) and say what to do with it."""
     key = photo_key(data)
+    shown = intake.display_name(name)
     try:
         prepared = intake.prepare_photo(data, name=name)
     except CheckinsError as refused:
-        return PhotoCheck(key, name, False, (refused.message,), False, None)
+        return PhotoCheck(key, shown, False, (refused.message,), False, None)
+    except Exception:
+        log.exception("photo analysis failed")
+        return PhotoCheck(key, shown, False, (COULD_NOT_CHECK,), False, None)
     quality = prepared.analysis.quality
     problems = tuple(dict.fromkeys(issue.hint for issue in quality.issues if issue.hint))
     if not quality.acceptable and not problems:
         problems = ("This photo is not clear enough to measure; please take it again.",)
     card = bool(prepared.analysis.calibration.card_detected)
     return PhotoCheck(key, prepared.name, bool(quality.acceptable), problems, card, prepared)
+
+
+def check_photos(
+    uploads: Sequence[tuple[str, bytes]],
+    *,
+    cache: dict[str, PhotoCheck],
+    progress: Callable[[int, int, str], None] | None = None,
+) -> list[PhotoCheck]:
+    """Verdicts for ``(name, bytes)`` uploads, analysing only those not in ``cache`` yet.
+
+    ``cache`` (sha256 -> PhotoCheck) is the caller's, per user; ``progress(done, total, name)``
+    is called before each new analysis so the page can show where it is.
+    """
+    keyed = [(photo_key(data), name, data) for name, data in uploads]
+    new = [(k, n, d) for k, n, d in keyed if k not in cache]
+    for i, (key, name, data) in enumerate(new):
+        if progress is not None:
+            progress(i, len(new), name)
+        cache[key] = check_photo(data, name=name)
+    return [cache[k] for k in dict.fromkeys(k for k, _, _ in keyed)]  # a repeat counts once
 
 
 def ready_to_send(checks: Sequence[PhotoCheck], *, baseline: bool) -> str | None:
@@ -137,9 +165,7 @@ def answers_from_form(
             code="missing_answer",
         )
     if swelling is None:
-        raise InvalidInput(
-            "Please answer: how swollen is the treated area?", code="missing_answer"
-        )
+        raise InvalidInput("Please answer: how swollen is the treated area?", code="missing_answer")
     if redness is None:
         raise InvalidInput("Please answer: how red is the treated area?", code="missing_answer")
     if pain is None:

@@ -1,0 +1,192 @@
+"""Rendering helpers for the patient pages: guidance, the photo verdicts, the questionnaire and
+the result. They take arguments; none reads session state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+from ui import bullets, call_button
+
+from checkins.domain import Severity, TriageResult
+from checkins.guidance import DayGuidance
+from checkins.services.patient_form import NO, REDNESS_CHOICES, SWELLING_CHOICES, YES, PhotoCheck
+
+YES_NO = [NO, YES]
+
+
+def day_guidance(guidance: DayGuidance, *, expanded: bool = True) -> None:
+    """What is normal today, what to do and avoid, and the warning signs, for a patient."""
+    st.markdown(f"**{guidance.title}**")
+    st.markdown(bullets(guidance.what_is_normal))
+    with st.expander("What to do and what to avoid", expanded=False):
+        st.markdown("**Do**\n\n" + bullets(guidance.do))
+        st.markdown("**Avoid**\n\n" + bullets(guidance.avoid))
+    with st.expander("Call the office at once if you notice", expanded=expanded):
+        st.markdown(bullets(guidance.warning_signs))
+
+
+def routine_checklist(am: tuple[str, ...], pm: tuple[str, ...], *, key_prefix: str) -> None:
+    """The morning and evening routine as tick boxes (a memory aid; nothing is stored)."""
+    morning, evening = st.tabs(["Morning routine", "Evening routine"])
+    with morning:
+        for i, step in enumerate(am):
+            st.checkbox(step, key=f"{key_prefix}_am_{i}")
+    with evening:
+        for i, step in enumerate(pm):
+            st.checkbox(step, key=f"{key_prefix}_pm_{i}")
+
+
+def triage_result(
+    triage: TriageResult,
+    *,
+    phone: str,
+    guidance: DayGuidance | None,
+    next_day: int | None,
+) -> None:
+    """The answer a patient gets the moment their check-in is stored."""
+    if triage.severity is Severity.URGENT:
+        st.error("## Contact the office now", icon=":material/emergency:")
+        call_button(phone)
+        st.markdown("**Why:**")
+        st.markdown(bullets([r.patient_message or r.message for r in triage.reasons]))
+        if triage.patient_message:
+            st.markdown(triage.patient_message)
+        return
+    if triage.severity is Severity.REVIEW:
+        st.warning(
+            "Your check-in is with your provider, who will look at it and contact you if needed.",
+            icon=":material/visibility:",
+        )
+        reasons = [r.patient_message or r.message for r in triage.reasons]
+        if reasons:
+            st.markdown(bullets(reasons))
+    else:
+        st.success(
+            "What you describe is normal for this stage of healing.", icon=":material/check:"
+        )
+    if triage.patient_message:
+        st.markdown(triage.patient_message)
+    if next_day is not None:
+        st.info(
+            f"Your next check-in is on **day {next_day}** after treatment.", icon=":material/event:"
+        )
+    if guidance is not None:
+        day_guidance(guidance, expanded=False)
+    st.caption(f"Questions or worries? Call the office at {phone}.")
+
+
+def photo_verdict(check: PhotoCheck, *, card_hint: str) -> None:
+    """One photo: its thumbnail and either "good" or what to fix (retake)."""
+    with st.container(border=True):
+        left, right = st.columns([1, 3], vertical_alignment="center")
+        if check.thumb is not None:
+            left.image(check.thumb, width=96)
+        else:
+            left.markdown(":material/broken_image:")
+        if check.ok:
+            right.markdown(f":green[:material/check_circle:] **{check.name}**: good photo")
+            if not check.card_detected:
+                right.caption("Reference card not seen. " + card_hint)
+        else:
+            right.markdown(f":red[:material/replay:] **{check.name}**: please retake")
+            for problem in check.problems:
+                right.markdown(f"- {problem}")
+
+
+def question_key(name: str) -> str:
+    """The widget key of one question (tests and the e2e run find widgets by it)."""
+    return f"q_{name}"
+
+
+def _yes_no(name: str, label: str) -> str | None:
+    value: str | None = st.radio(label, YES_NO, index=None, horizontal=True, key=question_key(name))
+    return value
+
+
+def questionnaire(*, antiviral_prescribed: bool) -> dict[str, Any] | None:
+    """The symptom questions in one form; the raw values when sent, else ``None``.
+
+    Nothing is pre-answered: an unanswered question is refused with a sentence, so a patient
+    never reports "no pus" by leaving a default in place.
+    """
+    with st.form("questionnaire", border=False):
+        temp, unit = st.columns([3, 2], vertical_alignment="bottom")
+        temperature = temp.number_input(
+            "Temperature",
+            value=None,
+            step=0.1,
+            format="%.1f",
+            placeholder="e.g. 98.6",
+            key=question_key("temperature"),
+        )
+        unit_choice = unit.radio("Unit", ["°F", "°C"], horizontal=True, key=question_key("unit"))
+        no_thermometer = st.checkbox(
+            "I did not take my temperature", key=question_key("no_thermometer")
+        )
+        values: dict[str, Any] = {
+            "temperature": temperature,
+            "unit": unit_choice or "°F",
+            "no_thermometer": no_thermometer,
+            "drainage_like_pus": _yes_no(
+                "drainage_like_pus", "Is there drainage that looks like pus?"
+            ),
+            "increased_warmth": _yes_no(
+                "increased_warmth", "Is the area getting warmer, at or around it?"
+            ),
+            "swelling": st.radio(
+                "Swelling",
+                list(SWELLING_CHOICES),
+                index=None,
+                format_func=SWELLING_CHOICES.__getitem__,
+                key=question_key("swelling"),
+            ),
+            "redness": st.radio(
+                "Redness",
+                list(REDNESS_CHOICES),
+                index=None,
+                format_func=REDNESS_CHOICES.__getitem__,
+                key=question_key("redness"),
+            ),
+            "oozing": _yes_no("oozing", "Is the skin oozing clear fluid?"),
+            "pain": st.number_input(
+                "Pain, from 0 (none) to 10 (worst)",
+                value=None,
+                step=1,
+                placeholder="0 to 10",
+                key=question_key("pain"),
+            ),
+            "picked_or_peeled_skin": _yes_no(
+                "picked_or_peeled_skin", "Have you picked, rubbed or peeled any skin?"
+            ),
+            "sun_exposure": _yes_no("sun_exposure", "Have you been in direct sun since treatment?"),
+            "routine_followed": _yes_no(
+                "routine_followed", "Are you following your morning and evening routine?"
+            ),
+            "antiviral_taken": (
+                _yes_no("antiviral_taken", "Are you taking your antiviral as prescribed?")
+                if antiviral_prescribed
+                else None
+            ),
+            "antiviral_prescribed": antiviral_prescribed,
+            "notes": st.text_area(
+                "Anything else for your provider? (optional)",
+                max_chars=2000,
+                key=question_key("notes"),
+            ),
+        }
+        sent = st.form_submit_button(
+            "Send check-in", type="primary", icon=":material/send:", width="stretch"
+        )
+    return values if sent else None
+
+
+def patient_outcome(severity: Severity | None) -> str:
+    """A check-in's result as the patient reads it (no clinical jargon)."""
+    if severity is Severity.URGENT:
+        return ":red[:material/emergency: You were asked to contact the office]"
+    if severity is Severity.REVIEW:
+        return ":orange[:material/visibility: Sent to your provider for a look]"
+    if severity is Severity.ROUTINE:
+        return ":green[:material/check_circle: Normal for this stage of healing]"
+    return ":gray[:material/photo_camera: Photo saved]"

@@ -1,0 +1,260 @@
+"""The patient's pages through their link: guidance, photos checked at once (a blurred one must
+be retaken), the questionnaire refusing impossible answers, one stored check-in per form, the
+urgent result, the history; and every way a link can be refused."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from datetime import timedelta
+from functools import cache
+
+import pytest
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from checkins import links
+from checkins.domain import Role, utcnow
+from checkins.imaging.synthetic import skin_photo, to_jpeg
+from checkins.storage.models import CheckIn, Photo
+from tests.dashboard.conftest import Clinic, texts
+
+
+@cache
+def good_jpeg() -> bytes:
+    return to_jpeg(skin_photo(redness=0.4, seed=1))
+
+
+@cache
+def blurred_jpeg() -> bytes:
+    return to_jpeg(skin_photo(redness=0.4, blur=12.0, seed=2))
+
+
+def open_link(app: Callable[[], AppTest], token: str) -> AppTest:
+    at = app()
+    at.query_params["t"] = token
+    return at.run()
+
+
+def answer(
+    at: AppTest,
+    *,
+    temperature: float | None = 98.6,
+    unit: str = "°F",
+    pain: int = 2,
+    pus: str = "No",
+) -> None:
+    if temperature is not None:
+        at.number_input(key="q_temperature").set_value(temperature)
+    at.radio(key="q_unit").set_value(unit)
+    at.radio(key="q_drainage_like_pus").set_value(pus)
+    for name in ("increased_warmth", "oozing", "picked_or_peeled_skin"):
+        at.radio(key=f"q_{name}").set_value("No")
+    at.radio(key="q_swelling").set_value("mild")
+    at.radio(key="q_redness").set_value("moderate")
+    at.number_input(key="q_pain").set_value(pain)
+
+
+def send(at: AppTest) -> AppTest:
+    return at.button(key="FormSubmitter:questionnaire-Send check-in").click().run()
+
+
+def stored(seeded: Clinic) -> tuple[int, int]:
+    with seeded.db.read() as s:
+        return (
+            s.scalar(select(func.count()).select_from(CheckIn)) or 0,
+            s.scalar(select(func.count()).select_from(Photo)) or 0,
+        )
+
+
+def test_link_opens_the_day_and_its_guidance(app: Callable[[], AppTest], seeded: Clinic) -> None:
+    at = open_link(app, seeded.token(seeded.treatment_a))
+    assert not at.exception
+    assert at.title[0].value == "Day 1 after your treatment"
+    shown = texts(at)
+    assert "normal" in shown.lower() and "(555) 010-0199" in shown
+    assert "Ben Beta" not in shown and "Cy Gamma" not in shown
+    assert at.session_state["auth_actor"].role is Role.PATIENT
+    # A patient's navigation holds their two pages and nothing of the clinic's.
+    for page in ("pages/queue.py", "pages/case.py", "pages/trends.py", "pages/admin.py"):
+        with pytest.raises(ValueError, match="navigation page"):
+            at.switch_page(page)
+
+
+def test_blurred_photo_must_be_retaken_then_an_urgent_checkin_is_stored_once(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    at = open_link(app, seeded.token(seeded.treatment_a))
+    uploader = at.file_uploader[0]
+    uploader.set_value(
+        [("good.jpg", good_jpeg(), "image/jpeg"), ("blurry.jpg", blurred_jpeg(), "image/jpeg")]
+    ).run()
+    assert not at.exception
+    shown = texts(at)
+    assert "**good.jpg**: good photo" in shown and "**blurry.jpg**: please retake" in shown
+    answer(at, temperature=102.0)
+    send(at)
+    assert "Please retake “blurry.jpg”" in at.error[0].value
+    assert stored(seeded) == (0, 0)
+
+    at.file_uploader[0].set_value([("good.jpg", good_jpeg(), "image/jpeg")]).run()
+    send(at)
+    assert not at.exception
+    assert "Contact the office now" in at.error[0].value
+    assert [b.proto.url for b in at.get("link_button")] == ["tel:5550100199"]
+    assert stored(seeded) == (1, 1)
+    # The uploader was replaced by an empty one for the next check-in.
+    at.button[0].click().run()  # "Start a new check-in"
+    assert at.file_uploader[0].value == []
+
+
+def test_a_retried_send_stores_one_checkin(app: Callable[[], AppTest], seeded: Clinic) -> None:
+    at = open_link(app, seeded.token(seeded.treatment_a))
+    at.file_uploader[0].set_value([("good.jpg", good_jpeg(), "image/jpeg")]).run()
+    submission = at.session_state["checkin_submission_id"]
+    answer(at)
+    send(at)
+    assert stored(seeded) == (1, 1)
+    # The connection dropped before the result arrived: the page sends the same form again.
+    at.session_state["checkin_submission_id"] = submission
+    del at.session_state["checkin_last_result"]
+    at.run()
+    at.file_uploader[0].set_value([("good.jpg", good_jpeg(), "image/jpeg")]).run()
+    at.session_state["checkin_submission_id"] = submission
+    answer(at)
+    send(at)
+    assert not at.exception
+    assert stored(seeded) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("temperature", "unit", "pain", "phrase"),
+    [
+        (150.0, "°F", 2, "not a body temperature"),
+        (39.0, "°F", 2, "not a body temperature"),
+        (98.6, "°F", 12, "0 (none) to 10 (worst)"),
+    ],
+)
+def test_impossible_answers_are_refused_with_a_sentence(
+    app: Callable[[], AppTest],
+    seeded: Clinic,
+    temperature: float,
+    unit: str,
+    pain: int,
+    phrase: str,
+) -> None:
+    at = open_link(app, seeded.token(seeded.treatment_a))
+    answer(at, temperature=temperature, unit=unit, pain=pain)
+    send(at)
+    assert not at.exception
+    assert phrase in at.error[0].value
+    assert stored(seeded) == (0, 0)
+
+
+def test_an_unanswered_question_is_asked_for(app: Callable[[], AppTest], seeded: Clinic) -> None:
+    at = open_link(app, seeded.token(seeded.treatment_a))
+    answer(at)
+    at.radio(key="q_drainage_like_pus").set_value(None)
+    send(at)
+    assert "Please answer: is there drainage that looks like pus?" in at.error[0].value
+
+
+def test_antiviral_question_only_when_prescribed(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    ann = open_link(app, seeded.token(seeded.treatment_a))
+    ben = open_link(app, seeded.token(seeded.treatment_b))
+    keys = lambda at: {r.key for r in at.radio}  # noqa: E731
+    assert "q_antiviral_taken" not in keys(ann) and "q_antiviral_taken" in keys(ben)
+
+
+def test_baseline_photo_before_treatment(app: Callable[[], AppTest], seeded: Clinic) -> None:
+    at = open_link(app, seeded.token(seeded.treatment_future))
+    assert "before your treatment" in at.title[0].value
+    assert not at.number_input  # no questionnaire before treatment
+    at.file_uploader[0].set_value([("before.jpg", good_jpeg(), "image/jpeg")]).run()
+    next(b for b in at.button if b.label == "Send baseline photo").click().run()
+    assert not at.exception
+    assert "baseline photo is saved" in texts(at)
+    with seeded.db.read() as s:
+        assert s.scalar(select(CheckIn.is_baseline)) is True
+
+
+def test_history_shows_own_checkins_with_thumbnails(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    ann = open_link(app, seeded.token(seeded.treatment_a))
+    ann.file_uploader[0].set_value([("good.jpg", good_jpeg(), "image/jpeg")]).run()
+    answer(ann)
+    send(ann)
+    ann.switch_page("pages/patient_history.py").run()
+    assert not ann.exception
+    assert len(ann.image) == 1
+    # Ben's history is empty: Ann's photo and check-in are not his.
+    ben = open_link(app, seeded.token(seeded.treatment_b))
+    ben.switch_page("pages/patient_history.py").run()
+    assert not ben.exception and len(ben.image) == 0
+    assert "not sent a check-in yet" in texts(ben)
+
+
+def _forge(token: str, treatment_id: int) -> str:
+    """Another treatment's id under this token's signature (what an attacker would try)."""
+    body = base64.urlsafe_b64encode(f"v1:{treatment_id}:1:9999999999".encode()).rstrip(b"=")
+    return body.decode() + "." + token.split(".")[1]
+
+
+@pytest.mark.parametrize("kind", ["altered", "other_patient", "expired", "revoked", "junk"])
+def test_a_refused_link_gets_a_clear_page_and_no_data(
+    app: Callable[[], AppTest], seeded: Clinic, kind: str
+) -> None:
+    token = seeded.token(seeded.treatment_a)
+    if kind == "altered":
+        token = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    elif kind == "other_patient":
+        token = _forge(token, seeded.treatment_b)
+    elif kind == "expired":
+        token = links.make_token(
+            treatment_id=seeded.treatment_a,
+            generation=1,
+            expires_at=utcnow() - timedelta(minutes=1),
+        )
+    elif kind == "revoked":
+        with seeded.db.session() as s:
+            links.revoke_links(session=s, treatment_id=seeded.treatment_a)
+    else:
+        token = "not-a-token"
+    at = open_link(app, token)
+    assert not at.exception
+    assert at.title[0].value == "This link can't be opened"
+    shown = texts(at)
+    assert {
+        "altered": "changed",
+        "other_patient": "changed",
+        "expired": "expired",
+        "revoked": "replaced",
+        "junk": "damaged",
+    }[kind] in shown
+    assert "Ann Alpha" not in shown and "Ben Beta" not in shown
+    assert "auth_actor" not in at.session_state
+
+
+def test_a_link_revoked_mid_session_stops_working(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    at = open_link(app, seeded.token(seeded.treatment_a))
+    assert at.title[0].value.startswith("Day 1")
+    with seeded.db.session() as s:
+        links.revoke_links(session=s, treatment_id=seeded.treatment_a)
+    at.run()
+    assert at.title[0].value == "This link can't be opened"
+
+
+def test_opening_a_patient_link_ends_a_staff_session(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    from tests.dashboard.conftest import sign_in
+
+    at = sign_in(app(), "dr.lee")
+    at.query_params["t"] = seeded.token(seeded.treatment_a)
+    at.run()
+    assert at.session_state["auth_actor"].role is Role.PATIENT
