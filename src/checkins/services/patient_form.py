@@ -14,12 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from checkins.domain import Answers, CheckinsError, InvalidInput
+from checkins.imaging import MAX_UPLOAD_BYTES
 from checkins.services import intake
 from checkins.validation import parse_answers
 
 log = logging.getLogger(__name__)
 MAX_PHOTOS = 8
-MAX_UPLOAD_MB = intake.MAX_UPLOAD_BYTES // (1024 * 1024)
+MAX_UPLOAD_MB = MAX_UPLOAD_BYTES // (1024 * 1024)
 COULD_NOT_CHECK = "We could not check this photo just now; please try again or take another."
 YES, NO = "Yes", "No"
 SWELLING_CHOICES: dict[str, str] = {
