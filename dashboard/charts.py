@@ -64,7 +64,13 @@ def redness_vs_band(
             x=x,
             y=alt.Y("low:Q", title=label),
             y2="high:Q",
-            tooltip=["day", "low", "median", "high", "patients"],
+            tooltip=[
+                alt.Tooltip("day:Q", title="day"),
+                alt.Tooltip("median:Q", format=".2f"),
+                alt.Tooltip("low:Q", format=".2f", title="25th pct"),
+                alt.Tooltip("high:Q", format=".2f", title="75th pct"),
+                alt.Tooltip("patients:Q"),
+            ],
         )
     )
     median = (
@@ -78,7 +84,7 @@ def redness_vs_band(
             x=x,
             y="value:Q",
             size=alt.condition("datum.this", alt.value(140), alt.value(45)),
-            tooltip=["check-in", alt.Tooltip("value:Q", format=".2f")],
+            tooltip=[alt.Tooltip("check-in:N"), alt.Tooltip("value:Q", format=".2f")],
         )
     )
     return alt.layer(area, median, line, dots).properties(height=HEIGHT)
@@ -118,8 +124,8 @@ def recovery_curves(points: Sequence[CurvePoint], *, metric: str) -> alt.LayerCh
             y="median:Q",
             color=colour,
             tooltip=[
-                "procedure",
-                "day",
+                alt.Tooltip("procedure:N"),
+                alt.Tooltip("day:Q"),
                 alt.Tooltip("median:Q", format=".2f"),
                 alt.Tooltip("q1:Q", format=".2f", title="25th pct"),
                 alt.Tooltip("q3:Q", format=".2f", title="75th pct"),
@@ -153,7 +159,7 @@ def queue_volume(rows: Sequence[VolumeRow]) -> alt.Chart:
                 ),
                 legend=alt.Legend(orient="bottom"),
             ),
-            tooltip=["week", "severity", "cases"],
+            tooltip=[alt.Tooltip("week:N"), alt.Tooltip("severity:N"), alt.Tooltip("cases:Q")],
         )
         .properties(height=HEIGHT)
     )

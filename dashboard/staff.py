@@ -27,11 +27,14 @@ from checkins.services.views import (
 )
 
 SUPPRESSED = f"fewer than {trends.MIN_GROUP} patients"
-SEVERITY_ICONS = {
-    Severity.URGENT: "🔴 Urgent",
-    Severity.REVIEW: "🟠 Review",
-    Severity.ROUTINE: "⚪ Routine",
+SEVERITY_TEXT = {Severity.URGENT: "Urgent", Severity.REVIEW: "Review", Severity.ROUTINE: "Routine"}
+# Cell colours (the data grid draws on a canvas: colours, not emoji, which many fonts lack).
+SEVERITY_STYLES = {
+    "Urgent": "background-color: #fde2e1; color: #9b1c1c; font-weight: 600",
+    "Review": "background-color: #fff1dc; color: #8a4b00",
+    "Routine": "color: #555",
 }
+OVERDUE_STYLE = "color: #9b1c1c; font-weight: 600"
 STATUS_LABELS = {"new": "New", "claimed": "Claimed", "resolved": "Resolved"}
 QUEUE_REFRESH_SECONDS = 15
 
@@ -71,8 +74,14 @@ def response_clock(waiting_minutes: float, target_minutes: int, status: str) -> 
         return "done"
     left = target_minutes - waiting_minutes
     if left >= 0:
-        return f"⏱ {minutes_text(left)} left"
-    return f"⚠ {minutes_text(-left)} over target"
+        return f"{minutes_text(left)} left"
+    return f"over by {minutes_text(-left)}"
+
+
+def status_text(status: str, claimed_by: str | None) -> str:
+    """ "New", "Claimed by Dr Lee", "Resolved by Dr Lee": status and owner in one column."""
+    label = STATUS_LABELS.get(status, status)
+    return f"{label} by {claimed_by}" if claimed_by and status != "new" else label
 
 
 def queue_frame(rows: Sequence[QueueRow], target_minutes: int) -> pd.DataFrame:
@@ -80,15 +89,14 @@ def queue_frame(rows: Sequence[QueueRow], target_minutes: int) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "Severity": SEVERITY_ICONS.get(r.severity, r.severity.value),
+                "Severity": SEVERITY_TEXT.get(r.severity, r.severity.value),
                 "Why": r.summary,
                 "Patient": r.patient_name,
                 "Procedure": procedure_label(r.procedure),
                 "Day": r.day_since_treatment,
                 "Waiting": minutes_text(r.waiting_minutes),
                 "Target clock": response_clock(r.waiting_minutes, target_minutes, r.status),
-                "Status": STATUS_LABELS.get(r.status, r.status),
-                "Claimed by": r.claimed_by_name or "",
+                "Status": status_text(r.status, r.claimed_by_name),
             }
             for r in rows
         ],
@@ -101,8 +109,14 @@ def queue_frame(rows: Sequence[QueueRow], target_minutes: int) -> pd.DataFrame:
             "Waiting",
             "Target clock",
             "Status",
-            "Claimed by",
         ],
+    )
+
+
+def queue_styler(frame: pd.DataFrame) -> Any:
+    """The queue table with severity and overdue clocks coloured (a pandas Styler)."""
+    return frame.style.map(lambda v: SEVERITY_STYLES.get(v, ""), subset=["Severity"]).map(
+        lambda v: OVERDUE_STYLE if str(v).startswith("over by") else "", subset=["Target clock"]
     )
 
 

@@ -78,12 +78,16 @@ def live_queue() -> None:
         st.info("No cases match these filters.")
         return
     event = st.dataframe(
-        staff.queue_frame(result.rows, target),
+        staff.queue_styler(staff.queue_frame(result.rows, target)),
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
         key=QUEUE_TABLE,
-        column_config={"Day": st.column_config.NumberColumn("Day", width="small")},
+        column_config={
+            "Severity": st.column_config.TextColumn(width="small"),
+            "Day": st.column_config.NumberColumn(width="small"),
+            "Waiting": st.column_config.TextColumn(width="small"),
+        },
     )
     if event.selection.rows:
         item_id = result.rows[event.selection.rows[0]].item_id
@@ -92,7 +96,9 @@ def live_queue() -> None:
     pages = max(1, -(-result.total // PAGE_SIZE))
     if pages > 1:
         st.session_state[QUEUE_PAGE] = min(int(st.session_state.get(QUEUE_PAGE, 1)), pages)
-        st.number_input("Page", min_value=1, max_value=pages, key=QUEUE_PAGE)
+        st.number_input(
+            f"Page (of {pages})", min_value=1, max_value=pages, key=QUEUE_PAGE, width=160
+        )
 
 
 with st.sidebar:

@@ -1,0 +1,330 @@
+"""AppTest for the staff pages (queue, case, trends) through the real router, per role.
+
+Each test gets a small clinic written through the ORM and the services: two providers, a
+manager, an urgent case with photos (baseline, previous, this one) and a routine one.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
+
+from checkins.domain import Role, utcnow
+from checkins.services import users
+from checkins.services.views import Actor
+from checkins.storage import schema
+from checkins.storage.db import Database
+from checkins.storage.models import (
+    CheckIn,
+    Patient,
+    Photo,
+    ReviewItem,
+    RuleHit,
+    Treatment,
+    TriageRecord,
+)
+from checkins.storage.photos import PhotoStore
+
+DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
+if str(DASHBOARD) not in sys.path:  # the pages import auth, state, staff… as Streamlit does
+    sys.path.insert(0, str(DASHBOARD))
+
+from state import StateKeys  # noqa: E402 - needs the path above
+
+APP = str(DASHBOARD / "app.py")
+TIMEOUT = 30
+
+
+@dataclass
+class Clinic:
+    db: Database
+    lee: Actor
+    kim: Actor
+    manager: Actor
+    urgent_item: int
+    routine_item: int
+
+
+def _png(colour: tuple[int, int, int]) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _checkin(
+    s: Session, store: PhotoStore, t: Treatment, day: int, *, baseline: bool, a_star: float
+) -> CheckIn:
+    at = t.treated_at + timedelta(days=day, hours=2)
+    c = CheckIn(
+        treatment_id=t.id,
+        client_submission_id=f"t{t.id}-d{day}-{baseline}",
+        submitted_at=at,
+        is_baseline=baseline,
+        hours_since_treatment=day * 24 + 2,
+        day_since_treatment=day,
+        swelling=None if baseline else "mild",
+        redness=None if baseline else "moderate",
+        pain=None if baseline else 3,
+        drainage_like_pus=None if baseline else day >= 3,
+        notes="" if baseline else f"note on day {day}",
+        mean_a_star=a_star,
+        erythema_index=a_star * 20,
+        red_area_fraction=a_star / 50,
+    )
+    s.add(c)
+    s.flush()
+    key = store.put(_png((200, 120 + day * 10, 110)))
+    s.add(
+        Photo(
+            checkin_id=c.id,
+            sha256=key,
+            storage_key=key,
+            display_key=key,
+            thumb_key=key,
+            original_name="face.png",
+            width=64,
+            height=48,
+            format="PNG",
+            quality_acceptable=day != 1,
+            quality_issues=[] if day != 1 else ["too_dark"],
+            mean_a_star=a_star,
+            calibrated=day == 3,
+        )
+    )
+    return c
+
+
+def _queue(s: Session, c: CheckIn, severity: str, rank: int, rule: str, message: str) -> int:
+    s.add(
+        TriageRecord(
+            checkin_id=c.id,
+            severity=severity,
+            reasons=[{"rule": rule, "severity": severity, "message": message, "because": []}],
+            patient_message="",
+            rules_version="test",
+        )
+    )
+    s.add(RuleHit(checkin_id=c.id, rule_id=rule, severity=severity))
+    item = ReviewItem(
+        checkin_id=c.id,
+        treatment_id=c.treatment_id,
+        severity=severity,
+        severity_rank=rank,
+        status="new",
+        created_at=c.submitted_at,
+    )
+    s.add(item)
+    s.flush()
+    return item.id
+
+
+@pytest.fixture
+def clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clinic]:
+    url = f"sqlite:///{tmp_path / 'staff.db'}"
+    monkeypatch.setenv("CHECKINS_DATABASE_URL", url)
+    db = Database.connect(url)
+    schema.upgrade(db.engine)
+    store = PhotoStore(Path(str(tmp_path / "checkins-home")) / "photos")
+    now = utcnow()
+    with db.session() as s:
+        accounts = {}
+        for username, name, role in (
+            ("dr.lee", "Dr Lee", "provider"),
+            ("np.kim", "NP Kim", "provider"),
+            ("manager", "Morgan Manager", "manager"),
+        ):
+            u = users.add_user(
+                session=s, username=username, display_name=name, role=role, password=None
+            )
+            accounts[username] = users.actor_for(u)
+        ada = Patient(display_name="Ada Urgent")
+        bo = Patient(display_name="Bo Routine")
+        s.add_all([ada, bo])
+        s.flush()
+        t1 = Treatment(
+            patient_id=ada.id,
+            procedure="microneedling",
+            treated_at=now - timedelta(days=3, hours=5),
+            areas=["face"],
+            needle_depth_mm=1.5,
+        )
+        t2 = Treatment(
+            patient_id=bo.id,
+            procedure="microneedling_rf",
+            treated_at=now - timedelta(days=1, hours=5),
+            areas=["neck"],
+        )
+        s.add_all([t1, t2])
+        s.flush()
+        _checkin(s, store, t1, 0, baseline=True, a_star=8.0)
+        _checkin(s, store, t1, 1, baseline=False, a_star=14.0)
+        urgent = _checkin(s, store, t1, 3, baseline=False, a_star=19.0)
+        routine = _checkin(s, store, t2, 1, baseline=False, a_star=12.0)
+        urgent_item = _queue(s, urgent, "urgent", 2, "pus_drainage", "Pus-like drainage reported")
+        routine_item = _queue(s, routine, "routine", 0, "photo_quality", "Photo too dark")
+    yield Clinic(
+        db=db,
+        lee=accounts["dr.lee"],
+        kim=accounts["np.kim"],
+        manager=accounts["manager"],
+        urgent_item=urgent_item,
+        routine_item=routine_item,
+    )
+    db.dispose()
+
+
+def signed_in(actor: Actor) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state[StateKeys.ACTOR] = actor
+    at.session_state[StateKeys.LAST_SEEN] = utcnow()
+    return at
+
+
+def open_case(actor: Actor, item_id: int) -> AppTest:
+    at = signed_in(actor)
+    at.session_state[StateKeys.SELECTED_ITEM] = item_id
+    at.run()
+    at.switch_page("pages/case.py").run()
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.error]
+    parts += [w.value for w in at.warning] + [x.value for x in at.success]
+    parts += [i.value for i in at.info] + [c.value for c in at.caption]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_provider_lands_on_queue_with_urgent_first(clinic: Clinic) -> None:
+    at = signed_in(clinic.lee).run()
+    assert not at.exception
+    assert at.title[0].value == "Review queue"
+    table = at.dataframe[0].value
+    assert list(table["Patient"]) == ["Ada Urgent", "Bo Routine"]
+    assert table["Severity"][0] == "Urgent"
+    assert table["Why"][0] == "pus drainage"
+    assert table["Target clock"][0].startswith("over by")  # queued three days ago, target 1 h
+    assert at.sidebar.metric[0].value == "1"  # urgent cases waiting
+
+
+def test_queue_filters(clinic: Clinic) -> None:
+    at = signed_in(clinic.lee).run()
+    at.selectbox[0].set_value("routine").run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["Patient"]) == ["Bo Routine"]
+    at.selectbox[0].set_value(None).run()
+    at.toggle[0].set_value(True).run()  # claimed by me: nothing yet
+    assert "No cases match" in texts(at)
+
+
+def test_selecting_a_row_opens_the_case(clinic: Clinic) -> None:
+    at = signed_in(clinic.lee).run()
+    at.session_state["queue_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert at.session_state[StateKeys.SELECTED_ITEM] == clinic.urgent_item
+    assert at.title[0].value.startswith("Ada Urgent")
+
+
+def test_case_shows_treatment_rules_answers_photos_chart(clinic: Clinic) -> None:
+    at = open_case(clinic.lee, clinic.urgent_item)
+    assert not at.exception
+    body = texts(at)
+    assert "Micro-needling on" in body and "needle depth 1.5 mm" in body
+    assert "Pus-like drainage reported" in body
+    answers = at.dataframe[0].value
+    assert list(answers.columns) == ["Question", "Day 3 (this check-in)", "Day 1 (previous)"]
+    pus = answers[answers["Question"] == "Drainage like pus"].iloc[0]
+    assert (pus["Day 3 (this check-in)"], pus["Day 1 (previous)"]) == ("Yes", "No")
+    captions = [c for img in at.get("image") for c in img.captions]  # type: ignore[attr-defined]
+    assert len(captions) == 3  # baseline, previous and this one, side by side
+    assert captions[0].startswith("Baseline, before treatment")
+    assert "Previous, day 1 · issues: too dark" in captions[1]
+    assert captions[2].startswith("This check-in, day 3") and "calibrated with" in captions[2]
+    assert at.get("vega_lite_chart")
+
+
+def test_claim_reply_resolve_are_audited_in_history(clinic: Clinic) -> None:
+    at = open_case(clinic.lee, clinic.urgent_item)
+    next(b for b in at.button if b.label == "Claim").click().run()
+    assert not at.exception
+    assert "You claimed it." in texts(at)
+    assert "Claimed by **Dr Lee**" in texts(at)
+    at.text_area[0].input("Please call us today.")
+    next(b for b in at.button if b.label == "Send reply").click().run()
+    assert "Reply sent." in texts(at)
+    at.selectbox[0].set_value(at.selectbox[0].options[0])
+    at.text_area[1].input("Called; visit booked.")
+    next(b for b in at.button if b.label == "Resolve").click().run()
+    assert not at.exception
+    assert "Resolved:" in texts(at)
+    history = at.dataframe[1].value
+    whats = list(history["What"])
+    assert "Claimed" in whats and "Message to patient" in whats
+    assert any(w.startswith("Resolved") for w in whats)
+    assert "Please call us today." in list(history["Detail"])
+    with clinic.db.read() as s:
+        item = s.get(ReviewItem, clinic.urgent_item)
+        assert item is not None and item.status == "resolved"
+
+
+def test_second_provider_is_told_who_claimed(clinic: Clinic) -> None:
+    kim = open_case(clinic.kim, clinic.urgent_item)  # Kim opens it first…
+    lee = open_case(clinic.lee, clinic.urgent_item)
+    next(b for b in lee.button if b.label == "Claim").click().run()  # …Lee claims it
+    next(b for b in kim.button if b.label == "Claim").click().run()  # Kim's page is stale
+    assert not kim.exception
+    warning = " ".join(w.value for w in kim.warning)
+    assert "Dr Lee claimed this case" in warning
+    assert "Claimed by **Dr Lee**" in texts(kim)
+
+
+def test_manager_sees_trends_and_cannot_open_a_case(clinic: Clinic) -> None:
+    at = signed_in(clinic.manager).run()
+    assert not at.exception
+    assert at.title[0].value == "Clinic trends"
+    assert "fewer than 11 patients" in [m.value for m in at.metric]
+    assert len(at.get("download_button")) == 5
+    assert "Ada Urgent" not in texts(at)
+    # Not in the manager's navigation: the router refuses the page…
+    with pytest.raises(ValueError, match=r"Known pages: .*trends\.py"):
+        at.switch_page("pages/case.py")
+    # …and were the page reached anyway, the service refuses the case.
+    page = AppTest.from_file(str(DASHBOARD / "pages" / "case.py"), default_timeout=TIMEOUT)
+    page.session_state[StateKeys.ACTOR] = clinic.manager
+    page.session_state[StateKeys.SELECTED_ITEM] = clinic.urgent_item
+    page.run()
+    assert "Only providers can open patient cases." in [e.value for e in page.error]
+    assert "Ada Urgent" not in texts(page)
+
+
+@pytest.mark.parametrize("page", ["queue.py", "case.py", "trends.py"])
+def test_patient_cannot_reach_staff_pages(clinic: Clinic, page: str) -> None:
+    patient = Actor(role=Role.PATIENT, name="Ada Urgent", patient_id=1, treatment_id=1)
+    at = AppTest.from_file(str(DASHBOARD / "pages" / page), default_timeout=TIMEOUT)
+    at.session_state[StateKeys.ACTOR] = patient
+    at.session_state[StateKeys.SELECTED_ITEM] = clinic.urgent_item
+    at.run()
+    assert not at.exception
+    assert at.error, "a patient is refused with a sentence"
+    body = texts(at)
+    assert "Bo Routine" not in body and "Ada Urgent ·" not in body
+    assert not at.dataframe
+
+
+def test_provider_trends_page_renders(clinic: Clinic) -> None:
+    at = signed_in(clinic.lee).run()
+    at.switch_page("pages/trends.py").run()
+    assert not at.exception
+    at.selectbox[0].set_value("microneedling").run()
+    assert not at.exception
+    assert at.title[0].value == "Clinic trends"
