@@ -20,7 +20,7 @@ from .helpers import ADMIN, at, calm_answers, make_treatment
 
 @pytest.fixture(scope="module")
 def good_jpeg() -> bytes:
-    return to_jpeg(skin_photo(width=640, height=480, tone="medium", redness=0.3, seed=1))
+    return to_jpeg(skin_photo(width=800, height=600, tone="medium", redness=0.3, seed=1))
 
 
 def count(db: Database, model: type) -> int:
@@ -176,7 +176,7 @@ def test_eight_writers_at_once_lose_nothing(
 def test_redness_change_against_baseline_and_previous(db: Database, store: PhotoStore) -> None:
     tid = make_treatment(db)
     shots = [
-        to_jpeg(skin_photo(width=640, height=480, tone="fair", redness=r, seed=3))
+        to_jpeg(skin_photo(width=800, height=600, tone="fair", redness=r, seed=3))
         for r in (0.0, 0.3, 0.7)
     ]
     results = []
@@ -208,7 +208,7 @@ def test_redness_change_against_baseline_and_previous(db: Database, store: Photo
 
 def test_unusable_photo_goes_to_review_never_reassurance(db: Database, store: PhotoStore) -> None:
     tid = make_treatment(db)
-    blurred = to_jpeg(skin_photo(width=640, height=480, tone="medium", redness=0.2, blur=8, seed=2))
+    blurred = to_jpeg(skin_photo(width=800, height=600, tone="medium", redness=0.2, blur=8, seed=2))
     photo = intake.prepare_photo(blurred, isolated=False)
     assert not photo.analysis.quality.acceptable
     with db.session() as s:
