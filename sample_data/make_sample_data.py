@@ -181,7 +181,9 @@ def make() -> dict[str, Any]:
     # The current patients carry today's warning signs: open urgent and review cases.
     urgent = patients[24]["checkins"][1]["answers"]
     urgent.update(temperature={"value": 102.2, "unit": "F"}, swelling="moderate")
-    patients[26]["checkins"][2]["answers"].update(drainage_like_pus=True)
+    patients[25]["checkins"][2]["answers"].update(drainage_like_pus=True)  # day 3
+    patients[28]["checkins"][2]["answers"].update(oozing=True)  # day 3: review
+    patients[27]["checkins"][1]["answers"].update(picked_or_peeled_skin=True)  # day 1: review
     _resolve_history(rng, patients[:24])
     return {
         "clinic": {
