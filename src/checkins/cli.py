@@ -248,10 +248,15 @@ def cmd_link(args: argparse.Namespace, out: TextIO) -> int:
 
     db = _connect()
     with db.session() as s:
-        url = links.issue_link(
-            session=s, treatment_id=args.treatment, base_url=args.base_url, ttl_days=args.days
+        url = links.link_command(
+            session=s,
+            patient_id=args.patient,
+            treatment_id=args.treatment,
+            base_url=args.base_url,
+            ttl_days=args.days,
+            revoke=args.revoke,
         )
-    _emit(out, {"ok": True, "treatment_id": args.treatment, "url": url}, args.json, url)
+    _emit(out, {"ok": True, "patient_id": args.patient, "url": url}, args.json, url)
     return EXIT_OK
 
 
@@ -332,8 +337,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--password")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(fn=cmd_users_add)
-    sp = add("link", cmd_link, "Print a patient's personal check-in link for a treatment.")
-    sp.add_argument("treatment", type=int)
+    sp = add("link", cmd_link, "Print a patient's personal check-in link (latest treatment).")
+    sp.add_argument("patient", type=int, nargs="?", help="the patient id")
+    sp.add_argument("--treatment", type=int, help="link this treatment instead of the latest")
+    sp.add_argument("--revoke", action="store_true", help="make earlier links stale first")
     sp.add_argument("--base-url", default="http://localhost:8501")
     sp.add_argument("--days", type=int, default=60)
     sp = add(
