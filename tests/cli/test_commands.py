@@ -1,0 +1,92 @@
+"""submit, queue, users add, link and reconcile through the real command-line entry point."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checkins.cli import main
+from checkins.imaging.synthetic import skin_photo, to_jpeg
+
+from .test_triage_contract import VALID
+
+
+def cli(
+    *args: str, stdin: str | None = None, monkeypatch: pytest.MonkeyPatch | None = None
+) -> tuple[int, dict[str, Any]]:
+    if stdin is not None and monkeypatch is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    out = io.StringIO()
+    code = main([*args, "--json"], out=out)
+    return code, json.loads(out.getvalue().splitlines()[-1])
+
+
+@pytest.fixture
+def checkin_file(tmp_path: Path) -> Path:
+    (tmp_path / "face.jpg").write_bytes(
+        to_jpeg(skin_photo(width=800, height=600, tone="tan", redness=0.4, seed=4))
+    )
+    data = {**VALID, "photos": ["face.jpg"], "client_submission_id": "cli-submit-0001"}
+    f = tmp_path / "checkin.json"
+    f.write_text(json.dumps(data))
+    return f
+
+
+def test_submit_stores_once_and_queues(checkin_file: Path, checkins_home: Path) -> None:
+    assert cli("init")[0] == 0
+    code, first = cli("submit", str(checkin_file))
+    assert code == 0 and first["ok"] and first["created"] and first["severity"] == "urgent"
+    assert first["photos"][0]["mean_a_star"] is not None
+    tid = first["treatment_id"]
+    code, again = cli("submit", str(checkin_file), "--treatment", str(tid))
+    assert code == 0 and again["created"] is False and again["checkin_id"] == first["checkin_id"]
+    code, q = cli("queue")
+    assert code == 0 and q["total"] == 1
+    assert q["items"][0]["severity"] == "urgent" and "fever" in q["items"][0]["rules"]
+    assert len(list((checkins_home / "photos").glob("*/*/*"))) == 3
+
+
+def test_submit_with_a_bad_photo_stores_nothing(tmp_path: Path, checkins_home: Path) -> None:
+    (tmp_path / "doc.pdf").write_bytes(b"%PDF-1.4\n%...")
+    f = tmp_path / "c.json"
+    f.write_text(json.dumps({**VALID, "photos": ["doc.pdf"]}))
+    code, out = cli("submit", str(f))
+    assert code == 2 and out["ok"] is False and out["error"]["message"]
+    code, q = cli("queue")
+    assert q["total"] == 0
+    assert not list((checkins_home / "photos").glob("*/*/*"))
+
+
+def test_users_add_and_link(monkeypatch: pytest.MonkeyPatch, checkins_home: Path) -> None:
+    code, out = cli(
+        "users",
+        "add",
+        "dr.cli",
+        "--role",
+        "provider",
+        stdin="correct horse battery\n",
+        monkeypatch=monkeypatch,
+    )
+    assert code == 0 and out["username"] == "dr.cli"
+    code, out = cli(
+        "users",
+        "add",
+        "dr.cli",
+        "--role",
+        "provider",
+        stdin="correct horse battery\n",
+        monkeypatch=monkeypatch,
+    )
+    assert code == 2 and out["ok"] is False  # a second account with the same name is refused
+    code, out = cli("link", "1")
+    assert code == 2 and "no patient" in out["error"]["message"].lower()
+
+
+def test_reconcile_reports_clean_store(checkins_home: Path) -> None:
+    cli("init")
+    code, out = cli("reconcile", "--repair")
+    assert code == 0 and out["clean"] is True
