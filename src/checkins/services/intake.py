@@ -120,8 +120,9 @@ def _reference_checkins(
     return baseline, previous
 
 
-def _diff(current: float | None, reference: float | None) -> float | None:
-    if current is None or reference is None:
+def _diff(current: float | None, reference: CheckIn | float | None) -> float | None:
+    """current − reference; None when either is unknown (``ref and ref.x`` may be None)."""
+    if current is None or reference is None or isinstance(reference, CheckIn):
         return None
     return current - reference
 
