@@ -106,11 +106,13 @@ def check_bytes(data: bytes) -> str:
     fmt = sniff_format(data)
     if fmt is None:
         raise rejected("unsupported_type")
-    # Every scan starts with an SOS marker (FF DA); entropy-coded data can never contain it, so
-    # counting occurrences bounds the scan count (an EXIF thumbnail adds one).
-    if fmt == "JPEG" and data.count(b"\xff\xda") > MAX_JPEG_SCANS:
-        raise rejected("corrupt")
     return fmt
+
+
+def jpeg_scans(data: bytes) -> int:
+    """An upper bound on a JPEG's scan count: SOS markers (FF DA) cannot occur in entropy-coded
+    data, so counting them counts scans (plus one per embedded thumbnail)."""
+    return data.count(b"\xff\xda")
 
 
 T = TypeVar("T")
@@ -125,6 +127,9 @@ def guarded(step: Callable[[], T]) -> T:
     """
     try:
         with warnings.catch_warnings():
+            # Pillow's chatter about malformed metadata ("Truncated File Read" …) is not news;
+            # the decompression-bomb warning is, and becomes an error.
+            warnings.simplefilter("ignore", UserWarning)
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             return step()
     except PhotoRejected:
@@ -147,6 +152,9 @@ def open_image(data: bytes, fmt: str) -> ImageFile.ImageFile:
             raise rejected("corrupt")
         if w * h > MAX_PIXELS:
             raise rejected("too_many_pixels")
+        # Only progressive (and arithmetic-coded progressive) JPEGs can have many scans.
+        if fmt == "JPEG" and im.info.get("progressive") and jpeg_scans(data) > MAX_JPEG_SCANS:
+            raise rejected("corrupt")
         return im
 
     return guarded(_open)
@@ -155,7 +163,9 @@ def open_image(data: bytes, fmt: str) -> ImageFile.ImageFile:
 def exif_orientation(im: Image.Image) -> int:
     """The EXIF orientation (1–8); 1 when absent, invalid or unreadable."""
     try:
-        value = im.getexif().get(0x0112, 1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "Tag data larger than file" etc.
+            value = im.getexif().get(0x0112, 1)
     except Exception:  # a broken EXIF block is ignored, not fatal
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
@@ -253,7 +263,6 @@ class DecodedPhoto:
     orientation: int
     icc_profile: bytes | None
     converted_icc: bool
-    jpeg_scans: int
     source_mode: str = "RGB"
 
     @property
@@ -309,7 +318,6 @@ def decode(data: bytes, *, min_edge: int) -> DecodedPhoto:
         orientation=orientation,
         icc_profile=icc_bytes,
         converted_icc=converted,
-        jpeg_scans=data.count(b"\xff\xda") if fmt == "JPEG" else 0,
         source_mode=loaded.mode,
     )
 
@@ -324,6 +332,7 @@ class Header:
     orientation: int
     icc_profile: bytes | None
     mode: str
+    progressive: bool
 
 
 def read_header(data: bytes) -> Header:
@@ -338,6 +347,7 @@ def read_header(data: bytes) -> Header:
         orientation=exif_orientation(im),
         icc_profile=icc if isinstance(icc, bytes) and icc else None,
         mode=im.mode,
+        progressive=bool(im.info.get("progressive")),
     )
 
 

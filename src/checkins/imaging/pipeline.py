@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from checkins.imaging.card import detect_card, white_balance_gains
-from checkins.imaging.color import U8, linear_to_lab, uint8_to_linear
+from checkins.imaging.color import U8, linear_to_lab_fast, uint8_to_linear
 from checkins.imaging.decode import FULL, decode, read_header, reduce_pow2
 from checkins.imaging.quality import assess
 from checkins.imaging.redness import redness_metrics
@@ -32,12 +32,14 @@ from checkins.imaging.skin import skin_mask
 # the colour metrics are means over tens of thousands of skin pixels and do not need more, and
 # blur that matters to a provider (σ ≳ 1/500 of the frame) is still visible at this scale.
 ANALYSIS_EDGE = 480
+# A power-of-two reduction lands between 480 and 959 px; above this it is resized to 480.
+ANALYSIS_MAX_EDGE = 600
 
 
 def analyze_image(rgb: U8, *, width: int, height: int, fmt: str) -> PhotoAnalysis:
     """Analyse an upright sRGB uint8 image (h, w, 3) of a photo of full size width × height."""
     work = reduce_pow2(rgb, ANALYSIS_EDGE)
-    if max(work.shape[:2]) > ANALYSIS_EDGE:
+    if max(work.shape[:2]) > ANALYSIS_MAX_EDGE:
         f = ANALYSIS_EDGE / max(work.shape[:2])
         size = (round(work.shape[1] * f), round(work.shape[0] * f))
         work = np.asarray(cv2.resize(work, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
@@ -60,7 +62,7 @@ def analyze_image(rgb: U8, *, width: int, height: int, fmt: str) -> PhotoAnalysi
             white_balance_gains=gains,
             markers=card.markers,
         )
-    lab = linear_to_lab(linear)
+    lab = linear_to_lab_fast(linear)
     mask = skin_mask(lab, exclude=exclude)
     quality = assess(work, lab, mask, full_width=width, full_height=height)
     metrics = redness_metrics(linear, lab, mask, calibrated=gains is not None)

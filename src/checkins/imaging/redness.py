@@ -20,16 +20,16 @@ from checkins.domain import PhotoMetrics
 from checkins.imaging.color import F32
 from checkins.imaging.skin import Mask
 
-RED_A_STAR_THRESHOLD = 20.0
+RED_A_STAR_THRESHOLD = 15.0
 # Linear values below this are treated as this (a black pixel has no defined R/G ratio).
 _LINEAR_FLOOR = 1.0 / 1024.0
 
 
 def erythema_index(linear: F32) -> F32:
     """Per-pixel 100·log10(R/G) of linear sRGB (..., 3), float32 (...)."""
-    r = np.maximum(linear[..., 0], _LINEAR_FLOOR)
-    g = np.maximum(linear[..., 1], _LINEAR_FLOOR)
-    out: F32 = (100.0 * np.log10(r / g)).astype(np.float32)
+    r = np.maximum(linear[..., 0], np.float32(_LINEAR_FLOOR))
+    g = np.maximum(linear[..., 1], np.float32(_LINEAR_FLOOR))
+    out: F32 = (np.float32(100.0) * np.log10(r / g)).astype(np.float32)
     return out
 
 
@@ -43,14 +43,17 @@ def redness_metrics(linear: F32, lab: F32, mask: Mask, *, calibrated: bool) -> P
     if not mask.any():
         return PhotoMetrics(calibrated=calibrated)
     skin_lab = lab[mask]
-    a = skin_lab[:, 1].astype(np.float64)
+    a = skin_lab[:, 1]
     red = a > RED_A_STAR_THRESHOLD
-    tone = skin_lab[~red] if (~red).sum() >= max(20, 0.05 * red.size) else skin_lab
-    ei = erythema_index(linear[mask]).astype(np.float64)
+    n_red = int(np.count_nonzero(red))
+    tone = skin_lab[~red] if a.size - n_red >= max(20, 0.05 * a.size) else skin_lab
+    ei = erythema_index(linear[mask])
     return PhotoMetrics(
-        mean_a_star=float(a.mean()),
-        erythema_index=float(ei.mean()),
-        red_area_fraction=float(red.mean()),
-        ita=ita_degrees(float(tone[:, 0].mean()), float(tone[:, 2].mean())),
+        mean_a_star=float(a.mean(dtype=np.float64)),
+        erythema_index=float(ei.mean(dtype=np.float64)),
+        red_area_fraction=n_red / a.size,
+        ita=ita_degrees(
+            float(tone[:, 0].mean(dtype=np.float64)), float(tone[:, 2].mean(dtype=np.float64))
+        ),
         calibrated=calibrated,
     )

@@ -13,6 +13,8 @@ Limits: beige, wooden or orange backgrounds, red clothing and lips look like ski
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 from numpy.typing import NDArray
@@ -27,20 +29,22 @@ CHROMA_MIN = 7.0
 A_STAR_MIN = 3.0
 L_MIN, L_MAX = 8.0, 97.0
 MIN_REGION_FRACTION = 0.01  # regions smaller than 1 % of the frame are dropped
+_TAN_MIN = math.tan(math.radians(HUE_MIN_DEG))
+_TAN_MAX = math.tan(math.radians(HUE_MAX_DEG))
 
 
 def colour_candidates(lab: F32) -> Mask:
     """Pixels (h, w) whose colour can be skin: hue, chroma and lightness in the skin range."""
     light, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
-    chroma = np.hypot(a, b)
-    hue = np.degrees(np.arctan2(b, a))
+    # With a* > 0, HUE_MIN ≤ atan2(b*, a*) ≤ HUE_MAX is b* between a*·tan(HUE_MIN) and
+    # a*·tan(HUE_MAX): no arctangent per pixel.
     out: Mask = (
         (light >= L_MIN)
         & (light <= L_MAX)
-        & (chroma >= CHROMA_MIN)
         & (a >= A_STAR_MIN)
-        & (hue >= HUE_MIN_DEG)
-        & (hue <= HUE_MAX_DEG)
+        & (a * a + b * b >= CHROMA_MIN * CHROMA_MIN)
+        & (b >= a * _TAN_MIN)
+        & (b <= a * _TAN_MAX)
     )
     return out
 
