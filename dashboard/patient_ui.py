@@ -17,7 +17,7 @@ YES_NO = [NO, YES]
 
 def day_guidance(guidance: DayGuidance, *, expanded: bool = True) -> None:
     """What is normal today, what to do and avoid, and the warning signs, for a patient."""
-    st.markdown(f"**{guidance.title}**")
+    st.markdown(f"**What is normal now: {guidance.title}**")
     st.markdown(bullets(guidance.what_is_normal))
     with st.expander("What to do and what to avoid", expanded=False):
         st.markdown("**Do**\n\n" + bullets(guidance.do))
@@ -45,22 +45,17 @@ def triage_result(
     next_day: int | None,
 ) -> None:
     """The answer a patient gets the moment their check-in is stored."""
+    reasons = [r.patient_message or r.message for r in triage.reasons]
     if triage.severity is Severity.URGENT:
         st.error("## Contact the office now", icon=":material/emergency:")
         call_button(phone)
-        st.markdown("**Why:**")
-        st.markdown(bullets([r.patient_message or r.message for r in triage.reasons]))
-        if triage.patient_message:
-            st.markdown(triage.patient_message)
+        st.markdown("**Why:**\n\n" + bullets(reasons) if reasons else triage.patient_message)
         return
     if triage.severity is Severity.REVIEW:
         st.warning(
             "Your check-in is with your provider, who will look at it and contact you if needed.",
             icon=":material/visibility:",
         )
-        reasons = [r.patient_message or r.message for r in triage.reasons]
-        if reasons:
-            st.markdown(bullets(reasons))
     else:
         st.success(
             "What you describe is normal for this stage of healing.", icon=":material/check:"
@@ -110,7 +105,7 @@ def questionnaire(*, antiviral_prescribed: bool) -> dict[str, Any] | None:
     Nothing is pre-answered: an unanswered question is refused with a sentence, so a patient
     never reports "no pus" by leaving a default in place.
     """
-    with st.form("questionnaire", border=False):
+    with st.form("questionnaire", border=False, enter_to_submit=False):
         temp, unit = st.columns([3, 2], vertical_alignment="bottom")
         temperature = temp.number_input(
             "Temperature",

@@ -58,4 +58,4 @@ for c in reversed(home.history):
         if shown:
             cols = st.columns(min(len(shown), 4))
             for i, data in enumerate(shown):
-                cols[i % len(cols)].image(data, width="stretch")
+                cols[i % len(cols)].image(data, width=160)
