@@ -4,20 +4,31 @@ patient sees when their link is refused."""
 from __future__ import annotations
 
 import auth
+import resources
 import streamlit as st
+import ui
 from state import StateKeys
 
+from checkins.services import clinic
+
 notice = auth.pop_notice()
+
+
+def clinic_phone() -> str:
+    with resources.db().read() as s:
+        return clinic.get_clinic(session=s).phone
+
 
 if notice is not None and notice.kind == "link":
     st.title("This link can't be opened")
     st.error(notice.message, icon=":material/link_off:")
+    office = ui.attempt(clinic_phone, doing="finding the clinic's phone number")
     st.markdown(
         "If you have a new symptom that worries you, such as a fever, drainage that looks "
         "like pus or increasing warmth, **call the clinic now**; do not wait for a new link."
     )
-    with st.expander("Clinic staff: sign in"):
-        st.caption("Patients do not need a password: use the link the clinic sent you.")
+    if office:
+        ui.call_button(office, label=f"Call the clinic: {office}")
     st.stop()
 
 st.title("Clinic sign-in")
