@@ -135,14 +135,24 @@ def list_queue(
     page = max(1, page)
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     now = now or utcnow()
-    q = _base_query(
-        statuses=statuses, severity=severity, procedure=procedure, claimed_by=claimed_by
-    )
-    total = session.scalar(select(func.count()).select_from(q.order_by(None).subquery())) or 0
+    # Count and page over review_items alone (its queue index), then join the page's rows:
+    # the cost follows the open queue, not the clinic's whole history.
+    ids = select(ReviewItem.id).where(ReviewItem.status.in_(list(statuses)))
+    if severity:
+        ids = ids.where(ReviewItem.severity == severity)
+    if claimed_by is not None:
+        ids = ids.where(ReviewItem.claimed_by == claimed_by)
+    if procedure:
+        ids = ids.join(Treatment, Treatment.id == ReviewItem.treatment_id).where(
+            Treatment.procedure == procedure
+        )
+    total = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    order = (ReviewItem.severity_rank.desc(), ReviewItem.created_at, ReviewItem.id)
+    top = ids.order_by(*order).limit(page_size).offset((page - 1) * page_size).subquery("top")
     rows = session.execute(
-        q.order_by(ReviewItem.severity_rank.desc(), ReviewItem.created_at, ReviewItem.id)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
+        _base_query(statuses=statuses, severity=None, procedure=None, claimed_by=None)
+        .join(top, top.c.id == ReviewItem.id)
+        .order_by(*order)
     ).all()
     rules = _rules_by_checkin(session, [r[1].id for r in rows])
     return QueuePage(

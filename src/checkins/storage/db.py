@@ -47,7 +47,10 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # JIT compiles the trend queries for longer than they run (EXPLAIN ANALYZE: 280 ms of JIT
+    # for a 25 ms query at 10k check-ins); the queries here are short, so leave it off.
+    connect_args = {"options": "-c jit=off", **kwargs.pop("connect_args", {})}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
