@@ -25,7 +25,7 @@ CASES = [
     (tone, change, expected)
     for tone in ("fair", "very_deep")
     for change, expected in (
-        ({"blur": 3.5}, "blurry"),
+        ({"blur": 4.0}, "blurry"),
         ({"blur": 6.0}, "blurry"),
         ({"exposure": 0.22}, "too_dark"),
     )

@@ -43,15 +43,24 @@ def analyze_image(rgb: U8, *, width: int, height: int, fmt: str) -> PhotoAnalysi
         f = ANALYSIS_EDGE / max(work.shape[:2])
         size = (round(work.shape[1] * f), round(work.shape[0] * f))
         work = np.asarray(cv2.resize(work, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
-    linear = uint8_to_linear(work)
+    # Colour is measured at half the analysis scale: the metrics are means over thousands of
+    # pixels, and a quarter of the pixels is a quarter of the work. Sharpness and the card need
+    # the finer image.
+    h, w = work.shape[:2]
+    colour = np.asarray(
+        cv2.resize(work, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA),
+        dtype=np.uint8,
+    )
+    linear = uint8_to_linear(colour)
     calibration = Calibration()
     exclude = None
     gains = None
     card = detect_card(work)
     if card is not None:
-        outline = np.zeros(work.shape[:2], dtype=np.uint8)
-        cv2.fillConvexPoly(outline, np.rint(card.outline).astype(np.int32), 1)
-        grow = max(3, round(0.03 * float(np.ptp(card.outline[:, 0]))))
+        outline = np.zeros(colour.shape[:2], dtype=np.uint8)
+        scaled = card.outline * (colour.shape[1] / w)
+        cv2.fillConvexPoly(outline, np.rint(scaled).astype(np.int32), 1)
+        grow = max(3, round(0.03 * float(np.ptp(scaled[:, 0]))))
         exclude = cv2.dilate(outline, np.ones((grow, grow), np.uint8)).astype(bool)
         gains = white_balance_gains(card)
         if gains is not None:
@@ -64,7 +73,7 @@ def analyze_image(rgb: U8, *, width: int, height: int, fmt: str) -> PhotoAnalysi
         )
     lab = linear_to_lab_fast(linear)
     mask = skin_mask(lab, exclude=exclude)
-    quality = assess(work, lab, mask, full_width=width, full_height=height)
+    quality = assess(work, colour, lab, mask, full_width=width, full_height=height)
     metrics = redness_metrics(linear, lab, mask, calibrated=gains is not None)
     return PhotoAnalysis(
         width=width,

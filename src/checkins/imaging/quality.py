@@ -66,7 +66,7 @@ def sharpness(rgb: U8, region: Mask) -> float:
     texture (pores and hairs are relative changes in reflectance).
     """
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    inner = cv2.erode(region.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    inner = cv2.erode(region.astype(np.uint8), np.ones((11, 11), np.uint8)).astype(bool)
     if inner.sum() < 100:
         inner = np.ones_like(region)
     mean = float(grey[inner].mean())
@@ -82,15 +82,20 @@ def sharpness(rgb: U8, region: Mask) -> float:
     return 100.0 * math.sqrt(signal_var) / mean
 
 
-def assess(rgb: U8, lab: F32, mask: Mask, *, full_width: int, full_height: int) -> QualityReport:
-    """Grade the analysis image ``rgb`` (h, w, 3) with its CIELAB and skin ``mask``."""
+def assess(
+    rgb: U8, colour: U8, lab: F32, mask: Mask, *, full_width: int, full_height: int
+) -> QualityReport:
+    """Grade a photo from its analysis image ``rgb`` (h, w, 3) and the half-scale ``colour``
+    image (h/2, w/2, 3) with its CIELAB ``lab`` and skin ``mask`` (h/2, w/2)."""
     skin_fraction = float(mask.mean())
-    region = mask if skin_fraction >= MIN_SKIN_FRACTION else np.ones_like(mask)
+    if skin_fraction >= MIN_SKIN_FRACTION:
+        size = (rgb.shape[1], rgb.shape[0])
+        region = cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
+    else:
+        region = np.ones(rgb.shape[:2], dtype=bool)
     sharp = sharpness(rgb, region)
-    lightness = lab[..., 0]
-    sample = lightness[::2, ::2]  # a quarter of the pixels is plenty for two percentiles
-    brightness, p99 = (float(v) for v in np.percentile(sample, [50, 99]))
-    clipped = rgb.max(axis=2) >= 250
+    brightness, p99 = (float(v) for v in np.percentile(lab[..., 0], [50, 99]))
+    clipped = colour.max(axis=2) >= 250
     clipped_skin = float(clipped[mask].mean()) if mask.any() else 0.0
     codes: list[str] = []
     if min(full_width, full_height) < MIN_SHORT_EDGE:
