@@ -76,7 +76,11 @@ def make_patients(server: Server, n: int) -> list[tuple[int, str]]:
         db.dispose()
     out = []
     for tid in ids:
-        url = server.checkins("link", str(tid), "--base-url", server.url).strip().splitlines()[-1]
+        url = (
+            server.checkins("link", "--treatment", str(tid), "--base-url", server.url)
+            .strip()
+            .splitlines()[-1]
+        )
         out.append((tid, url))
     return out
 

@@ -35,7 +35,11 @@ def new_patient_link(server: Server, name: str, *, days_ago: float = 1.3) -> tup
             ).id
     finally:
         db.dispose()
-    url = server.checkins("link", str(tid), "--base-url", server.url).strip().splitlines()[-1]
+    url = (
+        server.checkins("link", "--treatment", str(tid), "--base-url", server.url)
+        .strip()
+        .splitlines()[-1]
+    )
     return tid, url
 
 
