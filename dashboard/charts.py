@@ -15,6 +15,7 @@ BAND_COLOUR = "#9bb7d4"
 PATIENT_COLOUR = "#c0392b"
 SEVERITY_COLOURS = {"urgent": "#c0392b", "review": "#e67e22", "routine": "#95a5a6"}
 HEIGHT = 260
+DAY_AXIS = alt.Axis(tickMinStep=1, format="d")
 
 
 def _metric_value(c: CheckInView, metric: str) -> float | None:
@@ -56,7 +57,7 @@ def redness_vs_band(
         ],
         columns=["day", "low", "median", "high", "patients"],
     )
-    x = alt.X("day:Q", title="Days since treatment", scale=alt.Scale(nice=False))
+    x = alt.X("day:Q", title="Days since treatment", scale=alt.Scale(nice=False), axis=DAY_AXIS)
     area = (
         alt.Chart(expected)
         .mark_area(opacity=0.35, color=BAND_COLOUR)
@@ -107,7 +108,7 @@ def recovery_curves(points: Sequence[CurvePoint], *, metric: str) -> alt.LayerCh
         ],
         columns=["day", "procedure", "q1", "median", "q3", "patients"],
     )
-    x = alt.X("day:Q", title="Days since treatment")
+    x = alt.X("day:Q", title="Days since treatment", axis=DAY_AXIS)
     colour = alt.Color("procedure:N", title="Procedure", legend=alt.Legend(orient="bottom"))
     band = (
         alt.Chart(frame)
@@ -148,9 +149,9 @@ def queue_volume(rows: Sequence[VolumeRow]) -> alt.Chart:
     )
     return (
         alt.Chart(frame)
-        .mark_bar()
+        .mark_bar(size=28)
         .encode(
-            x=alt.X("week:N", title="ISO week", sort="ascending"),
+            x=alt.X("week:N", title="ISO week", sort="ascending", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("cases:Q", title="Cases", stack=True),
             color=alt.Color(
                 "severity:N",

@@ -64,18 +64,23 @@ def minutes_text(minutes: float) -> str:
     if m < 60:
         return f"{m} m"
     if m < 24 * 60:
-        return f"{m // 60} h {m % 60:02d} m"
+        return f"{m // 60} h" if m % 60 == 0 else f"{m // 60} h {m % 60:02d} m"
     return f"{m // (24 * 60)} d {(m % (24 * 60)) // 60} h"
 
 
 def response_clock(waiting_minutes: float, target_minutes: int, status: str) -> str:
-    """How the case stands against the clinic's target response time."""
+    """Time waiting and how it stands against the clinic's target response time."""
+    waited = minutes_text(waiting_minutes)
     if status == "resolved":
-        return "done"
+        return waited
     left = target_minutes - waiting_minutes
     if left >= 0:
-        return f"{minutes_text(left)} left"
-    return f"over by {minutes_text(-left)}"
+        return f"{waited} · {minutes_text(left)} left"
+    return f"{waited} · over by {minutes_text(-left)}"
+
+
+def clock_heading(target_minutes: int) -> str:
+    return f"Waiting ({minutes_text(target_minutes)} target)"
 
 
 def status_text(status: str, claimed_by: str | None) -> str:
@@ -85,38 +90,45 @@ def status_text(status: str, claimed_by: str | None) -> str:
 
 
 def queue_frame(rows: Sequence[QueueRow], target_minutes: int) -> pd.DataFrame:
-    """One line per case, in the service's order (urgent first, then longest waiting)."""
+    """One line per case, in the service's order (urgent first, then longest waiting).
+
+    Columns run from what decides the order of work (severity, why, who, the clock) to the
+    details, so a phone shows the first ones without scrolling sideways.
+    """
+    clock = clock_heading(target_minutes)
     return pd.DataFrame(
         [
             {
                 "Severity": SEVERITY_TEXT.get(r.severity, r.severity.value),
                 "Why": r.summary,
                 "Patient": r.patient_name,
-                "Procedure": procedure_label(r.procedure),
+                clock: response_clock(r.waiting_minutes, target_minutes, r.status),
                 "Day": r.day_since_treatment,
-                "Waiting": minutes_text(r.waiting_minutes),
-                "Target clock": response_clock(r.waiting_minutes, target_minutes, r.status),
+                "Procedure": procedure_label(r.procedure),
                 "Status": status_text(r.status, r.claimed_by_name),
             }
             for r in rows
         ],
-        columns=[
-            "Severity",
-            "Why",
-            "Patient",
-            "Procedure",
-            "Day",
-            "Waiting",
-            "Target clock",
-            "Status",
-        ],
+        columns=["Severity", "Why", "Patient", clock, "Day", "Procedure", "Status"],
     )
+
+
+# Pixel widths that fit the queue on a 1366-px screen beside the sidebar (hover shows the rest).
+QUEUE_WIDTHS = {"Severity": 70, "Why": 210, "Patient": 130, "Day": 45, "Procedure": 150}
+
+
+def queue_column_config(target_minutes: int) -> dict[str, Any]:
+    """The queue table's ``column_config``: fixed widths that fit a laptop screen."""
+    config: dict[str, Any] = {name: {"width": w} for name, w in QUEUE_WIDTHS.items()}
+    config[clock_heading(target_minutes)] = {"width": 185}
+    return config
 
 
 def queue_styler(frame: pd.DataFrame) -> Any:
     """The queue table with severity and overdue clocks coloured (a pandas Styler)."""
+    clock = next(c for c in frame.columns if str(c).startswith("Waiting"))
     return frame.style.map(lambda v: SEVERITY_STYLES.get(v, ""), subset=["Severity"]).map(
-        lambda v: OVERDUE_STYLE if str(v).startswith("over by") else "", subset=["Target clock"]
+        lambda v: OVERDUE_STYLE if "over by" in str(v) else "", subset=[clock]
     )
 
 
@@ -130,8 +142,8 @@ def _answer_text(value: object) -> str:
 
 def answers_frame(current: CheckInView, previous: CheckInView | None) -> pd.DataFrame:
     """This check-in's answers next to the previous one's, question by question."""
-    now_label = f"Day {current.day_since_treatment} (this check-in)"
-    before_label = f"Day {previous.day_since_treatment} (previous)" if previous else "Previous"
+    now_label = f"Now (day {current.day_since_treatment})"
+    before_label = f"Before (day {previous.day_since_treatment})" if previous else "Before"
     rows = []
     for name, label in ANSWER_LABELS.items():
         now = current.answers.get(name)
@@ -149,12 +161,20 @@ def answers_frame(current: CheckInView, previous: CheckInView | None) -> pd.Data
 
 
 def history_frame(messages: Sequence[MessageView], audit: Sequence[AuditView]) -> pd.DataFrame:
-    """The case's history: every audited action and every message, oldest first."""
-    events: list[tuple[datetime, str, str, str]] = [
-        (a.at, a.actor, _action_text(a), a.detail if a.outcome == "ok" else a.outcome)
-        for a in audit
-        if a.action != "view_photo"
-    ]
+    """The case's history, oldest first: every action (with refusals) and every message.
+
+    Each staff member's first opening of the case is shown; their later re-openings (every
+    page refresh is audited) would bury the actions, so they are left out here.
+    """
+    seen: set[str] = set()
+    events: list[tuple[datetime, str, str, str]] = []
+    for a in audit:
+        if a.action == "view_photo" or (a.action == "view_case" and a.actor in seen):
+            continue
+        if a.action == "view_case":
+            seen.add(a.actor)
+        detail = a.detail if a.action not in ("resolve", "view_case") else ""
+        events.append((a.at, a.actor, _action_text(a), detail))
     events += [
         (
             m.created_at,
@@ -266,12 +286,15 @@ def _fmt(value: Any, kind: str) -> Any:
         return round(float(value), 2)
     if kind == "proc":
         return procedure_label(str(value))
+    if kind == "metric":
+        return trends.METRIC_LABELS.get(str(value), value)
     return value
 
 
 def trend_frame(rows: Sequence[Any], columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
     """A trends table: ``columns`` maps a field to (heading, kind); kind is one of
-    ``""`` (as is), ``"num"`` (2 decimals), ``"pct"`` (percent), ``"proc"`` (procedure name).
+    ``""`` (as is), ``"num"`` (2 decimals), ``"pct"`` (percent), ``"proc"`` (procedure name),
+    ``"metric"`` (metric name).
 
     A suppressed row keeps its group labels; its figures are empty and "Patients" reads
     "fewer than 11 patients", so nobody mistakes a hidden group for a missing one.
@@ -290,7 +313,7 @@ def trend_frame(rows: Sequence[Any], columns: dict[str, tuple[str, str]]) -> pd.
 
 CURVE_COLUMNS = {
     "procedure": ("Procedure", "proc"),
-    "metric": ("Metric", ""),
+    "metric": ("Metric", "metric"),
     "day": ("Day", ""),
     "checkins": ("Check-ins", ""),
     "q1": ("25th percentile", "num"),
@@ -312,11 +335,11 @@ REVIEW_TIME_COLUMNS = {
     "severity": ("Severity", ""),
     "cases": ("Cases", ""),
     "reviewed": ("Reviewed", ""),
-    "first_review_median_min": ("First review, median (min)", "num"),
-    "first_review_p90_min": ("First review, 90th pct (min)", "num"),
+    "first_review_median_min": ("To review: median", "num"),
+    "first_review_p90_min": ("To review: p90", "num"),
     "resolved": ("Resolved", ""),
-    "resolution_median_min": ("Resolution, median (min)", "num"),
-    "resolution_p90_min": ("Resolution, 90th pct (min)", "num"),
+    "resolution_median_min": ("To resolve: median", "num"),
+    "resolution_p90_min": ("To resolve: p90", "num"),
 }
 RULE_COLUMNS = {
     "rule_id": ("Rule", ""),

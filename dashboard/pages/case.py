@@ -43,12 +43,12 @@ def _photo(photo_id: int, rendition: str) -> bytes:
 
 def _act(fn: Callable[..., object], done: str) -> None:
     """Run an action; remember its outcome (or the friendly refusal) and reload the case."""
-    try:
-        with resources.db().session() as s:
+    with resources.db().session() as s:
+        try:
             fn(session=s, actor=actor, item_id=item_id)
-        st.session_state[CASE_FLASH] = ("success", done)
-    except CheckinsError as exc:
-        st.session_state[CASE_FLASH] = ("warning", exc.message)
+            st.session_state[CASE_FLASH] = ("success", done)
+        except CheckinsError as exc:  # caught inside: the audited refusal is committed
+            st.session_state[CASE_FLASH] = ("warning", exc.message)
     st.rerun()
 
 
@@ -110,7 +110,7 @@ with left:
         if r.because:
             st.caption("Because " + "; ".join(r.because))
     st.subheader("Answers")
-    st.dataframe(staff.answers_frame(c, case.previous), hide_index=True)
+    st.dataframe(staff.answers_frame(c, case.previous), hide_index=True, height="content")
 
 st.subheader("Photos")
 grid = staff.photo_grid(case)
@@ -135,4 +135,4 @@ st.altair_chart(
 st.caption("Red: this patient. Blue band: middle half of patients with the same procedure.")
 
 st.subheader("History")
-st.dataframe(staff.history_frame(case.messages, case.audit), hide_index=True)
+st.dataframe(staff.history_frame(case.messages, case.audit), hide_index=True, height="content")

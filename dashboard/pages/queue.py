@@ -34,7 +34,7 @@ with resources.db().read() as s:
     target = clinic.get_clinic(session=s).target_response_minutes
 
 st.title("Review queue")
-f1, f2, f3 = st.columns(3)
+f1, f2, f3, f4 = st.columns([2, 3, 3, 2], vertical_alignment="bottom")
 severity = f1.selectbox(
     "Severity", [None, *(s.value for s in reversed(Severity))], format_func=lambda v: v or "All"
 )
@@ -42,7 +42,7 @@ status = f2.selectbox("Status", list(STATUS_CHOICES))
 procedure = f3.selectbox(
     "Procedure", [None, *PROCEDURES], format_func=lambda v: staff.procedure_label(v) if v else "All"
 )
-mine = st.toggle("Claimed by me")
+mine = f4.toggle("Claimed by me")
 
 
 @st.fragment(run_every=staff.QUEUE_REFRESH_SECONDS)
@@ -83,11 +83,7 @@ def live_queue() -> None:
         on_select="rerun",
         selection_mode="single-row",
         key=QUEUE_TABLE,
-        column_config={
-            "Severity": st.column_config.TextColumn(width="small"),
-            "Day": st.column_config.NumberColumn(width="small"),
-            "Waiting": st.column_config.TextColumn(width="small"),
-        },
+        column_config=staff.queue_column_config(target),
     )
     if event.selection.rows:
         item_id = result.rows[event.selection.rows[0]].item_id

@@ -212,7 +212,7 @@ def test_provider_lands_on_queue_with_urgent_first(clinic: Clinic) -> None:
     assert list(table["Patient"]) == ["Ada Urgent", "Bo Routine"]
     assert table["Severity"][0] == "Urgent"
     assert table["Why"][0] == "pus drainage"
-    assert table["Target clock"][0].startswith("over by")  # queued three days ago, target 1 h
+    assert "over by" in table["Waiting (1 h target)"][0]  # queued three days ago, target 1 h
     assert at.sidebar.metric[0].value == "1"  # urgent cases waiting
 
 
@@ -242,9 +242,9 @@ def test_case_shows_treatment_rules_answers_photos_chart(clinic: Clinic) -> None
     assert "Micro-needling on" in body and "needle depth 1.5 mm" in body
     assert "Pus-like drainage reported" in body
     answers = at.dataframe[0].value
-    assert list(answers.columns) == ["Question", "Day 3 (this check-in)", "Day 1 (previous)"]
+    assert list(answers.columns) == ["Question", "Now (day 3)", "Before (day 1)"]
     pus = answers[answers["Question"] == "Drainage like pus"].iloc[0]
-    assert (pus["Day 3 (this check-in)"], pus["Day 1 (previous)"]) == ("Yes", "No")
+    assert (pus["Now (day 3)"], pus["Before (day 1)"]) == ("Yes", "No")
     captions = [c for img in at.get("image") for c in img.captions]  # type: ignore[attr-defined]
     assert len(captions) == 3  # baseline, previous and this one, side by side
     assert captions[0].startswith("Baseline, before treatment")
@@ -286,6 +286,10 @@ def test_second_provider_is_told_who_claimed(clinic: Clinic) -> None:
     warning = " ".join(w.value for w in kim.warning)
     assert "Dr Lee claimed this case" in warning
     assert "Claimed by **Dr Lee**" in texts(kim)
+    history = kim.dataframe[-1].value  # the refusal is audited and shown
+    refused = history[history["What"] == "Claimed (refused)"]
+    assert list(refused["Who"]) == ["NP Kim"]
+    assert list(history["What"]).count("Opened the case") == 2  # once per person, not per rerun
 
 
 def test_manager_sees_trends_and_cannot_open_a_case(clinic: Clinic) -> None:
