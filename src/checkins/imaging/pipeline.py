@@ -2,9 +2,10 @@
 
 ``analyze_bytes`` is the fast path for ``checkins analyze``: one reduced-scale decode (≈ 1/8 of a
 12 MP JPEG), then the card, the skin mask, the quality gate and the metrics on a ~480 px image.
-``process_photo`` is intake: one decode at the smallest scale that still serves the 1600 px
-display copy, from which the analysis image and the thumbnail are derived; the stored copy is the
-original stripped losslessly when it can be, otherwise a full decode re-encoded.
+``process_photo`` is intake: one decode at the smallest scale whose long edge is ≥ 1000 px (the
+display copy, capped at 1600 px), from which the analysis image and the thumbnail are derived;
+the stored copy is the original stripped losslessly when it can be, otherwise a full decode
+re-encoded.
 Both are plain top-level functions so a ``ProcessPoolExecutor`` can run them.
 """
 
@@ -19,7 +20,7 @@ from checkins.imaging.decode import FULL, decode, read_header, reduce_pow2
 from checkins.imaging.quality import assess
 from checkins.imaging.redness import redness_metrics
 from checkins.imaging.render import (
-    DISPLAY_EDGE,
+    DISPLAY_MIN_EDGE,
     can_store_losslessly,
     reencoded_copy,
     renditions,
@@ -104,7 +105,7 @@ def process_photo(data: bytes) -> ProcessedPhoto:
     if can_store_losslessly(data, header):
         stored = strip_jpeg(data)
     if stored is not None:
-        decoded = decode(data, min_edge=DISPLAY_EDGE)
+        decoded = decode(data, min_edge=DISPLAY_MIN_EDGE)
     else:
         decoded = decode(data, min_edge=FULL)
         stored, stored_format = reencoded_copy(decoded.rgb, decoded.format)

@@ -25,6 +25,11 @@ from checkins.imaging.color import U8
 from checkins.imaging.decode import Header, icc_needs_conversion, jpeg_scans
 
 DISPLAY_EDGE = 1600
+# Intake decodes at the smallest DCT scale whose long edge is still ≥ this, and the display copy
+# is that image capped at DISPLAY_EDGE: a 12 MP photo gives a 1008 px display copy from a 1/4
+# decode. At 1600 (a 1/2 decode) intake costs ~1.2–1.5× a full decode instead of ~0.8×
+# (docs/performance.md, "Photo analysis").
+DISPLAY_MIN_EDGE = 1000
 THUMB_EDGE = 320
 DISPLAY_QUALITY = 85
 THUMB_QUALITY = 80
