@@ -14,7 +14,9 @@ What it does:
 3. Starts ``streamlit run dashboard/app.py`` on that database and drives Debian Chromium
    (headless): signs a provider in, then times the queue page (click "Queue" until the table is
    drawn), a claim round trip on the case page (click "Claim" until "You claimed it." shows) and
-   the trends page (click "Trends" until its last table's download button shows).
+   the trends page (click "Trends" until its last table's download button shows; the first
+   visit computes the report, later visits with unchanged data are served from the page's
+   cache, keyed on ``trends.data_stamp``).
 
 It prints figures (median and worst of several runs) against the goals; it asserts nothing.
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -379,7 +382,8 @@ def browser_timings(base: str, runs: int) -> None:
     report("sign-in to queue drawn", [first])
     report("queue page (browser)", queue_times)
     report("claim round trip (browser)", claims)
-    report("trends page (browser)", trends_times)
+    report("trends page (browser)", trends_times[:1])
+    report("trends page again (cached report)", trends_times[1:])
 
 
 def main() -> int:
@@ -422,6 +426,7 @@ def main() -> int:
         db.dispose()
         if cluster is not None:
             cluster.stop()
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

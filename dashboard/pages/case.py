@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-
+import actions
 import auth
 import charts
 import resources
@@ -19,7 +17,8 @@ from checkins.services import queue, trends
 from checkins.services.views import Actor
 
 QUEUE_PAGE = "pages/queue.py"
-CASE_FLASH = "case_flash"  # (kind, sentence) shown once after an action
+# Session-state keys of this page's form widgets (the flash is actions.FLASH).
+REPLY, DISPOSITION, NOTE = "case_reply", "case_disposition", "case_note"
 
 
 @st.cache_data(ttl=600, show_spinner=False)
@@ -39,17 +38,6 @@ def _photo(photo_id: int, rendition: str) -> bytes:
         return queue.photo_bytes(
             session=s, store=resources.store(), actor=actor, photo_id=photo_id, rendition=rendition
         )
-
-
-def _act(fn: Callable[..., object], done: str) -> None:
-    """Run an action; remember its outcome (or the friendly refusal) and reload the case."""
-    with resources.db().session() as s:
-        try:
-            fn(session=s, actor=actor, item_id=item_id)
-            st.session_state[CASE_FLASH] = ("success", done)
-        except CheckinsError as exc:  # caught inside: the audited refusal is committed
-            st.session_state[CASE_FLASH] = ("warning", exc.message)
-    st.rerun()
 
 
 actor = auth.current_actor()
@@ -74,8 +62,8 @@ item, t, c = case.item, case.treatment, case.checkin
 st.page_link(QUEUE_PAGE, label="Back to the queue", icon=":material/arrow_back:")
 st.title(f"{t.patient_name} · day {c.day_since_treatment}")
 st.markdown(f"{ui.severity_badge(item.severity)} {staff.case_status(item)}")
-if flash := st.session_state.pop(CASE_FLASH, None):
-    (st.success if flash[0] == "success" else st.warning)(flash[1])
+actions.show_flash()
+action = actions.bind(item_id, actor)
 
 left, right = st.columns([3, 2], gap="large")
 with right:
@@ -84,22 +72,28 @@ with right:
     if item.status == "resolved":
         st.success(f"Resolved by {item.claimed_by_name or 'a provider'}.")
     elif mine:
-        if st.button("Release", icon=":material/undo:"):
-            _act(queue.release, "Released.")
-    elif st.button("Claim", type="primary", icon=":material/pan_tool:"):
-        _act(queue.claim, "You claimed it.")
+        action(st.button, "Release", queue.release, "Released.", icon=":material/undo:")
+    else:
+        action(
+            st.button,
+            "Claim",
+            queue.claim,
+            "You claimed it.",
+            type="primary",
+            icon=":material/pan_tool:",
+        )
     with st.form("reply", clear_on_submit=True):
-        body = st.text_area("Reply to the patient", placeholder="They see it in their history.")
-        if st.form_submit_button("Send reply", icon=":material/send:"):
-            _act(partial(queue.reply, body=body), "Reply sent.")
+        st.text_area("Reply to the patient", placeholder="They see it in their history.", key=REPLY)
+        action(st.form_submit_button, "Send reply", queue.reply, "Reply sent.", {"body": REPLY})
     if item.status != "resolved":
         with st.form("resolve"):
-            disp = st.selectbox("Disposition", list(Disposition), format_func=lambda d: d.label)
-            note = st.text_area("Note (staff only)")
-            if st.form_submit_button("Resolve", type="primary", icon=":material/task_alt:"):
-                _act(
-                    partial(queue.resolve, disposition=disp, note=note), f"Resolved: {disp.label}."
-                )
+            st.selectbox(
+                "Disposition", list(Disposition), format_func=lambda d: d.label, key=DISPOSITION
+            )
+            st.text_area("Note (staff only)", key=NOTE)
+            fields = {"disposition": DISPOSITION, "note": NOTE}
+            done = "Resolved: {disposition.label}."
+            action(st.form_submit_button, "Resolve", queue.resolve, done, fields, type="primary")
 
 with left:
     st.subheader("Treatment")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import auth
 import charts
@@ -12,12 +12,19 @@ import staff
 import streamlit as st
 import ui
 
-from checkins.domain import PROCEDURES, utcnow
+from checkins import access
+from checkins.domain import PROCEDURES, AccessDenied, utcnow
 from checkins.services import trends
+from checkins.services.views import Actor
 
 DEFAULT_DAYS = 90
 
 actor = auth.current_actor()
+try:
+    access.require_trends_access(actor)
+except AccessDenied as denied:
+    st.error(denied.message, icon=":material/block:")
+    st.stop()
 st.title("Clinic trends")
 st.caption(
     f"De-identified: no names, photos or free text. Groups of fewer than {trends.MIN_GROUP} "
@@ -47,11 +54,20 @@ def table(title: str, frame: pd.DataFrame, name: str) -> None:
     )
 
 
+@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
+def _report(
+    start: date, end: date, procedure: str | None, stamp: tuple[int, ...], _actor: Actor
+) -> trends.TrendsReport:
+    """De-identified and suppressed, so shared between staff; keyed on the data's stamp, so a
+    new check-in or any case action recomputes it at once (access is checked above)."""
+    with resources.db().read() as s:
+        return trends.report(session=s, actor=_actor, start=start, end=end, procedure=procedure)
+
+
 def load() -> trends.TrendsReport:
     with resources.db().read() as s:
-        return trends.report(
-            session=s, actor=actor, start=picked[0], end=picked[1], procedure=procedure
-        )
+        stamp = trends.data_stamp(session=s)
+    return _report(picked[0], picked[1], procedure, stamp, actor)
 
 
 r = ui.attempt(load, doing="computing the clinic's trends")

@@ -417,3 +417,17 @@ def test_only_staff_see_trends_and_filters_are_checked(sqlite_db: Database) -> N
         assert trends.recovery_curves(session=s, actor=MANAGER) == []
         assert trends.review_times(session=s, actor=MANAGER) == []
         assert trends.overview(session=s, actor=MANAGER).suppressed
+
+
+def test_data_stamp_changes_with_every_case_action(clinic: tuple[Database, Record]) -> None:
+    db, rec = clinic
+    with db.read() as s:
+        first = trends.data_stamp(session=s)
+        assert trends.data_stamp(session=s) == first
+    item = next(it for it in rec.items if it["status"] == "new")
+    with db.session() as s:
+        row = s.get(ReviewItem, item["id"])
+        assert row is not None
+        row.status, row.version = "claimed", row.version + 1  # what queue.claim does
+    with db.read() as s:
+        assert trends.data_stamp(session=s) != first

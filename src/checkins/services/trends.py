@@ -549,6 +549,20 @@ def false_alarm_rates(
     return rows
 
 
+def data_stamp(*, session: Session) -> tuple[int, ...]:
+    """A cheap fingerprint of everything the trends read; it changes whenever a check-in
+    arrives or a case is queued, claimed, released or resolved (each bumps its version).
+
+    Pages may cache a report keyed on (filters, stamp): a few milliseconds instead of a
+    second, and never stale. It carries only counts and ids, nothing about any patient.
+    """
+    checkins = session.execute(select(func.count(CheckIn.id), func.max(CheckIn.id))).one()
+    items = session.execute(
+        select(func.count(ReviewItem.id), func.max(ReviewItem.id), func.sum(ReviewItem.version))
+    ).one()
+    return tuple(int(v or 0) for v in (*checkins, *items))
+
+
 # --------------------------------------------------------------------------------------------
 # Helpers
 
