@@ -67,6 +67,10 @@ _MESSAGES = {
     "decode_timeout": (
         "The photo took too long to read and was not accepted. Please take it again and send it."
     ),
+    "busy": (
+        "Many photos are being checked right now. Please wait a minute and send it again; "
+        "nothing was lost."
+    ),
 }
 
 

@@ -24,6 +24,13 @@ from checkins.imaging.pipeline import analyze_bytes, process_photo
 from checkins.imaging.results import PhotoAnalysis, ProcessedPhoto
 
 MAX_WORKERS = 2
+# How long a photo may wait for a free worker before we say "busy, try again". The decode
+# deadline itself only starts once a worker has taken the photo, so a burst of uploads queues
+# instead of timing out healthy photos.
+QUEUE_WAIT_S = 120.0
+# One slot per worker: a photo is handed to the pool only when a worker is free, so the
+# deadline measured from submission is the photo's own decode time, not its wait in line.
+_slots = threading.BoundedSemaphore(MAX_WORKERS)
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 
@@ -49,7 +56,7 @@ def _discard_pool(pool: ProcessPoolExecutor, *, kill: bool) -> None:
     if kill:
         # The executor has no public way to stop a running task; its worker processes are the
         # only handle on a decoder that does not return.
-        for proc in list(getattr(pool, "_processes", {}).values()):
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
             proc.kill()
     pool.shutdown(wait=False, cancel_futures=True)
 
@@ -67,6 +74,16 @@ atexit.register(shutdown_pool)
 
 
 def run_isolated(fn: Callable[[bytes], T], data: bytes, *, timeout: float) -> T:
+    """``fn(data)`` in a worker once one is free; see ``_run`` for the deadline."""
+    if not _slots.acquire(timeout=QUEUE_WAIT_S):
+        raise rejected("busy")
+    try:
+        return _run(fn, data, timeout=timeout)
+    finally:
+        _slots.release()
+
+
+def _run(fn: Callable[[bytes], T], data: bytes, *, timeout: float) -> T:
     """``fn(data)`` in a worker process, refused with ``decode_timeout`` after ``timeout`` s.
 
     ``PhotoRejected`` raised in the worker comes back as is. A worker that dies (a decoder crash)
