@@ -191,7 +191,7 @@ def run(args: argparse.Namespace) -> list[Figure]:
                 took = prepare(db, size, args.open_queue)
                 who = provider(db)
                 with db.read() as s:
-                    open_n = queue.count_open(session=s)
+                    open_n = queue.count_open(session=s, actor=who)
                     rows = s.query(User).count()
                 print(
                     f"{backend} {size:>7,}: seeded in {took:.1f} s "

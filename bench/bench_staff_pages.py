@@ -254,7 +254,7 @@ def service_timings(db: Database) -> None:
 
     def count() -> object:
         with db.read() as s:
-            return queue.count_open(session=s, severity="urgent")
+            return queue.count_open(session=s, actor=lee, severity="urgent")
 
     with db.read() as s:
         first = queue.list_queue(session=s, actor=lee).rows[0].item_id

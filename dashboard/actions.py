@@ -12,11 +12,12 @@ from typing import Any
 
 import resources
 import streamlit as st
+from state import StateKeys
 
 from checkins.domain import CheckinsError
 from checkins.services.views import Actor
 
-FLASH = "case_flash"  # (kind, sentence) shown once after an action
+FLASH = StateKeys.CASE_FLASH
 Action = Callable[..., None]
 
 

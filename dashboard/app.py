@@ -1,6 +1,7 @@
 """The dashboard's router: who is the user, which pages may they see. Nothing else.
 
-Run with ``streamlit run dashboard/app.py``. Every page file is in ``pages/`` and calls
+Run with ``streamlit run dashboard/app.py``. Every page file is in ``views/`` (a folder named
+``pages/`` would let Streamlit serve pages without this router) and calls
 ``checkins`` services only.
 """
 
@@ -8,36 +9,38 @@ from __future__ import annotations
 
 import auth
 import resources
+import sidebar
 import streamlit as st
 
+from checkins import access
 from checkins.domain import Role
 from checkins.services.views import Actor
 
-SIGN_IN = st.Page("pages/sign_in.py", title="Sign in", icon=":material/login:", default=True)
+SIGN_IN = st.Page("views/sign_in.py", title="Sign in", icon=":material/login:", default=True)
 
 
 def patient_pages() -> list[st.Page]:
     return [
         st.Page(
-            "pages/patient_checkin.py",
+            "views/patient_checkin.py",
             title="Check in",
             icon=":material/photo_camera:",
             default=True,
         ),
-        st.Page("pages/patient_history.py", title="My history", icon=":material/history:"),
+        st.Page("views/patient_history.py", title="My history", icon=":material/history:"),
     ]
 
 
 def staff_pages(role: Role) -> list[st.Page]:
-    queue = st.Page("pages/queue.py", title="Queue", icon=":material/inbox:", default=True)
-    case = st.Page("pages/case.py", title="Case", icon=":material/person:", visibility="hidden")
+    queue = st.Page("views/queue.py", title="Queue", icon=":material/inbox:", default=True)
+    case = st.Page("views/case.py", title="Case", icon=":material/person:", visibility="hidden")
     trends = st.Page(
-        "pages/trends.py",
+        "views/trends.py",
         title="Trends",
         icon=":material/monitoring:",
         default=role is Role.MANAGER,
     )
-    admin = st.Page("pages/admin.py", title="Admin", icon=":material/admin_panel_settings:")
+    admin = st.Page("views/admin.py", title="Admin", icon=":material/admin_panel_settings:")
     if role is Role.MANAGER:
         return [trends]
     if role is Role.PROVIDER:
@@ -62,6 +65,8 @@ page = st.navigation(pages_for(actor), position="top" if actor is not None else 
 if actor is not None and actor.role is not Role.PATIENT:
     with st.sidebar:
         st.caption(f"Signed in as **{actor.name}** ({actor.role.value})")
+        if actor.role in access.STAFF_CASE_ROLES:
+            sidebar.urgent_count(actor)
         if st.button("Sign out", icon=":material/logout:", key="router_sign_out"):
             auth.sign_out()
             st.rerun()

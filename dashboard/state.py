@@ -29,9 +29,17 @@ class StateKeys:
 
     # Provider pages (written by the queue/case pages).
     SELECTED_ITEM = "queue_selected_item"  # review item id opened on the case page
+    QUEUE_PAGE = "queue_page"  # page number of the queue table
+    QUEUE_TABLE = "queue_table"  # the queue dataframe's selection
+    CASE_REPLY = "case_reply"
+    CASE_DISPOSITION = "case_disposition"
+    CASE_NOTE = "case_note"
+    CASE_FLASH = "case_flash"  # (kind, sentence) shown once after an action
 
     # Admin page.
     ISSUED_LINK = "admin_issued_link"
+    ADMIN_ACCOUNT = "admin_account"
+    ADMIN_NEW_PASSWORD = "admin_new_password"  # noqa: S105 - a widget key, not a password
 
     @staticmethod
     def uploader(nonce: int) -> str:

@@ -105,7 +105,7 @@ def load_demo(
     if not summary.already_loaded:
         _load_patients(db, store, sample_dir, spec["patients"], summary, progress)
     with db.session() as s:
-        summary.open_items = queue.count_open(session=s)
+        summary.open_items = queue.count_open(session=s, actor=DEMO_ACTOR)
         for t in clinic.list_treatments(session=s):
             for p in spec["patients"]:
                 if p["name"] == t.patient_name and p.get("show_link"):

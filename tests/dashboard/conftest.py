@@ -6,11 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from checkins import links
@@ -56,21 +54,6 @@ def seeded(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
             ids.append(t.id)
         ensure_demo_accounts(session=s)
     return Clinic(sqlite_db, *ids)
-
-
-@pytest.fixture(autouse=True)
-def _router_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run the app as the real server does once any session has run the router: through
-    ``st.navigation`` only. (AppTest resets Streamlit's "uses the pages/ directory" switch before
-    each run, and ``dashboard/pages/`` exists, so without this every rerun would execute the
-    requested page file directly, bypassing the router.)"""
-    original = PagesManager.__init__
-
-    def init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 @pytest.fixture

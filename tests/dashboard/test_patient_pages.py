@@ -76,7 +76,7 @@ def test_link_opens_the_day_and_its_guidance(app: Callable[[], AppTest], seeded:
     assert "Ben Beta" not in shown and "Cy Gamma" not in shown
     assert at.session_state["auth_actor"].role is Role.PATIENT
     # A patient's navigation holds their two pages and nothing of the clinic's.
-    for page in ("pages/queue.py", "pages/case.py", "pages/trends.py", "pages/admin.py"):
+    for page in ("views/queue.py", "views/case.py", "views/trends.py", "views/admin.py"):
         with pytest.raises(ValueError, match="navigation page"):
             at.switch_page(page)
 
@@ -187,12 +187,12 @@ def test_history_shows_own_checkins_with_thumbnails(
     ann.file_uploader[0].set_value([("good.jpg", good_jpeg(), "image/jpeg")]).run()
     answer(ann)
     send(ann)
-    ann.switch_page("pages/patient_history.py").run()
+    ann.switch_page("views/patient_history.py").run()
     assert not ann.exception
     assert len(ann.image) == 1
     # Ben's history is empty: Ann's photo and check-in are not his.
     ben = open_link(app, seeded.token(seeded.treatment_b))
-    ben.switch_page("pages/patient_history.py").run()
+    ben.switch_page("views/patient_history.py").run()
     assert not ben.exception and len(ben.image) == 0
     assert "not sent a check-in yet" in texts(ben)
 

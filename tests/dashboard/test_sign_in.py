@@ -11,14 +11,14 @@ from streamlit.testing.v1 import AppTest
 from checkins.domain import Role, utcnow
 from tests.dashboard.conftest import sign_in, texts
 
-SIGN_IN = "pages/sign_in.py"
+SIGN_IN = "views/sign_in.py"
 
 
 def test_anonymous_visitor_sees_only_the_sign_in_page(app: Callable[[], AppTest]) -> None:
     at = app().run()
     assert not at.exception
     assert at.title[0].value == "Clinic sign-in"
-    for page in ("pages/queue.py", "pages/trends.py", "pages/admin.py", "pages/patient_checkin.py"):
+    for page in ("views/queue.py", "views/trends.py", "views/admin.py", "views/patient_checkin.py"):
         with pytest.raises(ValueError, match="navigation page"):
             at.switch_page(page)
 
@@ -29,14 +29,14 @@ def test_provider_signs_in_to_the_queue(app: Callable[[], AppTest]) -> None:
     assert at.session_state["auth_actor"].role is Role.PROVIDER
     assert "Review queue" in texts(at)
     with pytest.raises(ValueError, match="navigation page"):
-        at.switch_page("pages/admin.py")
+        at.switch_page("views/admin.py")
 
 
 def test_manager_gets_trends_only_and_never_a_photo(app: Callable[[], AppTest]) -> None:
     at = sign_in(app(), "manager")
     assert not at.exception
     assert len(at.image) == 0
-    for page in ("pages/queue.py", "pages/case.py", "pages/admin.py", "pages/patient_history.py"):
+    for page in ("views/queue.py", "views/case.py", "views/admin.py", "views/patient_history.py"):
         with pytest.raises(ValueError, match="navigation page"):
             at.switch_page(page)
     shown = texts(at)
@@ -45,7 +45,7 @@ def test_manager_gets_trends_only_and_never_a_photo(app: Callable[[], AppTest]) 
 
 def test_admin_reaches_the_admin_page(app: Callable[[], AppTest]) -> None:
     at = sign_in(app(), "admin")
-    at.switch_page("pages/admin.py").run()
+    at.switch_page("views/admin.py").run()
     assert not at.exception
     assert at.title[0].value == "Administration"
     assert "dr.lee" in str(at.dataframe[0].value)

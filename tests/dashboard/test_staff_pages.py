@@ -193,7 +193,7 @@ def open_case(actor: Actor, item_id: int) -> AppTest:
     at = signed_in(actor)
     at.session_state[StateKeys.SELECTED_ITEM] = item_id
     at.run()
-    at.switch_page("pages/case.py").run()
+    at.switch_page("views/case.py").run()
     return at
 
 
@@ -301,9 +301,9 @@ def test_manager_sees_trends_and_cannot_open_a_case(clinic: Clinic) -> None:
     assert "Ada Urgent" not in texts(at)
     # Not in the manager's navigation: the router refuses the page…
     with pytest.raises(ValueError, match=r"Known pages: .*trends\.py"):
-        at.switch_page("pages/case.py")
+        at.switch_page("views/case.py")
     # …and were the page reached anyway, the service refuses the case.
-    page = AppTest.from_file(str(DASHBOARD / "pages" / "case.py"), default_timeout=TIMEOUT)
+    page = AppTest.from_file(str(DASHBOARD / "views" / "case.py"), default_timeout=TIMEOUT)
     page.session_state[StateKeys.ACTOR] = clinic.manager
     page.session_state[StateKeys.SELECTED_ITEM] = clinic.urgent_item
     page.run()
@@ -314,7 +314,7 @@ def test_manager_sees_trends_and_cannot_open_a_case(clinic: Clinic) -> None:
 @pytest.mark.parametrize("page", ["queue.py", "case.py", "trends.py"])
 def test_patient_cannot_reach_staff_pages(clinic: Clinic, page: str) -> None:
     patient = Actor(role=Role.PATIENT, name="Ada Urgent", patient_id=1, treatment_id=1)
-    at = AppTest.from_file(str(DASHBOARD / "pages" / page), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(DASHBOARD / "views" / page), default_timeout=TIMEOUT)
     at.session_state[StateKeys.ACTOR] = patient
     at.session_state[StateKeys.SELECTED_ITEM] = clinic.urgent_item
     at.run()
@@ -327,7 +327,7 @@ def test_patient_cannot_reach_staff_pages(clinic: Clinic, page: str) -> None:
 
 def test_provider_trends_page_renders(clinic: Clinic) -> None:
     at = signed_in(clinic.lee).run()
-    at.switch_page("pages/trends.py").run()
+    at.switch_page("views/trends.py").run()
     assert not at.exception
     at.selectbox[0].set_value("microneedling").run()
     assert not at.exception

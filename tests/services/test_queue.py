@@ -73,7 +73,7 @@ def test_urgent_first_then_longest_waiting(db: Database, items: dict[str, int]) 
         only_review = queue.list_queue(session=s, actor=prov, severity="review")
         by_proc = queue.list_queue(session=s, actor=prov, procedure="microneedling")
         paged = queue.list_queue(session=s, actor=prov, page=2, page_size=2)
-        assert queue.count_open(session=s, severity="urgent") == 2
+        assert queue.count_open(session=s, actor=prov, severity="urgent") == 2
     assert [r.item_id for r in only_review.rows] == [items["review"]]
     assert [r.patient_name for r in by_proc.rows] == ["Ann Review"]
     assert [r.item_id for r in paged.rows] == [items["review"]] and paged.total == 3

@@ -55,15 +55,17 @@ def events_for_patient(*, session: Session, patient_id: int, limit: int = 200) -
 def events_for_object(
     *, session: Session, object_type: str, object_id: int, limit: int = 200
 ) -> list[AuditView]:
+    """The newest ``limit`` events about one object, oldest first."""
     rows = session.scalars(
         select(AuditEvent)
         .where(AuditEvent.object_type == object_type, AuditEvent.object_id == object_id)
-        .order_by(AuditEvent.at, AuditEvent.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(limit)
-    )
+    ).all()
     return [
         AuditView(
-            at=e.at, actor=e.actor, role=e.role, action=e.action, outcome=e.outcome, detail=e.detail
+            at=e.at, actor=e.actor, role=e.role, action=e.action, outcome=e.outcome,
+            detail=e.detail,
         )
-        for e in rows
+        for e in reversed(rows)
     ]

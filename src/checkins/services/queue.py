@@ -163,7 +163,8 @@ def list_queue(
     )
 
 
-def count_open(*, session: Session, severity: str | None = None) -> int:
+def count_open(*, session: Session, actor: Actor, severity: str | None = None) -> int:
+    access.require_case_access(actor)
     q = select(func.count(ReviewItem.id)).where(ReviewItem.status.in_(OPEN_STATUSES))
     if severity:
         q = q.where(ReviewItem.severity == severity)

@@ -12,7 +12,7 @@ from checkins import access
 from checkins.domain import PROCEDURES, AccessDenied, CheckinsError, Severity
 from checkins.services import clinic, queue
 
-CASE_PAGE = "pages/case.py"
+CASE_PAGE = "views/case.py"
 PAGE_SIZE = 50
 STATUS_CHOICES = {
     "Open (new and claimed)": ("new", "claimed"),
@@ -21,8 +21,8 @@ STATUS_CHOICES = {
     "Resolved": ("resolved",),
 }
 # Session-state keys of this page only (widget keys).
-QUEUE_PAGE = "queue_page"
-QUEUE_TABLE = "queue_table"
+QUEUE_PAGE = StateKeys.QUEUE_PAGE
+QUEUE_TABLE = StateKeys.QUEUE_TABLE
 
 actor = auth.current_actor()
 try:
@@ -43,13 +43,6 @@ procedure = f3.selectbox(
     "Procedure", [None, *PROCEDURES], format_func=lambda v: staff.procedure_label(v) if v else "All"
 )
 mine = f4.toggle("Claimed by me")
-
-
-@st.fragment(run_every=staff.QUEUE_REFRESH_SECONDS)
-def urgent_count() -> None:
-    with resources.db().read() as s:
-        waiting = queue.count_open(session=s, severity=Severity.URGENT.value)
-    st.metric("Urgent cases waiting", waiting)
 
 
 @st.fragment(run_every=staff.QUEUE_REFRESH_SECONDS)
@@ -97,6 +90,4 @@ def live_queue() -> None:
         )
 
 
-with st.sidebar:
-    urgent_count()
 live_queue()

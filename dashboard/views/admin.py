@@ -89,8 +89,8 @@ with people:
                 ),
                 f"Added {username}.",
             )
-    who = st.selectbox("Account", [u.username for u in accounts], key="admin_account")
-    new_password = st.text_input("New password", type="password", key="admin_new_password")
+    who = st.selectbox("Account", [u.username for u in accounts], key=StateKeys.ADMIN_ACCOUNT)
+    new_password = st.text_input("New password", type="password", key=StateKeys.ADMIN_NEW_PASSWORD)
     reset, unlock, off, on = st.columns(4)
     if reset.button("Set password", disabled=not new_password):
         act(

@@ -16,9 +16,9 @@ from checkins.domain import AccessDenied, CheckinsError, Disposition
 from checkins.services import queue, trends
 from checkins.services.views import Actor
 
-QUEUE_PAGE = "pages/queue.py"
+QUEUE_PAGE = "views/queue.py"
 # Session-state keys of this page's form widgets (the flash is actions.FLASH).
-REPLY, DISPOSITION, NOTE = "case_reply", "case_disposition", "case_note"
+REPLY, DISPOSITION, NOTE = StateKeys.CASE_REPLY, StateKeys.CASE_DISPOSITION, StateKeys.CASE_NOTE
 
 
 @st.cache_data(ttl=600, show_spinner=False)

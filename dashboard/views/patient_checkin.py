@@ -35,7 +35,7 @@ analysed = st.session_state.setdefault(StateKeys.ANALYSED, {})
 st.title(ui.day_label(day))
 st.caption(f"{home.clinic.name} · questions? call {phone}")
 st.page_link(
-    "pages/patient_history.py", label="My check-ins and replies", icon=":material/history:"
+    "views/patient_history.py", label="My check-ins and replies", icon=":material/history:"
 )
 
 result = st.session_state.get(StateKeys.LAST_RESULT)

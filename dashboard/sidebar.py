@@ -1,0 +1,19 @@
+"""What the router shows in every staff page's sidebar."""
+
+from __future__ import annotations
+
+import resources
+import staff
+import streamlit as st
+
+from checkins.domain import Severity
+from checkins.services import queue
+from checkins.services.views import Actor
+
+
+@st.fragment(run_every=staff.QUEUE_REFRESH_SECONDS)
+def urgent_count(actor: Actor) -> None:
+    """How many urgent cases wait, refreshed on a timer so new ones show without a reload."""
+    with resources.db().read() as s:
+        waiting = queue.count_open(session=s, actor=actor, severity=Severity.URGENT.value)
+    st.metric("Urgent cases waiting", waiting)
