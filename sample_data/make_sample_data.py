@@ -23,6 +23,7 @@ from checkins.imaging.synthetic import skin_photo, to_jpeg
 OUT = Path(__file__).resolve().parent
 SEED = 20261126
 WIDTH, HEIGHT = 960, 720
+HISTORY = 30  # patients whose follow-up is complete (trends need groups of 11 or more)
 TONES = ("fair", "light", "medium", "tan", "deep")
 
 FIRST = [
@@ -58,6 +59,12 @@ FIRST = [
     "Dana",
     "Ellis",
     "Frankie",
+    "Glen",
+    "Hollis",
+    "Islay",
+    "Jules",
+    "Kit",
+    "Lane",
 ]
 LAST = ["Testpatient", "Sample", "Demo", "Example", "Synthetic", "Placeholder"]
 
@@ -110,10 +117,10 @@ def make() -> dict[str, Any]:
     (OUT / "photos").mkdir(parents=True)
     patients: list[dict[str, Any]] = []
     names = [f"{f} {LAST[i % len(LAST)]}" for i, f in enumerate(FIRST)]
-    # 24 whose follow-up is complete, 8 in recovery now.
+    # HISTORY whose follow-up is complete, 8 in recovery now.
     plan: list[tuple[str, float, str]] = []
-    for i in range(24):
-        traj = "worsening" if i in (5, 17) else "calm" if i % 4 == 0 else "expected"
+    for i in range(HISTORY):
+        traj = "worsening" if i in (5, 17, 29) else "calm" if i % 4 == 0 else "expected"
         plan.append((("microneedling", "microneedling_rf")[i % 2], 16 + i * 1.2, traj))
     recent = [
         ("microneedling_rf", 1.4, "expected"),
@@ -137,7 +144,7 @@ def make() -> dict[str, Any]:
             }
         ]
         for day in (1, 3, 7, 14):
-            if pi < 24 and rng.random() < 0.06:
+            if pi < HISTORY and rng.random() < 0.06:
                 continue  # a missed check-in: adherence is not perfect
             hours = day * 24 + rng.uniform(-6, 8)
             r = redness_course(traj, hours / 24)
@@ -145,12 +152,19 @@ def make() -> dict[str, Any]:
             blur = 0.0
             review: dict[str, Any] | None = None
             if traj == "worsening" and day >= 7:
-                ans.update(redness="moderate", increased_warmth=pi >= 24 and day == 7)
-            if pi == 3 and day == 3:
+                ans.update(redness="moderate", increased_warmth=pi >= HISTORY and day == 7)
+            # Most completed follow-ups had one check-in a provider looked at, as in a clinic.
+            kind = pi % 6 if pi < HISTORY else -1
+            if kind == 0 and day == 3:
                 ans["oozing"] = True
-            if pi == 9 and day == 3:
+            if kind == 1 and day == 1:
+                ans["picked_or_peeled_skin"] = True
+            if kind == 2 and day == 3:
                 blur = 6.0  # an unreadable photo: the gate sends it to a provider
-            if pi == 12 and day == 1:
+            if kind == 3 and day == 7:
+                hours = max(hours, 170.0)
+                ans["redness"] = "moderate"
+            if kind == 4 and day == 1 and pi % 12 == 4:
                 ans["temperature"] = {"value": 38.9, "unit": "C"}
             checkins.append(
                 {
@@ -174,17 +188,18 @@ def make() -> dict[str, Any]:
                 "antiviral": pi % 3 == 0,
                 "trajectory": traj,
                 "tone": tone,
-                "show_link": pi >= 24,
+                "show_link": pi >= HISTORY,
                 "checkins": checkins,
             }
         )
     # The current patients carry today's warning signs: open urgent and review cases.
-    urgent = patients[24]["checkins"][1]["answers"]
+    now = patients[HISTORY:]
+    urgent = now[0]["checkins"][1]["answers"]
     urgent.update(temperature={"value": 102.2, "unit": "F"}, swelling="moderate")
-    patients[25]["checkins"][2]["answers"].update(drainage_like_pus=True)  # day 3
-    patients[28]["checkins"][2]["answers"].update(oozing=True)  # day 3: review
-    patients[27]["checkins"][1]["answers"].update(picked_or_peeled_skin=True)  # day 1: review
-    _resolve_history(rng, patients[:24])
+    now[1]["checkins"][2]["answers"].update(drainage_like_pus=True)  # day 3
+    now[4]["checkins"][2]["answers"].update(oozing=True)  # day 3: review
+    now[2]["checkins"][1]["answers"].update(picked_or_peeled_skin=True)  # day 1: review
+    _resolve_history(rng, patients[:HISTORY])
     return {
         "clinic": {
             "name": "Riverside Skin Clinic (demo)",
