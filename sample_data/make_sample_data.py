@@ -146,7 +146,8 @@ def make() -> dict[str, Any]:
         for day in (1, 3, 7, 14):
             if pi < HISTORY and rng.random() < 0.06:
                 continue  # a missed check-in: adherence is not perfect
-            hours = day * 24 + rng.uniform(-6, 8)
+            # During the scheduled day; patients in recovery now checked in early that day.
+            hours = day * 24 + (rng.uniform(1, 14) if pi < HISTORY else rng.uniform(0.5, 4))
             r = redness_course(traj, hours / 24)
             ans = answers(rng, r, hours / 24)
             blur = 0.0
@@ -228,17 +229,27 @@ def _resolve_history(rng: random.Random, patients: list[dict[str, Any]]) -> None
             flagged = flagged or bool(
                 t and (t["value"] if t["unit"] == "F" else t["value"] * 9 / 5 + 32) >= 101.5
             )
+            # Warning signs mostly lead to contact; photo and routine flags are mostly needless.
+            choices, weights = (
+                (
+                    [
+                        "contacted_patient",
+                        "self_care_advised",
+                        "visit_scheduled",
+                        "no_action_needed",
+                    ],
+                    [40, 30, 15, 15],
+                )
+                if flagged
+                else (["no_action_needed", "self_care_advised"], [70, 30])
+            )
             c["review"] = {
-                "disposition": rng.choice(
-                    ["no_action_needed", "self_care_advised", "contacted_patient"]
-                ),
+                "disposition": rng.choices(choices, weights)[0],
                 "first_minutes": round(rng.uniform(5, 90)),
                 "resolve_minutes": round(rng.uniform(60, 300)),
                 "reply": "Thanks for checking in. This looks like the normal course; keep up "
                 "your routine and send another photo at your next check-in.",
             }
-            if not flagged:
-                c["review"]["disposition"] = "no_action_needed"
 
 
 if __name__ == "__main__":
