@@ -64,7 +64,11 @@ def events_for_object(
     ).all()
     return [
         AuditView(
-            at=e.at, actor=e.actor, role=e.role, action=e.action, outcome=e.outcome,
+            at=e.at,
+            actor=e.actor,
+            role=e.role,
+            action=e.action,
+            outcome=e.outcome,
             detail=e.detail,
         )
         for e in reversed(rows)
