@@ -26,6 +26,7 @@ class StateKeys:
     ANALYSED = "checkin_analysed"  # sha256 -> PhotoCheck (analysis cached per session)
     LAST_RESULT = "checkin_last_result"  # SubmitResult shown after sending
     ROUTINE_DONE = "checkin_routine_done"  # prefix for the routine checklist boxes
+    HOME_AUDITED = "checkin_home_audited"  # the visit's first read of the patient home is audited
 
     # Provider pages (written by the queue/case pages).
     SELECTED_ITEM = "queue_selected_item"  # review item id opened on the case page

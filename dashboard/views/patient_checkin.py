@@ -20,8 +20,14 @@ db = resources.db()
 
 
 def load_home() -> PatientHome:
+    # The first read of a visit is audited; the form's reruns (every answer) are not.
+    first = not st.session_state.get(StateKeys.HOME_AUDITED)
     with db.session() as s:
-        return clinic.patient_home(session=s, actor=actor, treatment_id=actor.treatment_id or 0)
+        home = clinic.patient_home(
+            session=s, actor=actor, treatment_id=actor.treatment_id or 0, audit_read=first
+        )
+    st.session_state[StateKeys.HOME_AUDITED] = True
+    return home
 
 
 home = ui.attempt(load_home, doing="opening your check-in")

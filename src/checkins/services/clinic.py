@@ -128,9 +128,17 @@ def next_checkin_day(schedule_days: Sequence[int], today: int) -> int | None:
 
 
 def patient_home(
-    *, session: Session, actor: Actor, treatment_id: int, now: datetime | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    treatment_id: int,
+    now: datetime | None = None,
+    audit_read: bool = True,
 ) -> PatientHome:
-    """What a patient's link opens: their treatment, today's day, history and replies."""
+    """What a patient's link opens: their treatment, today's day, history and replies.
+
+    ``audit_read=False`` is for a page's reruns after its first, audited, read in one visit.
+    """
     access.require_treatment_access(actor, treatment_id)
     t = _treatment(session, treatment_id)
     now = now or utcnow()
@@ -148,14 +156,15 @@ def patient_home(
         select(Message).where(Message.treatment_id == treatment_id).order_by(Message.created_at)
     ).all()
     authors = _author_names(session, [m.author_user_id for m in messages])
-    audit.record(
-        session=session,
-        actor=actor,
-        action="view_patient_home",
-        patient_id=t.patient_id,
-        object_type="treatment",
-        object_id=t.id,
-    )
+    if audit_read:
+        audit.record(
+            session=session,
+            actor=actor,
+            action="view_patient_home",
+            patient_id=t.patient_id,
+            object_type="treatment",
+            object_id=t.id,
+        )
     return PatientHome(
         clinic=get_clinic(session=session),
         treatment=treatment_view(t),
