@@ -65,7 +65,7 @@ with people:
                 "Name": u.display_name,
                 "Role": u.role.value,
                 "Active": u.active,
-                "Locked until (UTC)": u.locked_until,
+                "Locked until (UTC)": u.locked_until or "",
             }
             for u in accounts
         ],

@@ -133,8 +133,10 @@ def _load_patients(
             else DEMO_ACTOR
         )
     for pi, p in enumerate(patients):
-        if progress is not None:
-            progress.write(f"\rLoading demo patients: {pi + 1}/{len(patients)}")
+        if progress is not None and (pi == 0 or progress.isatty()):
+            # A terminal gets a counter that updates in place; a log gets one line.
+            counter = f"{pi + 1}/{len(patients)}" if progress.isatty() else f"{len(patients)}"
+            progress.write(f"\rLoading demo patients: {counter}")
             progress.flush()
         treated_at = now - timedelta(days=float(p["treated_days_ago"]))
         with db.session() as s:
