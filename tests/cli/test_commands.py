@@ -39,7 +39,8 @@ def checkin_file(tmp_path: Path) -> Path:
 def test_submit_stores_once_and_queues(checkin_file: Path, checkins_home: Path) -> None:
     assert cli("init")[0] == 0
     code, first = cli("submit", str(checkin_file))
-    assert code == 0 and first["ok"] and first["created"] and first["severity"] == "urgent"
+    assert code == 0, first
+    assert first["ok"] and first["created"] and first["severity"] == "urgent"
     assert first["photos"][0]["mean_a_star"] is not None
     tid = first["treatment_id"]
     code, again = cli("submit", str(checkin_file), "--treatment", str(tid))

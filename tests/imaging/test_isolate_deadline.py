@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 import time
+import types
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
 
 from checkins.imaging import isolate
 
@@ -26,12 +31,27 @@ def test_a_burst_larger_than_the_pool_is_not_timed_out_while_queued() -> None:
 
 
 def test_a_task_that_runs_past_the_deadline_is_refused() -> None:
-    import pytest
-
     from checkins.imaging import PhotoRejected
 
     isolate.shutdown_pool()
     with pytest.raises(PhotoRejected) as err:
         isolate.run_isolated(slow_echo, b"x", timeout=0.1)
     assert err.value.code == "decode_timeout"
+    isolate.shutdown_pool()
+
+
+def test_workers_do_not_rerun_the_parents_main_script(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under Streamlit, ``__main__`` is the dashboard script; a spawned worker must not run it."""
+    marker = tmp_path / "ran"
+    script = tmp_path / "app.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\nraise SystemExit('the app ran')\n")
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(script)
+    isolate.shutdown_pool()
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    assert isolate.run_isolated(slow_echo, b"ok", timeout=30) == b"ok"
+    assert not marker.exists()
+    assert sys.modules["__main__"] is fake_main  # put back after the worker started
     isolate.shutdown_pool()

@@ -11,12 +11,14 @@ down with ``shutdown_pool()``.
 from __future__ import annotations
 
 import atexit
-import multiprocessing
+import sys
 import threading
+import types
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import SpawnContext, SpawnProcess
 from typing import TypeVar
 
 from checkins.imaging.decode import rejected
@@ -37,13 +39,37 @@ _pool: ProcessPoolExecutor | None = None
 T = TypeVar("T")
 
 
+_NEUTRAL_MAIN = types.ModuleType("__main__")
+
+
+class _WorkerProcess(SpawnProcess):
+    """A spawned worker that does not re-run the parent's ``__main__``.
+
+    ``spawn`` re-imports the parent's main module in each child. Under Streamlit that module is
+    the dashboard script itself (the script runner installs it as ``__main__``), so every new
+    worker would run the whole app. While the child is being started, ``__main__`` is a bare
+    module with no file, so the child imports only what the task needs.
+    """
+
+    def start(self) -> None:
+        saved = sys.modules.get("__main__")
+        sys.modules["__main__"] = _NEUTRAL_MAIN
+        try:
+            super().start()
+        finally:
+            if saved is not None:
+                sys.modules["__main__"] = saved
+
+
+class _WorkerContext(SpawnContext):
+    Process = _WorkerProcess
+
+
 def _get_pool() -> ProcessPoolExecutor:
     global _pool
     with _lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(
-                max_workers=MAX_WORKERS, mp_context=multiprocessing.get_context("spawn")
-            )
+            _pool = ProcessPoolExecutor(max_workers=MAX_WORKERS, mp_context=_WorkerContext())
         return _pool
 
 
