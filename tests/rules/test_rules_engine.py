@@ -201,6 +201,32 @@ def test_unusable_photo_is_review_never_reassurance(rules: RuleSet) -> None:
     assert fired(rules, calm(), metrics=photos(total=0, a_star=None)) == []
 
 
+@pytest.mark.parametrize(("pain", "fires"), [(6, False), (7, True), (10, True), (0, False)])
+def test_strong_pain_is_reviewed(rules: RuleSet, pain: int, fires: bool) -> None:
+    assert ("severe_pain" in fired(rules, calm(pain=pain), hours=20.0)) is fires
+
+
+@pytest.mark.parametrize("hours", [2.0, 30.0, 200.0])
+def test_severe_redness_is_reviewed_at_any_time(rules: RuleSet, hours: float) -> None:
+    assert "severe_redness" in fired(rules, calm(redness="severe"), hours=hours)
+    assert "severe_redness" not in fired(rules, calm(redness="moderate"), hours=hours)
+
+
+@pytest.mark.parametrize(
+    ("notes", "fires"),
+    [("", False), ("   \n ", False), ("it smells and there is yellow stuff", True)],
+)
+def test_any_note_goes_to_a_provider(rules: RuleSet, notes: str, fires: bool) -> None:
+    assert ("patient_note" in fired(rules, calm(notes=notes))) is fires
+
+
+def test_the_worst_day_one_answers_are_never_reassured(rules: RuleSet) -> None:
+    """Pain 10/10 with severe redness on day 1 once came out routine ("looks as expected")."""
+    result = run(rules, calm(pain=10, redness="severe", swelling="moderate"), hours=20.0)
+    assert result.severity is Severity.REVIEW
+    assert "looks as expected" not in result.patient_message
+
+
 # --- the result ------------------------------------------------------------------------------
 
 

@@ -111,6 +111,9 @@ FACTS: Mapping[str, FactSpec] = {
     "sun_exposure": _bool("sun exposure", nullable=True, doc="optional answer"),
     "routine_followed": _bool("skin care routine followed", nullable=True, doc="optional answer"),
     "antiviral_taken": _bool("antiviral taken", nullable=True, doc="optional answer"),
+    "has_notes": _bool(
+        "a note for the provider", nullable=True, doc="true when the notes are not blank"
+    ),
     "hours_since_treatment": _num("hours since treatment", " h"),
     "days_since_treatment": _num("days since treatment", " d", doc="hours / 24, fractional"),
     "day_since_treatment": _num("day after treatment", doc="whole days; 0 in the first 24 h"),
@@ -220,6 +223,7 @@ def facts_for(
             sun_exposure=answers.sun_exposure,
             routine_followed=answers.routine_followed,
             antiviral_taken=answers.antiviral_taken,
+            has_notes=bool(answers.notes.strip()),
         )
     if metrics is not None:
         facts.update(
