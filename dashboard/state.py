@@ -32,13 +32,14 @@ class StateKeys:
     SELECTED_ITEM = "queue_selected_item"  # review item id opened on the case page
     QUEUE_PAGE = "queue_page"  # page number of the queue table
     QUEUE_TABLE = "queue_table"  # the queue dataframe's selection
+    QUEUE_SHOWN = "queue_shown"  # item ids in the order the table last drew them
     CASE_REPLY = "case_reply"
     CASE_DISPOSITION = "case_disposition"
     CASE_NOTE = "case_note"
     CASE_FLASH = "case_flash"  # (kind, sentence) shown once after an action
 
     # Admin page.
-    ISSUED_LINK = "admin_issued_link"
+    ISSUED_LINK = "admin_issued_link"  # (treatment id, url) of the link just created
     ADMIN_ACCOUNT = "admin_account"
     ADMIN_NEW_PASSWORD = "admin_new_password"  # noqa: S105 - a widget key, not a password
 

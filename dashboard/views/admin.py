@@ -129,18 +129,22 @@ with patient_links:
         days = st.number_input("Valid for (days)", 1, links.MAX_TTL_DAYS, links.DEFAULT_TTL_DAYS)
         make, revoke = st.columns(2)
         if make.button("Create link", type="primary"):
-            st.session_state[StateKeys.ISSUED_LINK] = ui.attempt(
+            url = ui.attempt(
                 lambda: _issue(target.treatment_id, base, int(days)), doing="creating the link"
             )
+            st.session_state[StateKeys.ISSUED_LINK] = (target.treatment_id, url) if url else None
         if revoke.button("Revoke every link for this treatment"):
             act(
                 lambda s: links.revoke_links(session=s, treatment_id=target.treatment_id, by=actor),
                 "Earlier links no longer open.",
             )
             st.session_state.pop(StateKeys.ISSUED_LINK, None)
-        if st.session_state.get(StateKeys.ISSUED_LINK):
-            st.code(st.session_state[StateKeys.ISSUED_LINK], language=None, wrap_lines=True)
-            st.caption("Send it to the patient only; anyone holding it can open their check-in.")
+        issued = st.session_state.get(StateKeys.ISSUED_LINK)
+        if issued and issued[0] == target.treatment_id:  # never show one patient's link for another
+            st.code(issued[1], language=None, wrap_lines=True)
+            st.caption(
+                f"For {target.patient_name} only: anyone holding it can open their check-in."
+            )
 
 with settings:
     with db.read() as s:

@@ -70,6 +70,10 @@ def live_queue() -> None:
     if not result.rows:
         st.info("No cases match these filters.")
         return
+    # A selection indexes the rows as drawn last time; new cases may have arrived since, so
+    # map it through the ids shown then, never through this run's fresh query.
+    shown_before: list[int] = st.session_state.get(StateKeys.QUEUE_SHOWN) or []
+    st.session_state[StateKeys.QUEUE_SHOWN] = [r.item_id for r in result.rows]
     event = st.dataframe(
         staff.queue_styler(staff.queue_frame(result.rows, target)),
         hide_index=True,
@@ -78,8 +82,9 @@ def live_queue() -> None:
         key=QUEUE_TABLE,
         column_config=staff.queue_column_config(target),
     )
-    if event.selection.rows:
-        item_id = result.rows[event.selection.rows[0]].item_id
+    ids = shown_before or [r.item_id for r in result.rows]
+    if event.selection.rows and event.selection.rows[0] < len(ids):
+        item_id = ids[event.selection.rows[0]]
         st.session_state[StateKeys.SELECTED_ITEM] = item_id
         st.switch_page(CASE_PAGE, query_params={"item": str(item_id)})
     pages = max(1, -(-result.total // PAGE_SIZE))

@@ -120,3 +120,17 @@ def test_oidc_user_maps_to_a_local_account(app: Callable[[], AppTest]) -> None:
     at.user = {"is_logged_in": True, "email": "stranger@example.com"}
     at.run()
     assert "no clinic account matches" in at.error[0].value
+
+
+def test_admin_never_sees_one_patients_link_beside_another(app: Callable[[], AppTest]) -> None:
+    at = sign_in(app(), "admin")
+    at.switch_page("views/admin.py").run()
+    pick = next(s for s in at.selectbox if s.label == "Treatment")
+    first = pick.value
+    next(b for b in at.button if b.label == "Create link").click().run()
+    assert len(at.code) == 1 and first.patient_name in texts(at)
+    pick = next(s for s in at.selectbox if s.label == "Treatment")
+    pick.select_index(1).run()
+    assert next(s for s in at.selectbox if s.label == "Treatment").value != first
+    assert not at.exception
+    assert len(at.code) == 0  # the first patient's link is not offered for the second

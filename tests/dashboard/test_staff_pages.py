@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
@@ -332,3 +333,22 @@ def test_provider_trends_page_renders(clinic: Clinic) -> None:
     at.selectbox[0].set_value("microneedling").run()
     assert not at.exception
     assert at.title[0].value == "Clinic trends"
+
+
+def test_a_case_arriving_before_the_click_does_not_change_which_case_opens(
+    clinic: Clinic,
+) -> None:
+    at = signed_in(clinic.lee).run()
+    assert list(at.dataframe[0].value["Patient"]) == ["Ada Urgent", "Bo Routine"]
+    # Before the provider's click reaches the server, Bo's case jumps to the top of the queue.
+    with clinic.db.session() as s:
+        s.execute(
+            update(ReviewItem)
+            .where(ReviewItem.id == clinic.routine_item)
+            .values(severity="urgent", severity_rank=2, created_at=utcnow() - timedelta(days=9))
+        )
+    at.session_state["queue_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()  # the provider clicked the second row they saw: Bo
+    assert not at.exception
+    assert at.session_state[StateKeys.SELECTED_ITEM] == clinic.routine_item
+    assert at.title[0].value.startswith("Bo Routine")
