@@ -118,7 +118,10 @@ def cmd_triage(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
+    from sqlalchemy import select
+
     from checkins.services import clinic, intake
+    from checkins.storage.models import CheckIn
     from checkins.validation import parse_checkin_json
 
     raw = _read(args.file)
@@ -134,8 +137,11 @@ def cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
         or uuid.uuid5(uuid.NAMESPACE_URL, raw.decode("utf-8", "replace")).hex
     )
     with db.session() as s:
+        stored = s.scalar(select(CheckIn.treatment_id).where(CheckIn.client_submission_id == csid))
         if args.treatment is not None:
             treatment_id = args.treatment
+        elif stored is not None:
+            treatment_id = stored  # sent before: answer with what was stored, add no patient
         else:
             pid = clinic.create_patient(session=s, display_name="Patient (command line)")
             treatment_id = clinic.create_treatment(

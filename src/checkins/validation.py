@@ -101,6 +101,10 @@ def parse_checkin(data: Any) -> CheckInInput:
 def parse_checkin_json(text: str | bytes) -> CheckInInput:
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise InvalidInput(
+            "The file nests too deeply to be a check-in; please check it.", code="invalid_json"
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise InvalidInput(
             f"The file is not valid JSON (line {getattr(e, 'lineno', '?')}); please check it.",

@@ -91,3 +91,21 @@ def test_reconcile_reports_clean_store(checkins_home: Path) -> None:
     cli("init")
     code, out = cli("reconcile", "--repair")
     assert code == 0 and out["clean"] is True
+
+
+def test_submitting_the_same_file_twice_without_a_treatment_stores_once(
+    checkin_file: Path, checkins_home: Path
+) -> None:
+    code, first = cli("submit", str(checkin_file))
+    assert code == 0 and first["created"]
+    code, again = cli("submit", str(checkin_file))
+    assert code == 0, again
+    assert again["created"] is False and again["checkin_id"] == first["checkin_id"]
+    assert again["treatment_id"] == first["treatment_id"]  # no second patient was made
+
+
+def test_deeply_nested_json_is_a_sentence_not_a_traceback(tmp_path: Path) -> None:
+    f = tmp_path / "deep.json"
+    f.write_text("[" * 200_000 + "]" * 200_000)
+    code, out = cli("triage", str(f))
+    assert code == 2 and out["error"]["code"] == "invalid_json"

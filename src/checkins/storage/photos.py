@@ -36,6 +36,8 @@ class PhotoStore:
         key = sha256_hex(data)
         final = self.path(key)
         if final.exists():
+            # Refresh its age: reconcile spares recent files, and a row may be about to name it.
+            os.utime(final)
             return key
         final.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=".tmp-")
