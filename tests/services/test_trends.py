@@ -431,3 +431,23 @@ def test_data_stamp_changes_with_every_case_action(clinic: tuple[Database, Recor
         row.status, row.version = "claimed", row.version + 1  # what queue.claim does
     with db.read() as s:
         assert trends.data_stamp(session=s) != first
+
+
+def _times(sev: str, patients: int | None) -> trends.ReviewTimeRow:
+    if patients is None:
+        return trends.ReviewTimeRow(sev, None, None, None, None, None, None, None, None, True)
+    return trends.ReviewTimeRow(
+        sev, patients, patients, patients, 5.0, 9.0, patients, 60.0, 90.0, False
+    )
+
+
+def test_a_lone_suppressed_row_gets_a_complement_so_subtraction_reveals_nothing() -> None:
+    rows = [_times("urgent", None), _times("review", 12), _times("routine", 30)]
+    out = trends._complement(rows, keep=("severity",))
+    assert [r.suppressed for r in out] == [True, True, False]  # review, the smaller, hidden too
+    assert out[1].cases is None and out[1].first_review_median_min is None
+    assert out[1].severity == "review"
+    # Two hidden already: only their sum is known, nothing more to hide.
+    two = [_times("urgent", None), _times("review", None), _times("routine", 30)]
+    assert trends._complement(two, keep=("severity",)) == two
+    assert trends._complement([_times("review", 12)], keep=("severity",))[0].suppressed is False

@@ -24,6 +24,7 @@ volume, review times and false-alarm rates. ``procedure`` narrows every table to
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -485,7 +486,9 @@ def queue_volume(
             rows.append(VolumeRow(label, monday, severity, int(cases), int(patients), False))
     rank = {s.value: s.rank for s in Severity}
     rows.sort(key=lambda r: (r.week_start, -rank.get(r.severity, -1)))
-    return rows
+    # The overview publishes the period's total cases: hide a second cell so that the total
+    # minus the shown cells cannot reveal a suppressed one.
+    return _complement(rows, keep=("week", "week_start", "severity"))
 
 
 def review_times(
@@ -553,8 +556,32 @@ def review_times(
                 )
             )
         rank = {s.value: s.rank for s in Severity}
+        if key == "severity":  # the "all" row is their published total
+            found = _complement(found, keep=("severity",))
         rows.extend(sorted(found, key=lambda r: -rank.get(r.severity, 99)))
     return rows
+
+
+_Row = TypeVar("_Row", ReviewTimeRow, VolumeRow)
+
+
+def _complement(rows: list[_Row], *, keep: Sequence[str]) -> list[_Row]:
+    """Complementary suppression for rows that add up to a published total.
+
+    When exactly one row is suppressed, its figures could be recovered as the total minus the
+    others; suppressing the smallest shown row as well leaves only their sum known.
+    """
+    hidden = [r for r in rows if r.suppressed]
+    shown = [r for r in rows if not r.suppressed]
+    if len(hidden) != 1 or not shown:
+        return rows
+    smallest = min(shown, key=lambda r: (r.patients or 0, r.cases or 0))
+    blank: dict[str, Any] = {
+        f.name: None
+        for f in dataclasses.fields(smallest)
+        if f.name not in keep and f.name != "suppressed"
+    }
+    return [dataclasses.replace(r, **blank, suppressed=True) if r is smallest else r for r in rows]
 
 
 def false_alarm_rates(
