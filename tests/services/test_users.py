@@ -170,3 +170,25 @@ def test_add_user_command_line(db: Database) -> None:
             session=s, username="np.new", display_name="NP New", role="provider", password=GOOD
         )
     assert "np.new" in line and "provider" in line
+
+
+def test_simultaneous_wrong_passwords_cannot_get_past_the_limit(db: Database) -> None:
+    """Eight wrong passwords at once: the count is not lost, so the account ends up locked."""
+    import threading
+
+    _add(db)
+    barrier = threading.Barrier(8)
+    said: list[str] = []
+
+    def guess() -> None:
+        barrier.wait()
+        said.append(_try(db, "a wrong guess!!"))
+
+    threads = [threading.Thread(target=guess) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(said) == 8
+    assert sum("locked" in s for s in said) >= 4  # the 5th and every later one are refused
+    assert "locked" in _try(db, GOOD)  # even the right password, now

@@ -279,7 +279,15 @@ def authenticate(
     """
     now = now or utcnow()
     name = _normalise_username(username)
-    user = _get(session, name) if name else None
+    # Lock the row for this attempt (PostgreSQL; SQLite's write transaction already
+    # serializes), so simultaneous wrong passwords cannot lose count and get past the limit.
+    user = (
+        session.scalar(
+            select(models.User).where(func.lower(models.User.username) == name).with_for_update()
+        )
+        if name
+        else None
+    )
     if user is None or user.password_hash is None or not user.active:
         # Same work, same sentence: nothing tells a guesser whether the account exists.
         _verify(_DUMMY_HASH, password)
