@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import resources
 import streamlit as st
@@ -84,6 +84,28 @@ def current_actor() -> Actor:
     return actor
 
 
+LINK_GRACE = timedelta(minutes=30)
+
+
+def _in_grace(token: str, now: datetime) -> bool:
+    """A link that expired in this session, which has been active all along, may finish.
+
+    Only the same session (same tab, same token) and only while it keeps being used (no pause
+    longer than the idle time-out) and for at most 30 minutes after the link expired.
+    """
+    actor = st.session_state.get(StateKeys.ACTOR)
+    last_seen = st.session_state.get(StateKeys.LAST_SEEN)
+    stale_since = st.session_state.get(StateKeys.LINK_STALE_SINCE) or now
+    return (
+        st.session_state.get(StateKeys.PATIENT_TOKEN) == token
+        and actor is not None
+        and actor.role is Role.PATIENT
+        and last_seen is not None
+        and not users.session_expired(last_seen, now)
+        and now - stale_since <= LINK_GRACE
+    )
+
+
 def _query_token() -> str | None:
     value = st.query_params.get(links.QUERY_PARAM)
     return value or None
@@ -91,6 +113,7 @@ def _query_token() -> str | None:
 
 def _patient(token: str, now: datetime) -> Actor | None:
     notice: Notice | None = None
+    refused_code = ""
     actor: Actor | None = None
     try:
         if st.session_state.get(StateKeys.PATIENT_TOKEN) == token:
@@ -104,6 +127,7 @@ def _patient(token: str, now: datetime) -> Actor | None:
                     actor = links.verify_token(session=s, token=token, now=now)
                 except AccessDenied as refused:  # caught inside so the refusal is committed
                     notice = Notice("link", refused.message)
+                    refused_code = refused.code
                 if actor is not None:
                     audit.record(
                         session=s,
@@ -119,12 +143,28 @@ def _patient(token: str, now: datetime) -> Actor | None:
         notice = Notice(
             "link", "We could not open your check-in link just now. Please try again shortly."
         )
+    if actor is None and refused_code == "link_expired" and _in_grace(token, now):
+        # The link expired while this patient was filling in the form: let them finish rather
+        # than lose what they entered, and say so. A replaced (revoked) link gets no grace:
+        # the clinic cut it off on purpose.
+        actor = st.session_state[StateKeys.ACTOR]
+        st.session_state.setdefault(StateKeys.LINK_STALE_SINCE, now)
+        st.session_state[StateKeys.LINK_GRACE_NOTICE] = notice.message
     if actor is None:
+        if notice is not None and st.session_state.get(StateKeys.PATIENT_TOKEN) == token:
+            notice = Notice(
+                notice.kind,
+                f"{notice.message} If you were filling in a check-in, it was not sent: "
+                "please call the clinic.",
+            )
         _clear()
         st.session_state[StateKeys.AUTH_NOTICE] = notice
         return None
     if st.session_state.get(StateKeys.ACTOR) not in (None, actor):
         _clear()  # a staff session in this tab ends when a patient link is opened in it
+    if notice is None:  # the link verifies: no grace period running
+        st.session_state.pop(StateKeys.LINK_STALE_SINCE, None)
+        st.session_state.pop(StateKeys.LINK_GRACE_NOTICE, None)
     st.session_state[StateKeys.ACTOR] = actor
     st.session_state[StateKeys.PATIENT_TOKEN] = token
     st.session_state[StateKeys.LAST_SEEN] = now

@@ -14,6 +14,8 @@ class StateKeys:
     PATIENT_TOKEN = "auth_patient_token"  # noqa: S105 - key for the link token patients open
     AUTH_NOTICE = "auth_notice"  # a sentence for the sign-in page (signed out, timed out…)
     VIA_OIDC = "auth_via_oidc"  # True when the staff member signed in through st.login
+    LINK_STALE_SINCE = "auth_link_stale_since"  # when this session's link expired
+    LINK_GRACE_NOTICE = "auth_link_grace_notice"  # why: shown while the patient finishes
 
     # Sign-in form.
     SIGN_IN_USERNAME = "sign_in_username"

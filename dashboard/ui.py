@@ -30,15 +30,20 @@ def severity_badge(severity: Severity | str | None) -> str:
     return SEVERITY_LABELS[Severity(severity)]
 
 
+# Errors that describe the server's set-up (a clinic's rule file), not the user's input: logged
+# in full, shown as the generic sentence.
+INTERNAL_CODES = frozenset({"invalid_rules"})
+
+
 def friendly_error(exc: BaseException, *, doing: str, phone: str | None = None) -> None:
     """Show a sentence for any failure; log the traceback server-side only."""
-    if isinstance(exc, CheckinsError):
+    if isinstance(exc, CheckinsError) and exc.code not in INTERNAL_CODES:
         st.error(exc.message, icon=":material/error:")
         return
     log.error("unexpected error while %s", doing, exc_info=exc)
     call = f" If you are worried about your skin, call the clinic at {phone}." if phone else ""
     st.error(
-        f"Something went wrong on our side while {doing}; nothing was lost. "
+        f"Something went wrong on our side while {doing}; what you entered is still here. "
         f"Please try again in a moment.{call}",
         icon=":material/error:",
     )

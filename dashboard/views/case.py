@@ -83,14 +83,19 @@ with right:
             icon=":material/pan_tool:",
         )
     with st.form("reply", clear_on_submit=True):
-        st.text_area("Reply to the patient", placeholder="They see it in their history.", key=REPLY)
+        st.text_area(
+            "Reply to the patient",
+            placeholder="They see it in their history.",
+            key=REPLY,
+            max_chars=queue.MAX_NOTE,  # the service's limit: a longer reply is never typed, lost
+        )
         action(st.form_submit_button, "Send reply", queue.reply, "Reply sent.", {"body": REPLY})
     if item.status != "resolved":
         with st.form("resolve"):
             st.selectbox(
                 "Disposition", list(Disposition), format_func=lambda d: d.label, key=DISPOSITION
             )
-            st.text_area("Note (staff only)", key=NOTE)
+            st.text_area("Note (staff only)", key=NOTE, max_chars=queue.MAX_NOTE)
             fields = {"disposition": DISPOSITION, "note": NOTE}
             done = "Resolved: {disposition.label}."
             action(st.form_submit_button, "Resolve", queue.resolve, done, fields, type="primary")

@@ -8,6 +8,7 @@ import base64
 from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -258,3 +259,55 @@ def test_opening_a_patient_link_ends_a_staff_session(
     at.query_params["t"] = seeded.token(seeded.treatment_a)
     at.run()
     assert at.session_state["auth_actor"].role is Role.PATIENT
+
+
+def test_a_link_expiring_mid_form_lets_the_patient_finish(
+    app: Callable[[], AppTest], seeded: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    soon = utcnow() + timedelta(minutes=5)
+    token = links.make_token(treatment_id=seeded.treatment_a, generation=1, expires_at=soon)
+    at = open_link(app, token)
+    assert at.title[0].value.startswith("Day 1")
+    # Ten minutes later the link has expired; the patient is still on the page, answering.
+    later = utcnow() + timedelta(minutes=10)
+    monkeypatch.setattr("auth.utcnow", lambda: later)
+    at.run()
+    assert not at.exception and at.title[0].value.startswith("Day 1")
+    assert "expired" in texts(at) and "still finish" in texts(at)
+    answer(at, temperature=102.0)
+    send(at)
+    assert stored(seeded)[0] == 1, texts(at)  # what they entered was sent, not lost
+    # A new visit with the expired link is refused as before.
+    fresh = open_link(app, token)
+    assert fresh.title[0].value == "This link can't be opened"
+
+
+def test_a_link_revoked_mid_form_says_the_check_in_was_not_sent(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    at = open_link(app, seeded.token(seeded.treatment_a))
+    answer(at)
+    with seeded.db.session() as s:
+        links.revoke_links(session=s, treatment_id=seeded.treatment_a)
+    at.run()
+    assert at.title[0].value == "This link can't be opened"
+    assert "it was not sent" in texts(at)
+    assert "Ann Alpha" not in texts(at) and stored(seeded)[0] == 0
+
+
+def test_a_broken_rule_file_is_not_shown_to_the_patient(
+    app: Callable[[], AppTest],
+    seeded: Clinic,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    bad = tmp_path / "rules.toml"
+    bad.write_text('version = "x"\n[[rules]]\nid = "a"\nseverity = "sometimes"\n')
+    monkeypatch.setenv("CHECKINS_RULES_FILE", str(bad))
+    at = open_link(app, seeded.token(seeded.treatment_a))
+    answer(at)
+    send(at)
+    shown = texts(at)
+    assert not at.exception and stored(seeded)[0] == 0
+    assert "Something went wrong on our side" in shown and "(555) 010-0199" in shown
+    assert "rules" not in shown.lower() and str(bad) not in shown

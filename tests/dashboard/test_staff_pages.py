@@ -352,3 +352,13 @@ def test_a_case_arriving_before_the_click_does_not_change_which_case_opens(
     assert not at.exception
     assert at.session_state[StateKeys.SELECTED_ITEM] == clinic.routine_item
     assert at.title[0].value.startswith("Bo Routine")
+
+
+def test_reply_and_note_boxes_stop_at_what_the_service_accepts(clinic: Clinic) -> None:
+    """A longer reply used to be refused after typing, and the cleared form lost it."""
+    from checkins.services import queue as queue_service
+
+    at = open_case(clinic.lee, clinic.urgent_item)
+    boxes = {t.label: t for t in at.text_area}
+    assert boxes["Reply to the patient"].max_chars == queue_service.MAX_NOTE
+    assert boxes["Note (staff only)"].max_chars == queue_service.MAX_NOTE
