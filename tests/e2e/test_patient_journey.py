@@ -68,6 +68,12 @@ def upload(page: Page, *files: dict[str, object]) -> None:
     )
 
 
+def settle(page: Page) -> None:
+    """Wait until the app has finished its reruns, so typed answers are not drawn over."""
+    page.wait_for_timeout(300)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+
+
 def choose(page: Page, question: str, option: str) -> None:
     group = page.locator("[data-testid='stRadio']").filter(has_text=question)
     group.get_by_text(option, exact=True).click()
@@ -95,6 +101,7 @@ def test_urgent_checkin_on_a_phone(app_server: Server, phone_page: Page) -> None
     expect(page.get_by_text("please retake")).to_have_count(0)
     upload(page, photo("retake.jpg", redness=0.6, seed=7))
     expect(page.get_by_text(re.compile("retake.jpg.*good photo"))).to_be_visible()
+    settle(page)
 
     page.get_by_label("Temperature", exact=True).fill("102")
     page.get_by_label("Temperature", exact=True).press("Tab")
@@ -106,6 +113,7 @@ def test_urgent_checkin_on_a_phone(app_server: Server, phone_page: Page) -> None
     page.get_by_label("Pain, from 0 (none) to 10 (worst)").fill("4")
     page.get_by_label("Pain, from 0 (none) to 10 (worst)").press("Tab")
     choose(page, "picked, rubbed or peeled", "No")
+    expect(page.get_by_label("Temperature", exact=True)).to_have_value(re.compile(r"^102(\.0)?$"))
     shot(page, "patient-3-answers")
 
     page.get_by_role("button", name=re.compile("Send check-in")).click()
