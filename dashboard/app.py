@@ -48,9 +48,17 @@ def staff_pages(role: Role) -> list[st.Page]:
     return [queue, case, trends, admin]  # admin
 
 
+# Signed out, a reload or a shared address of a staff page shows the sign-in page under that
+# address, instead of Streamlit's "page not found" dialog over it.
+SIGNED_OUT_ADDRESSES = ("queue", "case", "trends", "admin", "patient_checkin", "patient_history")
+
+
 def pages_for(actor: Actor | None) -> list[st.Page]:
     if actor is None:
-        return [SIGN_IN]
+        return [SIGN_IN] + [
+            st.Page("views/sign_in.py", title="Sign in", url_path=path, visibility="hidden")
+            for path in SIGNED_OUT_ADDRESSES
+        ]
     if actor.role is Role.PATIENT:
         return patient_pages()
     return staff_pages(actor.role)

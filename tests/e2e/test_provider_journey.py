@@ -225,3 +225,13 @@ def test_staff_pages_on_a_phone(browser: Browser, app_server: Server) -> None:
     overview(manager)
     shot(manager, "manager-phone-trends")
     manager.context.close()
+
+
+def test_a_signed_out_staff_address_shows_the_sign_in_page(
+    app_server: Server, desktop_page: Page
+) -> None:
+    """A reload or a shared /case address, signed out: the sign-in page, no 'page not found'."""
+    desktop_page.goto(f"{app_server.url}/case?item=1")
+    expect(desktop_page.get_by_role("heading", name="Clinic sign-in")).to_be_visible()
+    desktop_page.wait_for_timeout(1000)
+    expect(desktop_page.get_by_text("Page not found")).to_have_count(0)
