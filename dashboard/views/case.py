@@ -92,8 +92,13 @@ with right:
         action(st.form_submit_button, "Send reply", queue.reply, "Reply sent.", {"body": REPLY})
     if item.status != "resolved":
         with st.form("resolve"):
-            st.selectbox(
-                "Disposition", list(Disposition), format_func=lambda d: d.label, key=DISPOSITION
+            st.selectbox(  # no default: the false-alarm figures depend on a real choice
+                "Disposition",
+                list(Disposition),
+                index=None,
+                placeholder="Choose how it was resolved",
+                format_func=lambda d: d.label,
+                key=DISPOSITION,
             )
             st.text_area("Note (staff only)", key=NOTE, max_chars=queue.MAX_NOTE)
             fields = {"disposition": DISPOSITION, "note": NOTE}

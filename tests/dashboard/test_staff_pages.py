@@ -362,3 +362,16 @@ def test_reply_and_note_boxes_stop_at_what_the_service_accepts(clinic: Clinic) -
     boxes = {t.label: t for t in at.text_area}
     assert boxes["Reply to the patient"].max_chars == queue_service.MAX_NOTE
     assert boxes["Note (staff only)"].max_chars == queue_service.MAX_NOTE
+
+
+def test_resolving_needs_a_chosen_disposition(clinic: Clinic) -> None:
+    """No pre-selected answer: 'contacted patient' must never be recorded by default."""
+    at = open_case(clinic.lee, clinic.urgent_item)
+    box = next(s for s in at.selectbox if s.label == "Disposition")
+    assert box.value is None
+    next(b for b in at.button if b.label == "Resolve").click().run()
+    assert not at.exception
+    assert "Choose how the case was resolved." in texts(at)
+    with clinic.db.read() as s:
+        item = s.get(ReviewItem, clinic.urgent_item)
+        assert item is not None and item.status != "resolved" and item.disposition is None

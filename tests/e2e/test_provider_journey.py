@@ -196,6 +196,10 @@ def test_provider_claims_replies_resolves_and_manager_sees_it(
     expect(lee.get_by_text("Reply sent.")).to_be_visible()
     expect(lee.get_by_text("Please call us today so we can see you.").last).to_be_attached()
     lee.get_by_label("Note (staff only)").fill("Called the patient; visit booked for today.")
+    lee.get_by_role("button", name="Resolve", exact=True).click()  # no disposition chosen yet
+    expect(lee.get_by_text("Choose how the case was resolved.")).to_be_visible()
+    lee.get_by_role("combobox", name="Disposition").click()
+    lee.get_by_role("option", name="Contacted patient").click()
     lee.get_by_role("button", name="Resolve", exact=True).click()
     expect(lee.get_by_text("Resolved: Contacted patient.")).to_be_visible()
     shot(lee, "provider-5-resolved")
