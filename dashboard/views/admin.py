@@ -14,7 +14,7 @@ from state import StateKeys
 
 from checkins import access, links
 from checkins.domain import PROCEDURE_LABELS, AccessDenied
-from checkins.services import audit, clinic, users
+from checkins.services import clinic, users
 
 actor = auth.current_actor()
 db = resources.db()
@@ -38,18 +38,9 @@ def act(fn: Callable[[Any], object], done: str) -> None:
 
 def _issue(treatment_id: int, base_url: str, ttl_days: int) -> str:
     with db.session() as s:
-        url = links.issue_link(
-            session=s, treatment_id=treatment_id, base_url=base_url, ttl_days=ttl_days
+        return links.issue_link(
+            session=s, treatment_id=treatment_id, base_url=base_url, ttl_days=ttl_days, by=actor
         )
-        audit.record(
-            session=s,
-            actor=actor,
-            action="link.issue",
-            object_type="treatment",
-            object_id=treatment_id,
-            detail=f"{ttl_days} days",
-        )
-    return url
 
 
 st.title("Administration")
@@ -158,15 +149,13 @@ with settings:
         )
         if st.form_submit_button("Save"):
             act(
-                lambda s: (
-                    clinic.set_clinic(
-                        session=s,
-                        name=c_name,
-                        phone=c_phone,
-                        time_zone=c_tz,
-                        target_response_minutes=int(c_target),
-                    ),
-                    audit.record(session=s, actor=actor, action="clinic.update"),
+                lambda s: clinic.set_clinic(
+                    session=s,
+                    name=c_name,
+                    phone=c_phone,
+                    time_zone=c_tz,
+                    target_response_minutes=int(c_target),
+                    by=actor,
                 ),
                 "Clinic settings saved.",
             )

@@ -197,8 +197,9 @@ def issue_link(
     base_url: str = "http://localhost:8501",
     ttl_days: int = DEFAULT_TTL_DAYS,
     now: datetime | None = None,
+    by: Actor | None = None,
 ) -> str:
-    """The patient's check-in URL for one treatment, valid ``ttl_days`` from now."""
+    """The patient's check-in URL for one treatment, valid ``ttl_days`` from now (audited)."""
     if not 1 <= ttl_days <= MAX_TTL_DAYS:
         raise InvalidInput(f"A link lasts from 1 to {MAX_TTL_DAYS} days.")
     treatment = session.get(models.Treatment, treatment_id)
@@ -207,6 +208,20 @@ def issue_link(
     expires = (now or utcnow()) + timedelta(days=ttl_days)
     token = make_token(
         treatment_id=treatment.id, generation=treatment.link_generation, expires_at=expires
+    )
+    actor = by or Actor.system()
+    session.add(
+        models.AuditEvent(
+            at=utcnow(),
+            actor_user_id=actor.user_id,
+            actor=actor.name,
+            role=actor.role.value,
+            action="link.issue",
+            patient_id=treatment.patient_id,
+            object_type="treatment",
+            object_id=treatment.id,
+            detail=f"{ttl_days} days",
+        )
     )
     return with_token(base_url, token)
 

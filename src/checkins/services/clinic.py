@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -49,9 +50,17 @@ def set_clinic(
     phone: str,
     time_zone: str = "America/New_York",
     target_response_minutes: int = 60,
+    by: Actor | None = None,
 ) -> ClinicView:
+    """Save the clinic's settings (audited when ``by`` names who changed them)."""
     if not name.strip() or not phone.strip():
         raise InvalidInput("The clinic needs a name and a phone number patients can call.")
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f"“{time_zone}” is not a time zone we know; use a name like America/New_York."
+        ) from None
     if target_response_minutes <= 0:
         raise InvalidInput("The target response time must be at least one minute.")
     row = session.get(ClinicSettings, 1)
@@ -60,6 +69,8 @@ def set_clinic(
         session.add(row)
     row.name, row.phone, row.time_zone = name.strip(), phone.strip(), time_zone
     row.target_response_minutes = target_response_minutes
+    if by is not None:
+        audit.record(session=session, actor=by, action="clinic.update")
     session.flush()
     return get_clinic(session=session)
 

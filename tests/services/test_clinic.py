@@ -1,0 +1,37 @@
+"""Clinic settings and link issuing: validated, and audited when a person makes the change."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from checkins import links
+from checkins.domain import InvalidInput
+from checkins.services import clinic
+from checkins.storage.db import Database
+from checkins.storage.models import AuditEvent
+
+from .helpers import ADMIN, make_treatment
+
+
+def test_settings_refuse_an_unknown_time_zone_and_audit_a_change(db: Database) -> None:
+    with db.session() as s, pytest.raises(InvalidInput, match="not a time zone"):
+        clinic.set_clinic(session=s, name="C", phone="1", time_zone="Mars/Olympus", by=ADMIN)
+    with db.session() as s:
+        view = clinic.set_clinic(
+            session=s, name="C", phone="(555) 1", time_zone="Europe/Paris", by=ADMIN
+        )
+    assert view.time_zone == "Europe/Paris"
+    with db.read() as s:
+        actions = s.scalars(select(AuditEvent.action)).all()
+    assert actions == ["clinic.update"]
+
+
+def test_issuing_a_link_is_audited_with_the_patient(db: Database) -> None:
+    tid = make_treatment(db)
+    with db.session() as s:
+        url = links.issue_link(session=s, treatment_id=tid, by=ADMIN)
+    assert "?t=" in url
+    with db.read() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "link.issue")).one()
+    assert event.object_id == tid and event.patient_id is not None and event.actor == ADMIN.name
