@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checkins.domain import AccessDenied, InvalidInput, NotFound, Role, utcnow
+from checkins.services import audit
 from checkins.services.views import Actor
 from checkins.storage import models
 from checkins.storage.db import home
@@ -209,19 +210,14 @@ def issue_link(
     token = make_token(
         treatment_id=treatment.id, generation=treatment.link_generation, expires_at=expires
     )
-    actor = by or Actor.system()
-    session.add(
-        models.AuditEvent(
-            at=utcnow(),
-            actor_user_id=actor.user_id,
-            actor=actor.name,
-            role=actor.role.value,
-            action="link.issue",
-            patient_id=treatment.patient_id,
-            object_type="treatment",
-            object_id=treatment.id,
-            detail=f"{ttl_days} days",
-        )
+    audit.record(
+        session=session,
+        actor=by or Actor.system(),
+        action="link.issue",
+        patient_id=treatment.patient_id,
+        object_type="treatment",
+        object_id=treatment.id,
+        detail=f"{ttl_days} days",
     )
     return with_token(base_url, token)
 
@@ -232,18 +228,13 @@ def revoke_links(*, session: Session, treatment_id: int, by: Actor | None = None
     if treatment is None:
         raise NotFound(f"There is no treatment {treatment_id}.")
     treatment.link_generation = (treatment.link_generation or 1) + 1
-    actor = by or Actor.system()
-    session.add(
-        models.AuditEvent(
-            at=utcnow(),
-            actor_user_id=actor.user_id,
-            actor=actor.name,
-            role=actor.role.value,
-            action="link.revoke",
-            patient_id=treatment.patient_id,
-            object_type="treatment",
-            object_id=treatment.id,
-        )
+    audit.record(
+        session=session,
+        actor=by or Actor.system(),
+        action="link.revoke",
+        patient_id=treatment.patient_id,
+        object_type="treatment",
+        object_id=treatment.id,
     )
     return treatment.link_generation
 
