@@ -149,7 +149,10 @@ def _patient(token: str, now: datetime) -> Actor | None:
         # the clinic cut it off on purpose.
         actor = st.session_state[StateKeys.ACTOR]
         st.session_state.setdefault(StateKeys.LINK_STALE_SINCE, now)
-        st.session_state[StateKeys.LINK_GRACE_NOTICE] = notice.message
+        st.session_state[StateKeys.LINK_GRACE_NOTICE] = (
+            "Your check-in link has just expired. You can still finish and send this check-in "
+            "now; for the next one, ask the clinic for a new link."
+        )
     if actor is None:
         if notice is not None and st.session_state.get(StateKeys.PATIENT_TOKEN) == token:
             notice = Notice(

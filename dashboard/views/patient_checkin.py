@@ -32,11 +32,7 @@ def load_home() -> PatientHome:
 
 home = ui.attempt(load_home, doing="opening your check-in")
 if grace := st.session_state.get(StateKeys.LINK_GRACE_NOTICE):
-    st.warning(
-        f"{grace} You can still finish and send this check-in now; for the next one, use the "
-        "clinic's newest link.",
-        icon=":material/schedule:",
-    )
+    st.warning(grace, icon=":material/schedule:")
 if home is None:
     st.stop()
 day, phone, baseline = home.day_since_treatment, home.clinic.phone, home.day_since_treatment < 0
