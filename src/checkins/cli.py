@@ -261,6 +261,7 @@ def cmd_link(args: argparse.Namespace, out: TextIO) -> int:
             base_url=args.base_url,
             ttl_days=args.days,
             revoke=args.revoke,
+            by=CLI_ACTOR,
         )
     _emit(out, {"ok": True, "patient_id": args.patient, "url": url}, args.json, url)
     return EXIT_OK

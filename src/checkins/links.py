@@ -296,6 +296,7 @@ def link_command(
     base_url: str = "http://localhost:8501",
     ttl_days: int = DEFAULT_TTL_DAYS,
     revoke: bool = False,
+    by: Actor | None = None,
 ) -> str:
     """`checkins link PATIENT [--treatment ID] [--revoke]`: the URL to print.
 
@@ -315,7 +316,7 @@ def link_command(
                 f"Treatment {treatment_id} belongs to another patient, not patient {patient_id}."
             )
     if revoke:
-        revoke_links(session=session, treatment_id=treatment_id)
+        revoke_links(session=session, treatment_id=treatment_id, by=by)
     return issue_link(
-        session=session, treatment_id=treatment_id, base_url=base_url, ttl_days=ttl_days
+        session=session, treatment_id=treatment_id, base_url=base_url, ttl_days=ttl_days, by=by
     )
