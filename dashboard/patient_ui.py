@@ -71,7 +71,7 @@ def triage_result(
     st.caption(f"Questions or worries? Call the office at {phone}.")
 
 
-def photo_verdict(check: PhotoCheck, *, card_hint: str) -> None:
+def photo_verdict(check: PhotoCheck, *, card_hint: str | None) -> None:
     """One photo: its thumbnail and either "good" or what to fix (retake)."""
     with st.container(border=True):
         left, right = st.columns([1, 3], vertical_alignment="center")
@@ -81,7 +81,7 @@ def photo_verdict(check: PhotoCheck, *, card_hint: str) -> None:
             left.markdown(":material/broken_image:")
         if check.ok:
             right.markdown(f":green[:material/check_circle:] **{check.name}**: good photo")
-            if not check.card_detected:
+            if card_hint and not check.card_detected:
                 right.caption("Reference card not seen. " + card_hint)
         else:
             right.markdown(f":red[:material/replay:] **{check.name}**: please retake")

@@ -207,6 +207,7 @@ def make() -> dict[str, Any]:
             "phone": "(555) 010-0199",
             "time_zone": "America/New_York",
             "target_response_minutes": 60,
+            "reference_card": True,
         },
         "patients": patients,
     }

@@ -147,6 +147,11 @@ with settings:
         c_target = st.number_input(
             "Target response (minutes)", 1, 1440, current.target_response_minutes
         )
+        c_card = st.checkbox(
+            "We give patients the printed reference card (`checkins card`)",
+            value=current.reference_card,
+            help="The check-in page then tells patients how to hold it in the photo.",
+        )
         if st.form_submit_button("Save"):
             act(
                 lambda s: clinic.set_clinic(
@@ -155,6 +160,7 @@ with settings:
                     phone=c_phone,
                     time_zone=c_tz,
                     target_response_minutes=int(c_target),
+                    reference_card=c_card,
                     by=actor,
                 ),
                 "Clinic settings saved.",

@@ -68,7 +68,8 @@ if baseline:
     )
 with st.expander("How to take a good photo"):
     st.markdown(ui.bullets(form.PHOTO_TIPS))
-    st.markdown(form.CARD_HINT)
+    if home.clinic.reference_card:
+        st.markdown(form.CARD_HINT)
 nonce = st.session_state[StateKeys.PHOTO_NONCE]
 files = st.file_uploader(
     "Add photos (you can choose several)",
@@ -89,7 +90,9 @@ checks = form.check_photos(
 )
 bar.empty()
 for check in checks:
-    patient_ui.photo_verdict(check, card_hint=form.CARD_HINT)
+    patient_ui.photo_verdict(
+        check, card_hint=form.CARD_HINT if home.clinic.reference_card else None
+    )
 
 answers_form = None
 if not baseline:

@@ -97,6 +97,7 @@ def load_demo(
             phone=c["phone"],
             time_zone=c["time_zone"],
             target_response_minutes=int(c.get("target_response_minutes", 60)),
+            reference_card=bool(c.get("reference_card", False)),
         )
         summary.already_loaded = (
             s.scalar(select(CheckIn.id).where(CheckIn.client_submission_id == "demo-00-00"))

@@ -311,3 +311,18 @@ def test_a_broken_rule_file_is_not_shown_to_the_patient(
     assert not at.exception and stored(seeded)[0] == 0
     assert "Something went wrong on our side" in shown and "(555) 010-0199" in shown
     assert "rules" not in shown.lower() and str(bad) not in shown
+
+
+@pytest.mark.parametrize("printed", [False, True])
+def test_the_card_hint_shows_only_when_the_clinic_gives_out_cards(
+    app: Callable[[], AppTest], seeded: Clinic, printed: bool
+) -> None:
+    from checkins.services import clinic as clinic_service
+
+    with seeded.db.session() as s:
+        clinic_service.set_clinic(
+            session=s, name="Test Skin Clinic", phone="(555) 010-0199", reference_card=printed
+        )
+    at = open_link(app, seeded.token(seeded.treatment_a))
+    assert not at.exception
+    assert ("hold it flat beside the treated area" in texts(at)) is printed

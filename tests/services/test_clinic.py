@@ -35,3 +35,11 @@ def test_issuing_a_link_is_audited_with_the_patient(db: Database) -> None:
     with db.read() as s:
         event = s.scalars(select(AuditEvent).where(AuditEvent.action == "link.issue")).one()
     assert event.object_id == tid and event.patient_id is not None and event.actor == ADMIN.name
+
+
+def test_the_reference_card_setting_defaults_off_and_is_kept(db: Database) -> None:
+    with db.session() as s:
+        assert clinic.set_clinic(session=s, name="C", phone="1").reference_card is False
+        assert clinic.set_clinic(session=s, name="C", phone="1", reference_card=True).reference_card
+        # A change to other settings leaves it as it was.
+        assert clinic.set_clinic(session=s, name="C2", phone="1").reference_card is True

@@ -40,6 +40,7 @@ def get_clinic(*, session: Session) -> ClinicView:
         phone=row.phone,
         time_zone=row.time_zone,
         target_response_minutes=row.target_response_minutes,
+        reference_card=row.reference_card,
     )
 
 
@@ -50,6 +51,7 @@ def set_clinic(
     phone: str,
     time_zone: str = "America/New_York",
     target_response_minutes: int = 60,
+    reference_card: bool | None = None,
     by: Actor | None = None,
 ) -> ClinicView:
     """Save the clinic's settings (audited when ``by`` names who changed them)."""
@@ -69,6 +71,8 @@ def set_clinic(
         session.add(row)
     row.name, row.phone, row.time_zone = name.strip(), phone.strip(), time_zone
     row.target_response_minutes = target_response_minutes
+    if reference_card is not None:
+        row.reference_card = reference_card
     if by is not None:
         audit.record(session=session, actor=by, action="clinic.update")
     session.flush()

@@ -29,6 +29,7 @@ class ClinicView:
     phone: str
     time_zone: str
     target_response_minutes: int
+    reference_card: bool = False  # patients were given the printed reference card
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -47,6 +48,9 @@ class ClinicSettings(Base):
     phone: Mapped[str] = mapped_column(String(50))
     time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
     target_response_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    # The clinic hands patients the printed reference card (`checkins card`): the check-in
+    # page then says how to hold it in the frame.
+    reference_card: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class User(Base):
