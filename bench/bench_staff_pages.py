@@ -43,6 +43,7 @@ from sqlalchemy import func, insert, select
 
 from checkins.domain import Severity, utcnow
 from checkins.services import clinic, queue, trends, users
+from checkins.services.views import Actor
 from checkins.storage import schema
 from checkins.storage.db import Database
 from checkins.storage.models import (
@@ -81,7 +82,9 @@ def populate(db: Database, n_checkins: int, *, seed: int = 5) -> dict[str, int]:
     now = utcnow()
     n_treatments = max(1, n_checkins // 4)
     with db.session() as s:
-        clinic.set_clinic(session=s, name="Bench Clinic", phone="(555) 010-0199")
+        clinic.set_clinic(
+            session=s, actor=Actor.system(), name="Bench Clinic", phone="(555) 010-0199"
+        )
         for username, name, password in (PROVIDER, SECOND):
             users.add_user(
                 session=s, username=username, display_name=name, role="provider", password=password

@@ -10,7 +10,9 @@ from ui import bullets, call_button
 
 from checkins.domain import Severity, TriageResult
 from checkins.guidance import DayGuidance
+from checkins.rules.engine import CallNow
 from checkins.services.patient_form import NO, REDNESS_CHOICES, SWELLING_CHOICES, YES, PhotoCheck
+from checkins.services.views import PatientHome
 
 YES_NO = [NO, YES]
 
@@ -37,18 +39,41 @@ def routine_checklist(am: tuple[str, ...], pm: tuple[str, ...], *, key_prefix: s
             st.checkbox(step, key=f"{key_prefix}_pm_{i}")
 
 
+def clinic_line(home: PatientHome) -> None:
+    """The clinic, whom to call now, and when the next treatment of the series usually is."""
+    call = home.call_now or CallNow(office_phone=home.clinic.phone)
+    line = f"{home.clinic.name} · questions? {call.call()}"
+    if home.next_treatment_window and home.day_since_treatment >= 0:
+        lo, hi = home.next_treatment_window
+        line += f" · next treatment usually {lo:%b %-d} – {hi:%b %-d}"
+    st.caption(line)
+
+
 def triage_result(
     triage: TriageResult,
     *,
     phone: str,
     guidance: DayGuidance | None,
     next_day: int | None,
+    call: CallNow | None = None,
 ) -> None:
-    """The answer a patient gets the moment their check-in is stored."""
+    """The answer a patient gets the moment their check-in is stored.
+
+    ``call`` says whom to call now: out of office hours it is the on-call line (or urgent care),
+    never the closed office.
+    """
     reasons = [r.patient_message or r.message for r in triage.reasons]
+    call = call or CallNow(office_phone=phone)
     if triage.severity is Severity.URGENT:
-        st.error("## Contact the office now", icon=":material/emergency:")
-        call_button(phone)
+        if call.office_open:
+            st.error("## Contact the office now", icon=":material/emergency:")
+            if phone:
+                call_button(phone)
+        else:
+            st.error("## Get care now", icon=":material/emergency:")
+            st.markdown("\n\n".join(call.urgent()))
+            if call.on_call_phone:
+                call_button(call.on_call_phone, label=f"Call on-call: {call.on_call_phone}")
         st.markdown("**Why:**\n\n" + bullets(reasons) if reasons else triage.patient_message)
         return
     if triage.severity is Severity.REVIEW:
@@ -68,7 +93,7 @@ def triage_result(
         )
     if guidance is not None:
         day_guidance(guidance, expanded=False)
-    st.caption(f"Questions or worries? Call the office at {phone}.")
+    st.caption(f"Questions or worries? {call.call().capitalize()}.")
 
 
 def photo_verdict(check: PhotoCheck, *, card_hint: str | None) -> None:

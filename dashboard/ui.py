@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
+from checkins import contact
 from checkins.domain import CheckinsError, Severity
 
 log = logging.getLogger("checkins.dashboard")
@@ -60,6 +61,9 @@ def attempt(fn: Callable[[], T], *, doing: str, phone: str | None = None) -> T |
 
 def tel_href(phone: str) -> str:
     """A ``tel:`` link for a phone number as people write it ("(555) 010-0100")."""
+    uri = contact.tel_uri(phone)
+    if uri:
+        return uri
     digits = re.sub(r"[^\d+]", "", phone)
     return f"tel:{digits}"
 

@@ -208,6 +208,8 @@ def make() -> dict[str, Any]:
             "time_zone": "America/New_York",
             "target_response_minutes": 60,
             "reference_card": True,
+            "after_hours_phone": "(555) 010-0911",
+            "office_hours": "mon-fri 08:00-18:00, sat 09:00-13:00",
         },
         "patients": patients,
     }

@@ -41,7 +41,7 @@ st.session_state.setdefault(StateKeys.PHOTO_NONCE, 0)
 analysed = st.session_state.setdefault(StateKeys.ANALYSED, {})
 
 st.title(ui.day_label(day))
-st.caption(f"{home.clinic.name} · questions? call {phone}")
+patient_ui.clinic_line(home)
 st.page_link(
     "views/patient_history.py", label="My check-ins and replies", icon=":material/history:"
 )
@@ -50,7 +50,9 @@ result = st.session_state.get(StateKeys.LAST_RESULT)
 if result is not None:
     guide = None if baseline else guidance_for_day(day)
     next_day = home.next_checkin_day
-    patient_ui.triage_result(result.triage, phone=phone, guidance=guide, next_day=next_day)
+    patient_ui.triage_result(
+        result.triage, phone=phone, guidance=guide, next_day=next_day, call=home.call_now
+    )
     if st.button("Start a new check-in", icon=":material/add_a_photo:"):
         del st.session_state[StateKeys.LAST_RESULT]
         st.rerun()

@@ -37,3 +37,14 @@ def require_treatment_access(actor: Actor, treatment_id: int) -> None:
 def require_admin(actor: Actor) -> None:
     if actor.role is not Role.ADMIN:
         raise AccessDenied("Only an administrator can do that.")
+
+
+# Enrolment: front desk, providers and admins enrol patients and hand over links. Managers see
+# aggregates only, so no patient list.
+ENROL_ROLES = frozenset({Role.FRONT_DESK, Role.PROVIDER, Role.ADMIN})
+
+
+def require_enrolment_access(actor: Actor) -> None:
+    """Finding, adding and editing patients and their treatments; handing over links."""
+    if actor.role not in ENROL_ROLES:
+        raise AccessDenied("Only the front desk, providers and admins can see patients.")

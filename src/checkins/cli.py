@@ -45,20 +45,54 @@ def _connect(migrate: bool = True) -> Database:
 
 
 def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
+    from checkins import contact, schedule
     from checkins.services import clinic
+    from checkins.storage.models import ClinicSettings
 
+    if args.link_days is not None and not 1 <= args.link_days <= 365:
+        raise InvalidInput("A link lasts from 1 to 365 days.", code="invalid_link_validity")
+    # Refuse a bad phone or schedule before anything is created.
+    phone = contact.optional_phone(args.phone)
+    on_call = contact.optional_phone(args.after_hours_phone)
+    days = schedule.parse_days(args.schedule) if args.schedule else None
+    hours = clinic.parse_office_hours(args.office_hours) if args.office_hours else None
     db = _connect()
     photo_store().root.mkdir(parents=True, exist_ok=True)
     with db.session() as s:
         current = clinic.get_clinic(session=s)
-        if args.clinic_name or args.phone or current is clinic.DEFAULT_CLINIC:
+        new = s.get(ClinicSettings, 1) is None
+        if new or any(
+            v is not None
+            for v in (
+                args.clinic_name,
+                phone,
+                args.time_zone,
+                on_call,
+                days,
+                args.link_days,
+                hours,
+            )
+        ):
             clinic.set_clinic(
                 session=s,
+                actor=CLI_ACTOR,
                 name=args.clinic_name or current.name,
-                phone=args.phone or current.phone,
+                phone=phone or current.phone or None,
                 time_zone=args.time_zone or current.time_zone,
+                target_response_minutes=current.target_response_minutes,
+                after_hours_phone=on_call or current.after_hours_phone,
+                default_schedule_days=days,
+                link_validity_days=args.link_days,
+                office_hours=hours,
             )
-    _emit(out, {"ok": True, "database": db.url}, args.json, f"Database ready at {db.url}")
+        view = clinic.get_clinic(session=s)
+    warning = "" if view.phone else " The clinic has no phone yet: set it with --phone."
+    _emit(
+        out,
+        {"ok": True, "database": db.url, "clinic": view.name, "phone": view.phone or None},
+        args.json,
+        f"Database ready at {db.url}.{warning}",
+    )
     return EXIT_OK
 
 
@@ -87,25 +121,29 @@ def _read(path: str) -> bytes:
 
 
 def cmd_triage(args: argparse.Namespace, out: TextIO) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from checkins import rules
-    from checkins.services.clinic import DEFAULT_CLINIC, get_clinic
+    from checkins.services.clinic import UNSET_CLINIC, call_now, get_clinic
     from checkins.validation import parse_checkin_json
 
     inp = parse_checkin_json(_read(args.file))
-    phone = DEFAULT_CLINIC.phone
-    db_path = home() / "checkins.db"
-    if os.environ.get("CHECKINS_DATABASE_URL") or db_path.exists():
+    view = UNSET_CLINIC
+    if os.environ.get("CHECKINS_DATABASE_URL") or (home() / "checkins.db").exists():
         try:
             with _connect(migrate=False).read() as s:
-                phone = get_clinic(session=s).phone
-        except Exception:
-            phone = DEFAULT_CLINIC.phone
+                view = get_clinic(session=s)
+        except SQLAlchemyError:
+            raise InvalidInput(
+                "The database could not be read; run `checkins init` first.", code="no_database"
+            ) from None
     result = rules.triage(
         ruleset=rules.load_active_rules(),
         answers=inp.answers,
         procedure=inp.treatment.procedure,
         hours_since_treatment=inp.hours_since_treatment,
-        clinic_phone=phone,
+        clinic_phone=view.phone,
+        contact=call_now(view, inp.submitted_at),
     )
     reasons = "\n".join(f"  - {r.rule}: {r.message}" for r in result.reasons)
     _emit(
@@ -319,8 +357,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("init", cmd_init, "Create or upgrade the database and the photo store.")
     sp.add_argument("--clinic-name")
-    sp.add_argument("--phone")
+    sp.add_argument("--phone", help="the number patients call, e.g. '(555) 010-0199'")
     sp.add_argument("--time-zone")
+    sp.add_argument("--after-hours-phone", help="the on-call number given out of office hours")
+    sp.add_argument("--schedule", help="default check-in days, e.g. '1,3,7,14,28'")
+    sp.add_argument("--link-days", type=int, help="how long a patient's link lasts (days)")
+    sp.add_argument(
+        "--office-hours", help="e.g. 'mon-fri 09:00-17:00, sat 10:00-13:00', or 'always'"
+    )
     sp = add("demo", cmd_demo, "Load the synthetic demo clinic (patients, photos, accounts).")
     sp.add_argument("--sample-dir", type=Path, default=None)
     sp.add_argument("--base-url", default="http://localhost:8501")

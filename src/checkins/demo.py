@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from checkins.domain import Role, utcnow
 from checkins.services import clinic, intake, queue
+from checkins.services import patients as enrolment
 from checkins.services.views import Actor
 from checkins.storage.db import Database
 from checkins.storage.models import CheckIn, Message, ReviewItem, User
@@ -93,11 +94,16 @@ def load_demo(
         c = spec["clinic"]
         clinic.set_clinic(
             session=s,
+            actor=DEMO_ACTOR,
             name=c["name"],
             phone=c["phone"],
             time_zone=c["time_zone"],
             target_response_minutes=int(c.get("target_response_minutes", 60)),
             reference_card=bool(c.get("reference_card", False)),
+            after_hours_phone=c.get("after_hours_phone"),
+            office_hours=clinic.parse_office_hours(c["office_hours"])
+            if c.get("office_hours")
+            else None,
         )
         summary.already_loaded = (
             s.scalar(select(CheckIn.id).where(CheckIn.client_submission_id == "demo-00-00"))
@@ -141,16 +147,29 @@ def _load_patients(
             progress.flush()
         treated_at = now - timedelta(days=float(p["treated_days_ago"]))
         with db.session() as s:
-            pid = clinic.create_patient(session=s, display_name=p["name"])
-            t = clinic.create_treatment(
+            first = p["name"].split()[0].lower()
+            pid = enrolment.add_patient(
                 session=s,
+                actor=DEMO_ACTOR,
+                name=p["name"],
+                birth_date=date(1960 + (pi * 7) % 40, 1 + pi % 12, 1 + (pi * 5) % 28),
+                phone=f"(555) 010-{200 + pi:04d}",
+                email=f"{first}.demo{pi:02d}@example.com",
+                language="es" if pi % 5 == 3 else "en",
+                contact_preference=("sms", "email", "both")[pi % 3],
+            ).id
+            t = enrolment.record_treatment(
+                session=s,
+                actor=DEMO_ACTOR,
                 patient_id=pid,
                 procedure=p["procedure"],
                 treated_at=treated_at,
                 areas=p.get("areas", ["face"]),
                 needle_depth_mm=p.get("needle_depth_mm"),
                 antiviral_prescribed=bool(p.get("antiviral", False)),
-            )
+                pre_treatment_prep=True,
+                now=now,
+            ).treatment
         summary.patients += 1
         for ci, spec in enumerate(p["checkins"]):
             submitted_at = treated_at + timedelta(hours=float(spec["hours"]))

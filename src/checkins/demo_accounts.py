@@ -20,6 +20,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, str], ...] = (
     ("np.kim", "NP Sam Kim", "provider", "demo-provider-2"),
     ("manager", "Morgan Manager", "manager", "demo-manager-1"),
     ("admin", "Alex Admin", "admin", "demo-admin-123"),
+    ("frontdesk", "Jordan Front Desk", "front_desk", "demo-frontdesk-1"),
 )
 
 

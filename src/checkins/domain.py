@@ -24,7 +24,15 @@ SwellingLevel = Literal["none", "mild", "moderate", "excessive"]
 SWELLING_LEVELS: tuple[str, ...] = ("none", "mild", "moderate", "excessive")
 RednessLevel = Literal["none", "mild", "moderate", "severe"]
 REDNESS_LEVELS: tuple[str, ...] = ("none", "mild", "moderate", "severe")
-DEFAULT_SCHEDULE_DAYS: tuple[int, ...] = (1, 3, 7, 14)
+# The clinic's default: days 1, 3, 7 and 14, and a late check-in on day 28, because infections
+# after cosmetic procedures can show about three weeks later (PMC12065458).
+DEFAULT_SCHEDULE_DAYS: tuple[int, ...] = (1, 3, 7, 14, 28)
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_OFFICE_HOURS: dict[str, list[str] | None] = {
+    **{d: ["09:00", "17:00"] for d in WEEKDAYS[:5]},
+    "sat": None,
+    "sun": None,
+}
 
 # A body temperature no living patient reports: below 34 °C (93.2 °F) or above 43 °C (109.4 °F)
 # is a typo or a wrong unit, not a reading. We refuse it with a sentence rather than guess.
@@ -51,6 +59,7 @@ class Role(enum.StrEnum):
     PATIENT = "patient"
     PROVIDER = "provider"
     MANAGER = "manager"
+    FRONT_DESK = "front_desk"
     ADMIN = "admin"
 
 

@@ -15,6 +15,7 @@ from checkins import links
 from checkins.demo_accounts import ensure_demo_accounts
 from checkins.domain import utcnow
 from checkins.services import clinic
+from checkins.services.views import Actor
 from checkins.storage.db import Database
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
@@ -40,7 +41,13 @@ def seeded(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.setenv("CHECKINS_SECRET_KEY", "test-secret-" + "x" * 40)
     now = utcnow()
     with sqlite_db.session() as s:
-        clinic.set_clinic(session=s, name="Test Skin Clinic", phone="(555) 010-0199")
+        clinic.set_clinic(
+            session=s,
+            actor=Actor.system(),
+            name="Test Skin Clinic",
+            phone="(555) 010-0199",
+            office_hours=clinic.ALWAYS_OPEN,
+        )
         ids = []
         for name, days in (("Ann Alpha", 1.2), ("Ben Beta", 2.5), ("Cy Gamma", -3)):
             pid = clinic.create_patient(session=s, display_name=name)

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from checkins import links
 from checkins.domain import Role, utcnow
 from checkins.imaging.synthetic import skin_photo, to_jpeg
+from checkins.services.views import Actor
 from checkins.storage.models import CheckIn, Photo
 from tests.dashboard.conftest import Clinic, texts
 
@@ -102,7 +103,7 @@ def test_blurred_photo_must_be_retaken_then_an_urgent_checkin_is_stored_once(
     send(at)
     assert not at.exception
     assert "Contact the office now" in at.error[0].value
-    assert [b.proto.url for b in at.get("link_button")] == ["tel:5550100199"]
+    assert [b.proto.url for b in at.get("link_button")] == ["tel:+1-555-010-0199"]
     assert stored(seeded) == (1, 1)
     # The uploader was replaced by an empty one for the next check-in.
     at.button[0].click().run()  # "Start a new check-in"
@@ -321,7 +322,12 @@ def test_the_card_hint_shows_only_when_the_clinic_gives_out_cards(
 
     with seeded.db.session() as s:
         clinic_service.set_clinic(
-            session=s, name="Test Skin Clinic", phone="(555) 010-0199", reference_card=printed
+            session=s,
+            actor=Actor.system(),
+            name="Test Skin Clinic",
+            phone="(555) 010-0199",
+            reference_card=printed,
+            office_hours=clinic_service.ALWAYS_OPEN,
         )
     at = open_link(app, seeded.token(seeded.treatment_a))
     assert not at.exception

@@ -87,6 +87,8 @@ def start_server(home: Path, *, extra_env: dict[str, str] | None = None) -> Serv
     server = Server(url=url, home=home, db_url=f"sqlite:///{home / 'checkins.db'}", env=env)
     server.checkins("init")
     server.demo = json.loads(server.checkins("demo", "--json", "--base-url", url))
+    # The demo clinic keeps office hours; the journeys must not depend on the hour they run at.
+    server.checkins("init", "--office-hours", "always")
     log = (home / "streamlit.log").open("wb")
     server.process = subprocess.Popen(
         [

@@ -18,6 +18,7 @@ from checkins.domain import (
     TriageResult,
 )
 from checkins.rules import RuleSet, evaluate, facts_for, load_rules, triage
+from checkins.rules.engine import CallNow
 
 PHONE = "(555) 010-0199"
 MINUTE = 1 / 60
@@ -285,7 +286,8 @@ def test_review_message_says_a_provider_will_look_and_when_to_call(rules: RuleSe
         (24.0, 1, 3),
         (72.0, 3, 7),
         (7 * 24.0, 7, 14),
-        (15 * 24.0, 15, None),
+        (15 * 24.0, 15, 28),
+        (29 * 24.0, 29, None),
     ],
 )
 def test_day_and_next_checkin(rules: RuleSet, hours: float, day: int, next_day: int | None) -> None:
@@ -314,12 +316,42 @@ def test_facts_refuse_what_no_rule_could_use() -> None:
         facts_for(answers=None, procedure="microneedling", hours_since_treatment=math.nan)
 
 
-def test_triage_needs_a_phone_number(rules: RuleSet) -> None:
-    with pytest.raises(InvalidInput):
-        triage(
-            ruleset=rules,
-            answers=calm(),
-            procedure="microneedling",
-            hours_since_treatment=5,
-            clinic_phone=" ",
-        )
+def test_a_clinic_without_a_phone_still_tells_the_patient_to_contact_it(rules: RuleSet) -> None:
+    """A new clinic that has not set its phone yet: the message names no number at all."""
+    result = triage(
+        ruleset=rules,
+        answers=calm(temperature=Temperature(value=102, unit="F")),
+        procedure="microneedling",
+        hours_since_treatment=5,
+        clinic_phone=" ",
+    )
+    assert result.patient_message.startswith("Please contact the office now.")
+    assert "(555)" not in result.patient_message
+
+
+def test_out_of_hours_an_urgent_patient_is_given_the_on_call_line(rules: RuleSet) -> None:
+    closed = CallNow(
+        office_phone="(555) 010-0199", office_open=False, on_call_phone="(555) 010-0777"
+    )
+    result = triage(
+        ruleset=rules,
+        answers=calm(temperature=Temperature(value=102, unit="F")),
+        procedure="microneedling",
+        hours_since_treatment=5,
+        clinic_phone="(555) 010-0199",
+        contact=closed,
+    )
+    assert "(555) 010-0777" in result.patient_message
+    assert "(555) 010-0199" not in result.patient_message  # never "call the closed office"
+    assert "911" in result.patient_message
+    nobody = CallNow(office_phone="(555) 010-0199", office_open=False)
+    calm_result = triage(
+        ruleset=rules,
+        answers=calm(),
+        procedure="microneedling",
+        hours_since_treatment=5,
+        clinic_phone="(555) 010-0199",
+        contact=nobody,
+    )
+    assert "when it opens" in calm_result.patient_message
+    assert "Call the office at (555) 010-0199 right away" not in calm_result.patient_message

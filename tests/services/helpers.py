@@ -39,7 +39,13 @@ def make_treatment(
     treated_at: datetime = TREATED_AT,
 ) -> int:
     with db.session() as s:
-        clinic.set_clinic(session=s, name="Test Clinic", phone="(555) 000-1234")
+        clinic.set_clinic(
+            session=s,
+            actor=ADMIN,
+            name="Test Clinic",
+            phone="(555) 000-1234",
+            office_hours=clinic.ALWAYS_OPEN,
+        )
         pid = clinic.create_patient(session=s, display_name=name)
         return clinic.create_treatment(
             session=s, patient_id=pid, procedure=procedure, treated_at=treated_at

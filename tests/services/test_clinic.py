@@ -16,10 +16,12 @@ from .helpers import ADMIN, make_treatment
 
 def test_settings_refuse_an_unknown_time_zone_and_audit_a_change(db: Database) -> None:
     with db.session() as s, pytest.raises(InvalidInput, match="not a time zone"):
-        clinic.set_clinic(session=s, name="C", phone="1", time_zone="Mars/Olympus", by=ADMIN)
+        clinic.set_clinic(
+            session=s, name="C", phone="(555) 010-0111", time_zone="Mars/Olympus", actor=ADMIN
+        )
     with db.session() as s:
         view = clinic.set_clinic(
-            session=s, name="C", phone="(555) 1", time_zone="Europe/Paris", by=ADMIN
+            session=s, name="C", phone="(555) 010-0111", time_zone="Europe/Paris", actor=ADMIN
         )
     assert view.time_zone == "Europe/Paris"
     with db.read() as s:
@@ -39,7 +41,19 @@ def test_issuing_a_link_is_audited_with_the_patient(db: Database) -> None:
 
 def test_the_reference_card_setting_defaults_off_and_is_kept(db: Database) -> None:
     with db.session() as s:
-        assert clinic.set_clinic(session=s, name="C", phone="1").reference_card is False
-        assert clinic.set_clinic(session=s, name="C", phone="1", reference_card=True).reference_card
+        assert (
+            clinic.set_clinic(
+                session=s, actor=ADMIN, name="C", phone="(555) 010-0111"
+            ).reference_card
+            is False
+        )
+        assert clinic.set_clinic(
+            session=s, actor=ADMIN, name="C", phone="(555) 010-0111", reference_card=True
+        ).reference_card
         # A change to other settings leaves it as it was.
-        assert clinic.set_clinic(session=s, name="C2", phone="1").reference_card is True
+        assert (
+            clinic.set_clinic(
+                session=s, actor=ADMIN, name="C2", phone="(555) 010-0111"
+            ).reference_card
+            is True
+        )

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeGuard
 
+from checkins import schedule
 from checkins.domain import (
     DEFAULT_SCHEDULE_DAYS,
     PROCEDURES,
@@ -380,7 +381,48 @@ def _bullets(lines: Sequence[str]) -> list[str]:
     return [f"- {line}" for line in lines]
 
 
-def _course(day: int, guidance: DayGuidance, phone: str) -> list[str]:
+@dataclass(frozen=True)
+class CallNow:
+    """Whom a patient can call now: the office while it is open; out of hours the on-call line
+    if the clinic has one. Nothing a patient reads tells them to call a closed office."""
+
+    office_phone: str
+    office_open: bool = True
+    on_call_phone: str | None = None
+
+    def call(self) -> str:
+        """ "call the office at X" in the clinic's words, for the time it is now."""
+        office = f"the office at {self.office_phone}" if self.office_phone else "the office"
+        if self.office_open:
+            return f"call {office}"
+        if self.on_call_phone:
+            return f"call the clinic's on-call line at {self.on_call_phone} (the office is closed)"
+        return f"call {office} when it opens"
+
+    def urgent(self) -> list[str]:
+        if self.office_open:
+            office = f" at {self.office_phone}" if self.office_phone else ""
+            return [f"Please contact the office now{office}."]
+        if self.on_call_phone:
+            return [
+                f"The office is closed now: please call the clinic's on-call line now at "
+                f"{self.on_call_phone}.",
+                EMERGENCY_LINE,
+            ]
+        return [
+            "The office is closed now: please contact an urgent care clinic or go to an emergency "
+            "department today, and show them this message.",
+            EMERGENCY_LINE,
+        ]
+
+
+EMERGENCY_LINE = (
+    "If you have trouble breathing, a fever with confusion, or redness spreading fast, "
+    "call 911 (emergency services)."
+)
+
+
+def _course(day: int, guidance: DayGuidance, contact: CallNow) -> list[str]:
     when = "Before your treatment" if day < 0 else f"Day {day} after your treatment"
     out = [f"{when}: {guidance.title}."]
     if guidance.what_is_normal:
@@ -392,21 +434,27 @@ def _course(day: int, guidance: DayGuidance, phone: str) -> list[str]:
     if guidance.warning_signs:
         out += [
             "",
-            f"Call the office at {phone} right away if you notice:",
+            f"{contact.call().capitalize()} right away if you notice:",
             *_bullets(guidance.warning_signs),
         ]
     return out
 
 
 def patient_message(
-    *, severity: Severity, reasons: Sequence[Reason], day: int, clinic_phone: str
+    *,
+    severity: Severity,
+    reasons: Sequence[Reason],
+    day: int,
+    clinic_phone: str,
+    contact: CallNow | None = None,
 ) -> str:
     """What the patient reads after sending a check-in."""
+    contact = contact or CallNow(office_phone=clinic_phone)
     urgent = [r.patient_message for r in reasons if r.severity is Severity.URGENT]
     other = [r.patient_message for r in reasons if r.severity is not Severity.URGENT]
     if severity is Severity.URGENT:
         lines = [
-            f"Please contact the office now at {clinic_phone}.",
+            *contact.urgent(),
             "",
             "Your check-in shows signs the clinic asks you to report right away:",
             *_bullets(urgent),
@@ -414,23 +462,17 @@ def patient_message(
         if other:
             lines += ["", "When you call, also mention:", *_bullets(other)]
         return "\n".join(lines)
-    course = _course(day, guidance_for_day(day), clinic_phone)
+    course = _course(day, guidance_for_day(day), contact)
     if severity is Severity.REVIEW:
         lines = [
             "A provider will look at your check-in and get back to you, because:",
             *_bullets(other),
-            f"If you feel worse before then, call the office at {clinic_phone}.",
+            f"If you feel worse before then, {contact.call()}.",
             "",
             *course,
         ]
         return "\n".join(lines)
     return "\n".join(["Thank you, your check-in looks as expected.", "", *course])
-
-
-def next_checkin_day(day: int, schedule_days: Sequence[int]) -> int | None:
-    """The first scheduled day after `day`, or None when the schedule is over."""
-    later = [d for d in schedule_days if d > day]
-    return min(later) if later else None
 
 
 def triage(
@@ -442,10 +484,12 @@ def triage(
     clinic_phone: str,
     metrics: MetricChange | None = None,
     schedule_days: Sequence[int] = DEFAULT_SCHEDULE_DAYS,
+    contact: CallNow | None = None,
 ) -> TriageResult:
-    """Evaluate one check-in: the highest severity matched, every reason, the patient's message."""
-    if not clinic_phone.strip():
-        raise InvalidInput("the clinic's phone number is needed for the patient's message")
+    """Evaluate one check-in: the highest severity matched, every reason, the patient's message.
+
+    ``contact`` says whom to call now (office hours); without it, the office at ``clinic_phone``.
+    """
     facts = facts_for(
         answers=answers,
         procedure=procedure,
@@ -459,9 +503,13 @@ def triage(
         severity=severity,
         reasons=tuple(reasons),
         patient_message=patient_message(
-            severity=severity, reasons=reasons, day=day, clinic_phone=clinic_phone.strip()
+            severity=severity,
+            reasons=reasons,
+            day=day,
+            clinic_phone=clinic_phone.strip(),
+            contact=contact,
         ),
         rules_version=ruleset.version,
         day_since_treatment=day,
-        next_checkin_day=next_checkin_day(day, schedule_days),
+        next_checkin_day=schedule.next_checkin_day(schedule_days, day),
     )

@@ -2,81 +2,178 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from checkins import access
+from checkins import access, contact, schedule
 from checkins.domain import (
+    DEFAULT_OFFICE_HOURS,
     DEFAULT_SCHEDULE_DAYS,
     PROCEDURES,
+    WEEKDAYS,
     InvalidInput,
     NotFound,
     day_since,
     utcnow,
 )
+from checkins.rules.engine import CallNow
 from checkins.services import audit
 from checkins.services.convert import checkin_view, message_view, treatment_view
 from checkins.services.views import Actor, ClinicView, PatientHome, TreatmentView
 from checkins.storage.models import CheckIn, ClinicSettings, Message, Patient, Treatment
 
-DEFAULT_CLINIC = ClinicView(
-    name="Demo Skin Clinic",
-    phone="(555) 010-0100",
+# What a database without clinic settings reads as, until `checkins init` saves the clinic's
+# own: no phone (staff pages then say so), never a number that rings nowhere.
+UNSET_CLINIC = ClinicView(
+    name="The clinic",
+    phone="",
     time_zone="America/New_York",
     target_response_minutes=60,
+    office_hours=dict(DEFAULT_OFFICE_HOURS),
 )
+_HHMM = re.compile(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")
+ALWAYS_OPEN: dict[str, list[str] | None] = {d: ["00:00", "24:00"] for d in WEEKDAYS}
+
+
+def parse_office_hours(text: str) -> dict[str, list[str] | None]:
+    """``"mon-fri 09:00-17:00, sat 10:00-14:00"`` (other days closed), or ``"always"``."""
+    text = text.strip().lower()
+    if text in ("always", "24/7"):
+        return dict(ALWAYS_OPEN)
+    hours: dict[str, object] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        days, _, times = part.partition(" ")
+        first, _, last = days.partition("-")
+        if first not in WEEKDAYS or (last and last not in WEEKDAYS):
+            raise InvalidInput(
+                f"“{part}” is not like “mon-fri 09:00-17:00”.", code="invalid_office_hours"
+            )
+        lo, hi = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
+        for d in WEEKDAYS[lo : hi + 1]:
+            hours[d] = times.strip()
+    return clean_office_hours(hours)
+
+
+def _clinic_view(row: ClinicSettings) -> ClinicView:
+    return ClinicView(
+        name=row.name,
+        phone=contact.display_phone(row.phone),
+        phone_e164=row.phone,
+        time_zone=row.time_zone,
+        target_response_minutes=row.target_response_minutes,
+        reference_card=row.reference_card,
+        office_hours=dict(row.office_hours or DEFAULT_OFFICE_HOURS),
+        after_hours_phone=row.after_hours_phone,
+        default_schedule_days=tuple(int(d) for d in row.default_schedule_days or ()),
+        link_validity_days=row.link_validity_days,
+        reminder_hour=row.reminder_hour,
+        escalation_minutes=row.escalation_minutes,
+    )
 
 
 def get_clinic(*, session: Session) -> ClinicView:
     row = session.get(ClinicSettings, 1)
-    if row is None:
-        return DEFAULT_CLINIC
-    return ClinicView(
-        name=row.name,
-        phone=row.phone,
-        time_zone=row.time_zone,
-        target_response_minutes=row.target_response_minutes,
-        reference_card=row.reference_card,
+    return UNSET_CLINIC if row is None else _clinic_view(row)
+
+
+def clean_office_hours(hours: Mapping[str, object]) -> dict[str, list[str] | None]:
+    """``{"mon": ["09:00", "17:00"], "sat": None, ...}``: each day open–close, or closed."""
+    out: dict[str, list[str] | None] = {}
+    for day in WEEKDAYS:
+        value = hours.get(day)
+        if value in (None, "", "closed"):
+            out[day] = None
+            continue
+        if isinstance(value, str):
+            value = [v.strip() for v in value.replace("–", "-").split("-")]
+        if not (
+            isinstance(value, list | tuple)
+            and len(value) == 2
+            and all(isinstance(v, str) and _HHMM.fullmatch(v) for v in value)
+            and value[0] < value[1]
+        ):
+            raise InvalidInput(
+                f"Office hours for {day} are two times like 09:00-17:00, or closed.",
+                code="invalid_office_hours",
+            )
+        out[day] = [str(value[0]), str(value[1])]
+    return out
+
+
+def office_open(clinic: ClinicView, at: datetime) -> bool:
+    """Whether the office is open at ``at`` (naive UTC), by its hours in its own zone."""
+    local = at.replace(tzinfo=UTC).astimezone(ZoneInfo(clinic.time_zone))
+    hours = (clinic.office_hours or DEFAULT_OFFICE_HOURS).get(WEEKDAYS[local.weekday()])
+    if not hours:
+        return False
+    return hours[0] <= local.strftime("%H:%M") < hours[1]
+
+
+def call_now(clinic: ClinicView, at: datetime) -> CallNow:
+    """Whom a patient should call at ``at``: the office, or out of hours the on-call line."""
+    return CallNow(
+        office_phone=clinic.phone,
+        office_open=office_open(clinic, at),
+        on_call_phone=contact.display_phone(clinic.after_hours_phone) or None,
     )
 
 
 def set_clinic(
     *,
     session: Session,
+    actor: Actor,
     name: str,
-    phone: str,
+    phone: str | None,
     time_zone: str = "America/New_York",
     target_response_minutes: int = 60,
     reference_card: bool | None = None,
-    by: Actor | None = None,
+    office_hours: Mapping[str, object] | None = None,
+    after_hours_phone: str | None = None,
+    default_schedule_days: Sequence[int] | None = None,
+    link_validity_days: int | None = None,
 ) -> ClinicView:
-    """Save the clinic's settings (audited when ``by`` names who changed them)."""
-    if not name.strip() or not phone.strip():
-        raise InvalidInput("The clinic needs a name and a phone number patients can call.")
+    """Save the clinic's settings (admins only; audited). ``phone`` None keeps it unset."""
+    access.require_admin(actor)
+    if not name.strip():
+        raise InvalidInput("The clinic needs a name.", code="invalid_name")
+    phone_e164 = contact.optional_phone(phone)
+    on_call = contact.optional_phone(after_hours_phone)
     try:
         ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(
-            f"“{time_zone}” is not a time zone we know; use a name like America/New_York."
+            f"“{time_zone}” is not a time zone we know; use a name like America/New_York.",
+            code="invalid_time_zone",
         ) from None
     if target_response_minutes <= 0:
         raise InvalidInput("The target response time must be at least one minute.")
+    hours = clean_office_hours(office_hours) if office_hours is not None else None
+    days = schedule.clean_days(default_schedule_days) if default_schedule_days else None
+    if link_validity_days is not None and not 1 <= link_validity_days <= 365:
+        raise InvalidInput("A link lasts from 1 to 365 days.", code="invalid_link_validity")
     row = session.get(ClinicSettings, 1)
     if row is None:
-        row = ClinicSettings(id=1, name=name, phone=phone)
+        row = ClinicSettings(id=1, name=name.strip())
         session.add(row)
-    row.name, row.phone, row.time_zone = name.strip(), phone.strip(), time_zone
+    row.name, row.phone, row.time_zone = name.strip(), phone_e164, time_zone
     row.target_response_minutes = target_response_minutes
     if reference_card is not None:
         row.reference_card = reference_card
-    if by is not None:
-        audit.record(session=session, actor=by, action="clinic.update")
+    if hours is not None:
+        row.office_hours = hours
+    row.after_hours_phone = on_call
+    if days is not None:
+        row.default_schedule_days = list(days)
+    if link_validity_days is not None:
+        row.link_validity_days = link_validity_days
+    audit.record(session=session, actor=actor, action="clinic.update")
     session.flush()
-    return get_clinic(session=session)
+    return _clinic_view(row)
 
 
 def create_patient(*, session: Session, display_name: str, phone: str | None = None) -> int:
@@ -137,11 +234,6 @@ def list_treatments(*, session: Session) -> list[TreatmentView]:
     return [treatment_view(t) for t in rows]
 
 
-def next_checkin_day(schedule_days: Sequence[int], today: int) -> int | None:
-    later = [d for d in sorted(schedule_days) if d > today]
-    return later[0] if later else None
-
-
 def patient_home(
     *,
     session: Session,
@@ -180,13 +272,16 @@ def patient_home(
             object_type="treatment",
             object_id=t.id,
         )
+    view = get_clinic(session=session)
     return PatientHome(
-        clinic=get_clinic(session=session),
+        clinic=view,
         treatment=treatment_view(t),
         day_since_treatment=day,
         history=tuple(checkin_view(c) for c in checkins),
         messages=tuple(message_view(m, authors) for m in messages),
-        next_checkin_day=next_checkin_day(t.schedule_days, day),
+        next_checkin_day=schedule.next_checkin_day(t.schedule_days, day),
+        call_now=call_now(view, now),
+        next_treatment_window=schedule.next_treatment_window(t.treated_at, view.time_zone),
     )
 
 

@@ -40,8 +40,8 @@ from checkins.imaging import (
     process_photo,
     process_photo_isolated,
 )
-from checkins.services import audit
-from checkins.services.clinic import get_clinic
+from checkins.services import audit, patients
+from checkins.services.clinic import call_now, get_clinic
 from checkins.services.convert import photo_view, reasons_from_json, reasons_to_json
 from checkins.services.views import Actor, SubmitResult
 from checkins.storage.models import CheckIn, Photo, ReviewItem, RuleHit, Treatment, TriageRecord
@@ -229,6 +229,7 @@ def submit_checkin(
             hours_since_treatment=max(hours, 0.0),
             clinic_phone=clinic.phone,
             metrics=change,
+            contact=call_now(clinic, utcnow()),
             schedule_days=[int(d) for d in treatment.schedule_days],
         )
 
@@ -291,6 +292,11 @@ def submit_checkin(
             raise
         return _stored_result(session, existing, treatment_id)
 
+    if not is_baseline:
+        patients.mark_answered(
+            session=session, treatment_id=treatment_id, day=checkin.day_since_treatment,
+            checkin_id=checkin.id,
+        )  # fmt: skip
     for reason in triage.reasons:
         session.add(
             RuleHit(checkin_id=checkin.id, rule_id=reason.rule, severity=reason.severity.value)

@@ -31,7 +31,7 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024  # hashing megabytes of "password" is a denial of service
-STAFF_ROLES: tuple[Role, ...] = (Role.PROVIDER, Role.MANAGER, Role.ADMIN)
+STAFF_ROLES: tuple[Role, ...] = (Role.PROVIDER, Role.MANAGER, Role.ADMIN, Role.FRONT_DESK)
 
 WRONG_CREDENTIALS = "Wrong username or password."
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from checkins.domain import PhotoMetrics, Reason, Role, Severity, TriageResult
+from checkins.rules.engine import CallNow
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,17 @@ class Actor:
 @dataclass(frozen=True)
 class ClinicView:
     name: str
-    phone: str
+    phone: str  # as people read it, "(555) 010-0199"; "" when the clinic has not set one
     time_zone: str
     target_response_minutes: int
     reference_card: bool = False  # patients were given the printed reference card
+    office_hours: dict[str, list[str] | None] = field(default_factory=dict)
+    after_hours_phone: str | None = None
+    default_schedule_days: tuple[int, ...] = (1, 3, 7, 14, 28)
+    link_validity_days: int = 42
+    reminder_hour: int = 9
+    escalation_minutes: int = 15
+    phone_e164: str | None = None  # what is stored and dialled
 
 
 @dataclass(frozen=True)
@@ -158,3 +166,75 @@ class PatientHome:
     history: tuple[CheckInView, ...] = field(default_factory=tuple)
     messages: tuple[MessageView, ...] = field(default_factory=tuple)
     next_checkin_day: int | None = None
+    call_now: CallNow | None = None  # whom to call at the time of reading (office hours)
+    next_treatment_window: tuple[date, date] | None = None  # the series: 4–6 weeks on
+
+
+@dataclass(frozen=True)
+class PatientView:
+    """A patient as the front desk sees them (contact details, no clinical content)."""
+
+    id: int
+    name: str
+    birth_date: date | None
+    phone_e164: str | None
+    email: str | None
+    language: str
+    contact_preference: str
+    caregiver_name: str | None
+    caregiver_phone_e164: str | None
+    caregiver_email: str | None
+    discharged_at: datetime | None
+    discharge_reason: str
+    opted_out_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class PatientPage:
+    rows: tuple[PatientView, ...]
+    total: int
+    page: int
+    page_size: int
+
+
+@dataclass(frozen=True)
+class ScheduledView:
+    day: int
+    due_at: datetime  # naive UTC
+    checkin_id: int | None
+    cancelled: bool
+
+
+@dataclass(frozen=True)
+class TreatmentDetail:
+    treatment: TreatmentView
+    rf_level: float | None
+    pre_treatment_prep: bool | None
+    staff_note: str
+    series_number: int
+    previous_treatment_id: int | None
+    ended_at: datetime | None
+    end_reason: str
+    schedule: tuple[ScheduledView, ...]
+    next_treatment_window: tuple[date, date]
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    item_id: int
+    checkin_id: int
+    severity: str
+    status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    patient: PatientView
+    treatments: tuple[TreatmentDetail, ...]  # newest first
+    checkins: tuple[CheckInView, ...]  # oldest first
+    cases: tuple[CaseSummary, ...]
+    messages: tuple[MessageView, ...]
+    links: tuple[AuditView, ...]  # links issued and revoked, newest first
+    viewers: tuple[AuditView, ...]  # who opened this record, newest first

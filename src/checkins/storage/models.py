@@ -6,12 +6,13 @@ metrics are columns too, with the algorithm version that produced them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -25,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from checkins.domain import utcnow
+from checkins.domain import DEFAULT_OFFICE_HOURS, utcnow
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -45,12 +46,29 @@ class ClinicSettings(Base):
     __tablename__ = "clinic_settings"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    phone: Mapped[str] = mapped_column(String(50))
+    # E.164, or None for a new clinic that has not set it yet (never the demo's number).
+    phone: Mapped[str | None] = mapped_column(String(50))
     time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
     target_response_minutes: Mapped[int] = mapped_column(Integer, default=60)
     # The clinic hands patients the printed reference card (`checkins card`): the check-in
     # page then says how to hold it in the frame.
     reference_card: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Enrolment (migration 0003): office hours per weekday ("mon": ["09:00", "17:00"] or None),
+    # the on-call number patients are given out of hours, the default schedule and link validity,
+    # and the messaging settings the worker reads.
+    office_hours: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=lambda: dict(DEFAULT_OFFICE_HOURS)
+    )
+    after_hours_phone: Mapped[str | None] = mapped_column(String(20))
+    default_schedule_days: Mapped[list[Any]] = mapped_column(
+        JSON, default=lambda: [1, 3, 7, 14, 28]
+    )
+    link_validity_days: Mapped[int] = mapped_column(Integer, default=42, server_default="42")
+    reminder_hour: Mapped[int] = mapped_column(Integer, default=9, server_default="9")
+    quiet_hours: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=lambda: {"start": "21:00", "end": "08:00"}
+    )
+    escalation_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
 
 
 class User(Base):
@@ -72,6 +90,20 @@ class Patient(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(50))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Enrolment (migration 0003). Older rows have no birth date or contact details.
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    # Lower-cased, accent-free name for search; typo-tolerant matching works on it.
+    search_name: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
+    phone_e164: Mapped[str | None] = mapped_column(String(20), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
+    contact_preference: Mapped[str] = mapped_column(String(8), default="sms", server_default="sms")
+    caregiver_name: Mapped[str | None] = mapped_column(String(200))
+    caregiver_phone_e164: Mapped[str | None] = mapped_column(String(20))
+    caregiver_email: Mapped[str | None] = mapped_column(String(254))
+    discharged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    discharge_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    opted_out_at: Mapped[datetime | None] = mapped_column(DateTime)
     treatments: Mapped[list[Treatment]] = relationship(back_populates="patient")
 
 
@@ -88,8 +120,33 @@ class Treatment(Base):
     # Bumped to revoke every check-in link issued so far for this treatment.
     link_generation: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Enrolment (migration 0003).
+    rf_level: Mapped[float | None] = mapped_column(Float)
+    pre_treatment_prep: Mapped[bool | None] = mapped_column(Boolean)
+    staff_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    series_number: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    previous_treatment_id: Mapped[int | None] = mapped_column(ForeignKey("treatments.id"))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    end_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     patient: Mapped[Patient] = relationship(back_populates="treatments")
     checkins: Mapped[list[CheckIn]] = relationship(back_populates="treatment")
+
+
+class ScheduledCheckin(Base):
+    """One due check-in of a treatment: the day, when it is due, and what answered it."""
+
+    __tablename__ = "scheduled_checkins"
+    __table_args__ = (
+        UniqueConstraint("treatment_id", "day"),
+        Index("ix_scheduled_due", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id"), index=True)
+    day: Mapped[int] = mapped_column(Integer)
+    # Naive UTC: the start of that day in the clinic's time zone.
+    due_at: Mapped[datetime] = mapped_column(DateTime)
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class CheckIn(Base):
