@@ -10,11 +10,12 @@ import os
 import sys
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from checkins.domain import CheckinsError, InvalidInput, Role
-from checkins.services.views import Actor
+from checkins.services.views import Actor, PatientView
 from checkins.storage.db import Database, home
 from checkins.storage.photos import PhotoStore
 
@@ -325,6 +326,138 @@ def cmd_reconcile(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _iso_date(text: str, what: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{what} is a date like 1980-04-17, not “{text}”.") from None
+
+
+def _patient_json(v: PatientView) -> dict[str, Any]:
+    from checkins import contact
+
+    return {
+        "patient_id": v.id,
+        "name": v.name,
+        "birth_date": v.birth_date.isoformat() if v.birth_date else None,
+        "phone": v.phone_e164,
+        "phone_display": contact.display_phone(v.phone_e164),
+        "email": v.email,
+        "language": v.language,
+        "contact_preference": v.contact_preference,
+        "discharged": v.discharged_at is not None,
+    }
+
+
+def cmd_patients_add(args: argparse.Namespace, out: TextIO) -> int:
+    from checkins.services import patients
+
+    birth = _iso_date(args.birth_date, "The birth date")
+    db = _connect()
+    with db.session() as s:
+        view = patients.add_patient(
+            session=s,
+            actor=CLI_ACTOR,
+            name=args.name,
+            birth_date=birth,
+            phone=args.phone,
+            email=args.email,
+            language=args.language,
+            contact_preference=args.contact or ("both" if args.email else "sms"),
+            caregiver_name=args.caregiver_name,
+            caregiver_phone=args.caregiver_phone,
+            allow_duplicate=args.allow_duplicate,
+        )
+    _emit(out, {"ok": True, "patient_id": view.id}, args.json, f"Added patient {view.id}.")
+    return EXIT_OK
+
+
+def cmd_patients_list(args: argparse.Namespace, out: TextIO) -> int:
+    from checkins.services import patients
+
+    db = _connect()
+    with db.session() as s:
+        page = patients.search_patients(
+            session=s, actor=CLI_ACTOR, text=args.search or "", page=args.page,
+            page_size=args.page_size,
+        )  # fmt: skip
+    rows = [_patient_json(v) for v in page.rows]
+    human = "\n".join(
+        f"{r['patient_id']:>6}  {r['name']:<28} {r['birth_date'] or '':<10}  {r['phone_display']}"
+        for r in rows
+    )
+    _emit(
+        out,
+        {"ok": True, "total": page.total, "page": page.page, "patients": rows},
+        args.json,
+        human or "No patients match.",
+    )
+    return EXIT_OK
+
+
+def cmd_treatments_add(args: argparse.Namespace, out: TextIO) -> int:
+    from checkins import schedule
+    from checkins.services import clinic, patients
+
+    try:
+        treated = datetime.fromisoformat(args.treated_at)
+    except ValueError:
+        raise InvalidInput(
+            f"The treatment time is like 2026-11-20T10:00, not “{args.treated_at}”.",
+            code="invalid_treated_at",
+        ) from None
+    days = schedule.parse_days(args.schedule) if args.schedule else None
+    db = _connect()
+    with db.session() as s:
+        tz = clinic.get_clinic(session=s).time_zone
+        detail = patients.record_treatment(
+            session=s,
+            actor=CLI_ACTOR,
+            patient_id=args.patient,
+            procedure=args.procedure,
+            treated_at=patients.local_to_utc(treated, tz),
+            areas=[a for a in args.areas.split(",")],
+            needle_depth_mm=args.depth_mm,
+            rf_level=args.rf_level,
+            antiviral_prescribed=args.antiviral,
+            pre_treatment_prep=args.prep,
+            staff_note=args.note or "",
+            schedule_days=days,
+        )
+    sched = [
+        {"day": d.day, "due": d.due_at.isoformat() + "Z"}
+        for d in detail.schedule
+        if not d.cancelled
+    ]
+    _emit(
+        out,
+        {"ok": True, "treatment_id": detail.treatment.id, "series_number": detail.series_number,
+         "schedule": sched},
+        args.json,
+        f"Recorded treatment {detail.treatment.id}; check-ins on days "
+        + ", ".join(str(d["day"]) for d in sched),
+    )  # fmt: skip
+    return EXIT_OK
+
+
+def cmd_handout(args: argparse.Namespace, out: TextIO) -> int:
+    from checkins.services import patients
+
+    target = Path(args.out)
+    if target.is_dir() or not target.parent.is_dir():
+        raise InvalidInput(f"Cannot write the handout to {args.out}.", code="unwritable_file")
+    db = _connect()
+    with db.session() as s:
+        pdf, url = patients.handout(
+            session=s, actor=CLI_ACTOR, treatment_id=args.treatment, base_url=args.base_url
+        )
+    target.write_bytes(pdf)
+    _emit(
+        out, {"ok": True, "out": str(target), "url": url}, args.json, f"Handout written: {target}"
+    )
+    return EXIT_OK
+
+
 def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
     from checkins.imaging.commands import analyze_command
 
@@ -339,8 +472,16 @@ def cmd_card(args: argparse.Namespace, out: TextIO) -> int:
     return code
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are bad input too: a sentence (JSON under --json) and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise InvalidInput(f"{message[:1].upper()}{message[1:]} (see `{self.prog} --help`).",
+                           code="usage")  # fmt: skip
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="checkins", description=__doc__)
+    p = _Parser(prog="checkins", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
     def add(
@@ -388,6 +529,47 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--password")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(fn=cmd_users_add)
+    patients = sub.add_parser("patients", help="Find and enrol patients.")
+    psub = patients.add_subparsers(dest="patients_command", required=True)
+    sp = psub.add_parser("add", help="Enrol a patient.")
+    sp.add_argument("--name", required=True)
+    sp.add_argument("--birth-date", required=True, help="YYYY-MM-DD")
+    sp.add_argument("--phone", help="mobile number; required for text messages")
+    sp.add_argument("--email")
+    sp.add_argument("--language", default="en", help="en or es")
+    sp.add_argument(
+        "--contact", help="sms, email, both or none (default: sms, or both with --email)"
+    )
+    sp.add_argument("--caregiver-name")
+    sp.add_argument("--caregiver-phone")
+    sp.add_argument("--allow-duplicate", action="store_true", help="same name and birth date")
+    sp.add_argument("--json", action="store_true", help="print JSON")
+    sp.set_defaults(fn=cmd_patients_add)
+    sp = psub.add_parser("list", help="List patients, or search by name, birth date or phone.")
+    sp.add_argument("--search")
+    sp.add_argument("--page", type=int, default=1)
+    sp.add_argument("--page-size", type=int, default=25)
+    sp.add_argument("--json", action="store_true", help="print JSON")
+    sp.set_defaults(fn=cmd_patients_list)
+    treatments = sub.add_parser("treatments", help="Record treatments.")
+    tsub = treatments.add_subparsers(dest="treatments_command", required=True)
+    sp = tsub.add_parser("add", help="Record a treatment and start its check-in schedule.")
+    sp.add_argument("patient", type=int, help="the patient id")
+    sp.add_argument("--procedure", required=True, help="microneedling or microneedling_rf")
+    sp.add_argument("--treated-at", required=True, help="clinic time, e.g. 2026-11-20T10:00")
+    sp.add_argument("--areas", default="face", help="face,neck,decollete,hands,scar,other")
+    sp.add_argument("--depth-mm", type=float)
+    sp.add_argument("--rf-level", type=float)
+    sp.add_argument("--antiviral", action="store_true", help="an antiviral was prescribed")
+    sp.add_argument("--prep", action="store_true", default=None, help="pre-treatment prep done")
+    sp.add_argument("--note", help="a note for staff")
+    sp.add_argument("--schedule", help="check-in days (default: the clinic's), e.g. 1,3,7,14,28")
+    sp.add_argument("--json", action="store_true", help="print JSON")
+    sp.set_defaults(fn=cmd_treatments_add)
+    sp = add("handout", cmd_handout, "Write a treatment's one-page patient handout (PDF).")
+    sp.add_argument("treatment", type=int, help="the treatment id")
+    sp.add_argument("--out", required=True)
+    sp.add_argument("--base-url", default="http://localhost:8501")
     sp = add("link", cmd_link, "Print a patient's personal check-in link (latest treatment).")
     sp.add_argument("patient", type=int, nargs="?", help="the patient id")
     sp.add_argument("--treatment", type=int, help="link this treatment instead of the latest")
@@ -413,9 +595,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     parser = build_parser()
-    args = parser.parse_args(argv)
-    as_json = bool(getattr(args, "json", False))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in argv
     try:
+        args = parser.parse_args(argv)
         code: int = args.fn(args, out)
         return code
     except CheckinsError as e:

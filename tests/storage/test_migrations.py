@@ -103,3 +103,49 @@ def test_comparison_notices_drift(db: Database, change: str) -> None:
     kinds = {entry[0] for entry in diff if isinstance(entry, tuple)}
     expected = {"extra_table": "add_table", "extra_column": "add_column"}
     assert expected.get(change, "remove_table") in kinds, diff
+
+
+def test_enrolment_migration_upgrades_a_database_with_data_in_it(empty_db: Database) -> None:
+    """0002 → head keeps every patient, treatment and clinic, and fills the new columns."""
+    from sqlalchemy import text
+
+    engine = empty_db.engine
+    schema.upgrade(engine, "0002")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO clinic_settings (id, name, phone, time_zone, "
+                "target_response_minutes, reference_card) "
+                "VALUES (1, 'Old Clinic', '(555) 010-0199', 'America/New_York', 60, false)"
+            )
+        )
+        conn.execute(
+            text("INSERT INTO patients (id, display_name, created_at) VALUES (1, 'Ada Old', :t)"),
+            {"t": "2026-11-01 10:00:00"},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO treatments (id, patient_id, procedure, treated_at, areas, "
+                "antiviral_prescribed, schedule_days, link_generation, created_at) VALUES "
+                "(1, 1, 'microneedling', :t, '[\"face\"]', false, '[1, 3, 7, 14]', 1, :t)"
+            ),
+            {"t": "2026-11-01 10:00:00"},
+        )
+    schema.upgrade(engine)
+    assert _current(engine) == _head()
+    with engine.connect() as conn:
+        patient = conn.execute(
+            text("SELECT display_name, search_name, language, contact_preference FROM patients")
+        ).one()
+        treatment = conn.execute(
+            text("SELECT series_number, staff_note, ended_at FROM treatments")
+        ).one()
+        clinic = conn.execute(
+            text("SELECT name, phone, link_validity_days, escalation_minutes FROM clinic_settings")
+        ).one()
+    assert tuple(patient) == ("Ada Old", "ada old", "en", "sms")
+    assert tuple(treatment) == (1, "", None)
+    assert tuple(clinic) == ("Old Clinic", "(555) 010-0199", 42, 15)
+    schema.downgrade(engine, "0002")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT display_name FROM patients")).scalar() == "Ada Old"

@@ -709,3 +709,60 @@ def local_to_utc(value: datetime, time_zone: str) -> datetime:
     if value.tzinfo is not None:
         return value.astimezone(UTC).replace(tzinfo=None)
     return value.replace(tzinfo=ZoneInfo(time_zone)).astimezone(UTC).replace(tzinfo=None)
+
+
+def issue_patient_link(
+    *,
+    session: Session,
+    actor: Actor,
+    treatment_id: int,
+    base_url: str,
+    ttl_days: int | None = None,
+    now: datetime | None = None,
+) -> str:
+    """The patient's personal check-in link for one treatment (the clinic's default validity)."""
+    from checkins import links
+
+    access.require_enrolment_access(actor)
+    days = ttl_days or _clinic(session).link_validity_days
+    return links.issue_link(
+        session=session, treatment_id=treatment_id, base_url=base_url, ttl_days=days, now=now,
+        by=actor,
+    )  # fmt: skip
+
+
+def handout(
+    *,
+    session: Session,
+    actor: Actor,
+    treatment_id: int,
+    base_url: str,
+    now: datetime | None = None,
+) -> tuple[bytes, str]:
+    """The printable one-page handout (PDF bytes) with a freshly issued link, and that link."""
+    from checkins.handout import HandoutData, handout_pdf
+
+    access.require_enrolment_access(actor)
+    detail = get_treatment_detail(session=session, actor=actor, treatment_id=treatment_id)
+    row = _clinic(session)
+    url = issue_patient_link(
+        session=session, actor=actor, treatment_id=treatment_id, base_url=base_url, now=now
+    )
+    t = detail.treatment
+    data = HandoutData(
+        clinic_name=row.name,
+        clinic_phone=contact.display_phone(row.phone),
+        on_call_phone=contact.display_phone(row.after_hours_phone) or None,
+        patient_name=t.patient_name,
+        procedure=t.procedure,
+        treated_at=t.treated_at,
+        time_zone=row.time_zone,
+        url=url,
+        schedule=tuple((s.day, s.due_at) for s in detail.schedule if not s.cancelled),
+        next_window=detail.next_treatment_window,
+    )
+    audit.record(
+        session=session, actor=actor, action="handout.print", patient_id=t.patient_id,
+        object_type="treatment", object_id=t.id,
+    )  # fmt: skip
+    return handout_pdf(data), url

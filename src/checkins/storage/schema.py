@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -17,20 +17,36 @@ def _config(engine: Engine) -> Config:
     return cfg
 
 
+def _foreign_keys(conn: Connection, on: bool) -> None:
+    """SQLite rebuilds a table to alter it (Alembic's batch mode); with foreign keys enforced,
+    dropping the old copy of a table that others reference fails once it has rows. The pragma
+    only takes effect outside a transaction, so it is set on the driver connection first."""
+    if conn.dialect.name == "sqlite":
+        conn.connection.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")  # type: ignore[union-attr]
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     cfg = _config(engine)
     with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
-        conn.commit()
+        _foreign_keys(conn, False)
+        try:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+            conn.commit()
+        finally:
+            _foreign_keys(conn, True)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
     cfg = _config(engine)
     with engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
-        conn.commit()
+        _foreign_keys(conn, False)
+        try:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, revision)
+            conn.commit()
+        finally:
+            _foreign_keys(conn, True)
 
 
 def revision(engine: Engine, message: str) -> None:
