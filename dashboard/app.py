@@ -41,16 +41,36 @@ def staff_pages(role: Role) -> list[st.Page]:
         default=role is Role.MANAGER,
     )
     admin = st.Page("views/admin.py", title="Admin", icon=":material/admin_panel_settings:")
+    patients = st.Page(
+        "views/patients.py",
+        title="Patients",
+        icon=":material/group:",
+        default=role is Role.FRONT_DESK,
+    )
+    record = st.Page(
+        "views/patient_record.py", title="Patient", icon=":material/badge:", visibility="hidden"
+    )
     if role is Role.MANAGER:
         return [trends]
+    if role is Role.FRONT_DESK:
+        return [patients, record]
     if role is Role.PROVIDER:
-        return [queue, case, trends]
-    return [queue, case, trends, admin]  # admin
+        return [queue, case, patients, record, trends]
+    return [queue, case, patients, record, trends, admin]  # admin
 
 
 # Signed out, a reload or a shared address of a staff page shows the sign-in page under that
 # address, instead of Streamlit's "page not found" dialog over it.
-SIGNED_OUT_ADDRESSES = ("queue", "case", "trends", "admin", "patient_checkin", "patient_history")
+SIGNED_OUT_ADDRESSES = (
+    "queue",
+    "case",
+    "trends",
+    "admin",
+    "patients",
+    "patient_record",
+    "patient_checkin",
+    "patient_history",
+)
 
 
 def pages_for(actor: Actor | None) -> list[st.Page]:

@@ -40,6 +40,18 @@ class StateKeys:
     CASE_NOTE = "case_note"
     CASE_FLASH = "case_flash"  # (kind, sentence) shown once after an action
 
+    # Patients pages (front desk).
+    PATIENT_SEARCH = "patients_search"
+    PATIENT_PAGE = "patients_page"
+    PATIENT_TABLE = "patients_table"
+    PATIENT_SELECTED = "patients_selected"  # patient id the record page shows
+    PATIENT_LINK = "patients_link"  # (treatment id, url) issued on the record page
+    PATIENT_DUPLICATE = "patients_duplicate"  # (sentence, existing id) after a duplicate
+    PATIENT_FLASH = "patients_flash"  # a sentence shown once after an action
+    PATIENT_AUDITED = "patients_audited"  # patient ids whose record this visit has audited
+    BASELINE_NONCE = "patients_baseline_nonce"
+    BASELINE_SUBMISSION = "patients_baseline_submission"
+
     # Admin page.
     ISSUED_LINK = "admin_issued_link"  # (treatment id, url) of the link just created
     ADMIN_ACCOUNT = "admin_account"

@@ -44,6 +44,13 @@ def require_admin(actor: Actor) -> None:
 ENROL_ROLES = frozenset({Role.FRONT_DESK, Role.PROVIDER, Role.ADMIN})
 
 
+def require_baseline_access(actor: Actor, treatment_id: int) -> None:
+    """A baseline photo: taken in the clinic by whoever enrols, or sent through the link."""
+    if actor.role in ENROL_ROLES:
+        return
+    require_treatment_access(actor, treatment_id)
+
+
 def require_enrolment_access(actor: Actor) -> None:
     """Finding, adding and editing patients and their treatments; handing over links."""
     if actor.role not in ENROL_ROLES:

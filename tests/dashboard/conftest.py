@@ -19,7 +19,12 @@ from checkins.services.views import Actor
 from checkins.storage.db import Database
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
-PASSWORDS = {"dr.lee": "demo-provider-1", "manager": "demo-manager-1", "admin": "demo-admin-123"}
+PASSWORDS = {
+    "dr.lee": "demo-provider-1",
+    "manager": "demo-manager-1",
+    "admin": "demo-admin-123",
+    "frontdesk": "demo-frontdesk-1",
+}
 
 
 @dataclass(frozen=True)

@@ -179,7 +179,10 @@ def set_clinic(
 def create_patient(*, session: Session, display_name: str, phone: str | None = None) -> int:
     if not display_name.strip():
         raise InvalidInput("A patient needs a name.")
-    patient = Patient(display_name=display_name.strip(), phone=phone)
+    from checkins.services.patients import search_key
+
+    name = display_name.strip()
+    patient = Patient(display_name=name, search_name=search_key(name), phone=phone)
     session.add(patient)
     session.flush()
     return patient.id

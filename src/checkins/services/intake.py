@@ -177,7 +177,10 @@ def submit_checkin(
     ruleset: rules.RuleSet | None = None,
 ) -> SubmitResult:
     """Store one check-in (idempotent on client_submission_id) and return its triage."""
-    access.require_treatment_access(actor, treatment_id)
+    if is_baseline:
+        access.require_baseline_access(actor, treatment_id)
+    else:
+        access.require_treatment_access(actor, treatment_id)
     if not 8 <= len(client_submission_id) <= 64:
         raise InvalidInput("The submission id must be 8 to 64 characters long.")
     existing = _find(session, client_submission_id)

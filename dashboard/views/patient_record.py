@@ -1,0 +1,151 @@
+"""Front desk: one patient: details, treatments and schedules, the link, the baseline, history."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import auth
+import enrol_ui
+import resources
+import streamlit as st
+import ui
+from state import StateKeys
+
+from checkins import access, contact
+from checkins.domain import AccessDenied
+from checkins.services import clinic, intake, patients
+from checkins.services import patient_form as form
+
+actor = auth.current_actor()
+try:
+    access.require_enrolment_access(actor)
+except AccessDenied as denied:
+    st.error(denied.message, icon=":material/block:")
+    st.stop()
+db = resources.db()
+pid = st.session_state.get(StateKeys.PATIENT_SELECTED)
+if pid is None:
+    st.info("Choose a patient on the Patients page first.")
+    st.page_link("views/patients.py", label="Find a patient", icon=":material/group:")
+    st.stop()
+audited = st.session_state.setdefault(StateKeys.PATIENT_AUDITED, set())
+
+
+def load() -> patients.PatientRecord:
+    with db.session() as s:
+        return patients.patient_record(
+            session=s, actor=actor, patient_id=pid, audit_read=pid not in audited
+        )
+
+
+record = ui.attempt(load, doing="opening the patient's record")
+if record is None:
+    st.stop()
+audited.add(pid)
+with db.read() as s:
+    settings = clinic.get_clinic(session=s)
+tz, p = settings.time_zone, record.patient
+
+
+def act(fn: object, done: str) -> None:
+    def run() -> object:
+        with db.session() as s:
+            return fn(s)  # type: ignore[operator]
+
+    if ui.attempt(run, doing="saving") is not None:
+        st.session_state[StateKeys.PATIENT_FLASH] = done
+        st.session_state.pop(StateKeys.BASELINE_SUBMISSION, None)
+        st.rerun()
+
+
+if flash := st.session_state.pop(StateKeys.PATIENT_FLASH, None):
+    st.success(flash, icon=":material/check:")
+st.title(p.name)
+born = f"born {p.birth_date:%Y-%m-%d}" if p.birth_date else "no date of birth"
+st.caption(
+    f"{born} · {contact.display_phone(p.phone_e164) or 'no mobile'} · {p.email or 'no email'}"
+    f" · {patients.LANGUAGES[p.language]} · messages: "
+    f"{patients.CONTACT_PREFERENCES[p.contact_preference].lower()}"
+)
+if p.discharged_at:
+    st.warning(f"Follow-up ended {ui.local_time(p.discharged_at, tz)}: {p.discharge_reason}")
+treat_tab, new_tab, details_tab, history_tab = st.tabs(
+    ["Treatments", "Record a treatment", "Details", "History"]
+)
+
+
+def treatment_block(d: patients.TreatmentDetail, newest: bool) -> None:
+    """One treatment: its schedule; for the newest, the link, handout, baseline and days."""
+    tid = d.treatment.id
+    st.markdown(f"**{enrol_ui.treatment_summary(d, tz)}**")
+    lo, hi = d.next_treatment_window
+    st.caption(f"Next treatment of the series: typically {lo:%b %-d} – {hi:%b %-d}.")
+    st.dataframe(enrol_ui.schedule_frame(d, tz), hide_index=True)
+    if not newest:
+        return
+    parts = urlsplit(st.context.url or "http://localhost:8501")
+    base = f"{parts.scheme}://{parts.netloc}/"
+    if st.button("Show the patient's link and QR code", type="primary", key=f"l{tid}"):
+        with db.session() as s:
+            url = patients.issue_patient_link(
+                session=s, actor=actor, treatment_id=tid, base_url=base
+            )
+        st.session_state[StateKeys.PATIENT_LINK] = (tid, url)
+    shown = st.session_state.get(StateKeys.PATIENT_LINK)
+    if shown and shown[0] == tid:  # never one patient's link beside another
+        enrol_ui.link_panel(p, shown[1], settings)
+
+    def make_handout() -> bytes:
+        with db.session() as s:
+            return patients.handout(session=s, actor=actor, treatment_id=tid, base_url=base)[0]
+
+    st.download_button(
+        "Print the handout (PDF)", make_handout, file_name=f"checkins-{tid}.pdf",
+        mime="application/pdf", icon=":material/print:", key=f"h{tid}",
+    )  # fmt: skip
+    with st.expander("Baseline photo"):
+        photos = enrol_ui.baseline_photos(reference_card=settings.reference_card)
+        if st.button("Save baseline", disabled=photos.problem is not None):
+            csid = st.session_state.setdefault(
+                StateKeys.BASELINE_SUBMISSION, form.new_submission_id()
+            )
+            act(lambda s: intake.submit_checkin(
+                session=s, store=resources.store(), actor=actor, treatment_id=tid, answers=None,
+                photos=photos.prepared, client_submission_id=csid, is_baseline=True),
+                "Baseline photo saved.")  # fmt: skip
+    with st.expander("Edit the check-in days"):
+        days = st.text_input("Days", ", ".join(map(str, d.treatment.schedule_days)), key=f"d{tid}")
+        if st.button("Save days", key=f"sd{tid}"):
+            act(lambda s: patients.set_schedule(session=s, actor=actor, treatment_id=tid,
+                days=patients.schedule.parse_days(days)), "Schedule saved.")  # fmt: skip
+
+
+with treat_tab:
+    if not record.treatments:
+        st.info("No treatment yet: record one in the next tab.")
+    for i, d in enumerate(record.treatments):
+        with st.container(border=True):
+            treatment_block(d, newest=i == 0)
+
+with new_tab:
+    values = enrol_ui.treatment_fields(settings, key="record_treatment")
+    if values is not None:
+        days = values.pop("schedule_days")
+        act(lambda s: patients.record_treatment(session=s, actor=actor, patient_id=pid,
+            schedule_days=patients.schedule.parse_days(days), **values),
+            "Treatment recorded; its check-ins are scheduled.")  # fmt: skip
+
+with details_tab:
+    if (changes := enrol_ui.patient_fields(p, key="edit_patient")) is not None:
+        act(lambda s: patients.update_patient(session=s, actor=actor, patient_id=pid, **changes),
+            "Details saved.")  # fmt: skip
+    with st.form("discharge"):
+        reason = st.text_input("End the follow-up: why? (stops the schedule)")
+        if st.form_submit_button("End follow-up"):
+            act(lambda s: patients.discharge(session=s, actor=actor, patient_id=pid,
+                reason=reason), "Follow-up ended.")  # fmt: skip
+
+with history_tab:
+    for title, frame in enrol_ui.history_frames(record, tz).items():
+        st.markdown(f"**{title}**")
+        st.dataframe(frame, hide_index=True) if len(frame) else st.caption("None yet.")

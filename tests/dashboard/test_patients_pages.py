@@ -1,0 +1,122 @@
+"""AppTest for the front desk's pages through the real router: find, enrol, record a treatment,
+hand over the link; and who may not."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from checkins.domain import Role
+from checkins.services import patients
+from checkins.services.views import Actor
+from checkins.storage.models import Patient, ScheduledCheckin, Treatment
+
+from .conftest import Clinic, sign_in, texts
+
+DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
+if str(DASHBOARD) not in sys.path:
+    sys.path.insert(0, str(DASHBOARD))
+
+from state import StateKeys  # noqa: E402 - needs the path above
+
+FRONT = Actor(role=Role.FRONT_DESK, name="Jordan Front Desk")
+
+
+def field(at: AppTest, label: str) -> Any:
+    return next(t for t in at.text_input if t.label == label)
+
+
+def test_front_desk_lands_on_patients_and_sees_no_queue(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    at = sign_in(app(), "frontdesk")
+    assert not at.exception
+    assert at.title[0].value == "Patients"
+    # The router gives the front desk no queue or case page at all.
+    for page in ("views/queue.py", "views/case.py", "views/trends.py", "views/admin.py"):
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page)
+
+
+def test_a_manager_cannot_see_patients(app: Callable[[], AppTest], seeded: Clinic) -> None:
+    at = sign_in(app(), "manager")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("views/patients.py")
+    # Reached directly, the page itself refuses and lists no one.
+    page = AppTest.from_file(str(DASHBOARD / "views" / "patients.py"), default_timeout=30)
+    page.session_state[StateKeys.ACTOR] = Actor(role=Role.MANAGER, name="Morgan Manager")
+    page.run()
+    assert not page.exception
+    assert any("Only the front desk, providers and admins" in e.value for e in page.error)
+    assert not page.dataframe
+
+
+def test_enrol_a_patient_then_record_a_treatment(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    at = sign_in(app(), "frontdesk")
+    field(at, "Full name").input("Dana Newpatient")  # [0] is the search box
+    at.date_input[0].set_value(date(1979, 5, 6))
+    field(at, "Mobile phone").input("call us")
+    at.form_submit_button[0].click().run()
+    assert not at.exception
+    assert any("not a phone number" in e.value for e in at.error)
+    with seeded.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Patient)) == 3  # nothing stored
+    field(at, "Mobile phone").input("(555) 010-0777")
+    at.form_submit_button[0].click().run()
+    assert not at.exception
+    assert at.title[0].value == "Dana Newpatient"
+    assert "(555) 010-0777" in texts(at)
+    # Record a treatment now (the form's defaults: micro-needling, today, face).
+    submit = next(b for b in at.form_submit_button if b.label == "Record treatment")
+    submit.click().run()
+    assert not at.exception, at.exception
+    assert any("Treatment recorded" in s.value for s in at.success)
+    with seeded.db.read() as s:
+        tid = s.scalar(select(Treatment.id).order_by(Treatment.id.desc()))
+        days = s.scalars(
+            select(ScheduledCheckin.day).where(ScheduledCheckin.treatment_id == tid)
+        ).all()
+    assert sorted(days) == [1, 3, 7, 14, 28]
+    link = next(b for b in at.button if b.label == "Show the patient's link and QR code")
+    link.click().run()
+    assert not at.exception
+    assert "?t=" in " ".join(c.value for c in at.code)
+
+
+def test_the_same_name_and_birth_date_offers_the_existing_record(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    with seeded.db.session() as s:
+        pid = patients.add_patient(
+            session=s, actor=FRONT, name="Eve Twice", birth_date=date(1990, 1, 2),
+            phone="(555) 010-0300",
+        ).id  # fmt: skip
+    at = sign_in(app(), "frontdesk")
+    field(at, "Full name").input("Eve Twice")
+    at.date_input[0].set_value(date(1990, 1, 2))
+    field(at, "Mobile phone").input("(555) 010-0301")
+    at.form_submit_button[0].click().run()
+    assert any(f"patient {pid}" in w.value for w in at.warning)
+    next(b for b in at.button if b.label == "Open the existing record").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Eve Twice"
+    assert at.session_state[StateKeys.PATIENT_SELECTED] == pid
+
+
+def test_search_finds_a_typo_and_opens_the_record(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    at = sign_in(app(), "frontdesk")
+    at.text_input(key=StateKeys.PATIENT_SEARCH).input("Ann Alpah").run()
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert list(frame["Name"]) == ["Ann Alpha"]
