@@ -7,12 +7,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import auth
+import clinic_ui
 import resources
 import streamlit as st
 import ui
 from state import StateKeys
 
-from checkins import access, links
+from checkins import access, links, schedule
 from checkins.domain import PROCEDURE_LABELS, AccessDenied
 from checkins.services import clinic, users
 
@@ -105,7 +106,7 @@ with patient_links:
     with db.read() as s:
         targets = links.list_link_targets(session=s, actor=actor)
     if not targets:
-        st.info("No treatments yet: add one with `checkins` first.")
+        st.info("No treatments yet: enrol a patient on the Patients page first.")
     else:
         target = st.selectbox(
             "Treatment",
@@ -140,28 +141,12 @@ with patient_links:
 with settings:
     with db.read() as s:
         current = clinic.get_clinic(session=s)
-    with st.form("clinic"):
-        c_name = st.text_input("Clinic name", current.name)
-        c_phone = st.text_input("Phone patients call", current.phone)
-        c_tz = st.text_input("Time zone", current.time_zone)
-        c_target = st.number_input(
-            "Target response (minutes)", 1, 1440, current.target_response_minutes
-        )
-        c_card = st.checkbox(
-            "We give patients the printed reference card (`checkins card`)",
-            value=current.reference_card,
-            help="The check-in page then tells patients how to hold it in the photo.",
-        )
-        if st.form_submit_button("Save"):
-            act(
-                lambda s: clinic.set_clinic(
-                    session=s,
-                    name=c_name,
-                    phone=c_phone,
-                    time_zone=c_tz,
-                    target_response_minutes=int(c_target),
-                    reference_card=c_card,
-                    by=actor,
-                ),
-                "Clinic settings saved.",
-            )
+    if not current.phone:
+        st.warning("The clinic has no phone set: patients are told to contact the office "
+                   "without a number. Set it below.", icon=":material/call:")  # fmt: skip
+    if (values := clinic_ui.settings_form(current)) is not None:
+        hours, days = values.pop("office_hours"), values.pop("default_schedule_days")
+        act(lambda s: clinic.set_clinic(session=s, actor=actor,
+            office_hours=clinic.parse_office_hours(hours),
+            default_schedule_days=schedule.parse_days(days), **values),
+            "Clinic settings saved.")  # fmt: skip

@@ -120,3 +120,33 @@ def test_search_finds_a_typo_and_opens_the_record(
     assert not at.exception
     frame = at.dataframe[0].value
     assert list(frame["Name"]) == ["Ann Alpha"]
+
+
+def test_admin_saves_hours_and_on_call_and_refuses_a_phone_that_is_not_one(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    from checkins.services import clinic
+
+    at = sign_in(app(), "admin")
+    at.switch_page("views/admin.py").run()
+    at.text_input(key="clinic_phone").input("call us")
+    next(b for b in at.form_submit_button if b.label == "Save").click().run()
+    assert not at.exception
+    assert any("not a phone number" in e.value for e in at.error)
+    at.text_input(key="clinic_phone").input("(555) 010-0199 ext. 2")
+    at.text_input(key="clinic_on_call").input("555 010 0911")
+    at.text_input(key="clinic_hours").input("mon-fri 08:00-18:00")
+    at.text_input(key="clinic_days").input("1, 2, 7")
+    next(b for b in at.form_submit_button if b.label == "Save").click().run()
+    assert not at.exception
+    with seeded.db.read() as s:
+        saved = clinic.get_clinic(session=s)
+    assert saved.phone_e164 == "+15550100199;ext=2" and saved.phone == "(555) 010-0199 ext. 2"
+    assert saved.after_hours_phone == "+15550100911"
+    assert saved.office_hours["mon"] == ["08:00", "18:00"] and saved.office_hours["sat"] is None
+    assert saved.default_schedule_days == (1, 2, 7)
+    # Saved twice in a row: the second save is kept too.
+    at.text_input(key="clinic_days").input("1, 3")
+    next(b for b in at.form_submit_button if b.label == "Save").click().run()
+    with seeded.db.read() as s:
+        assert clinic.get_clinic(session=s).default_schedule_days == (1, 3)

@@ -69,6 +69,7 @@ def _clinic_view(row: ClinicSettings) -> ClinicView:
         reference_card=row.reference_card,
         office_hours=dict(row.office_hours or DEFAULT_OFFICE_HOURS),
         after_hours_phone=row.after_hours_phone,
+        after_hours_phone_display=contact.display_phone(row.after_hours_phone),
         default_schedule_days=tuple(int(d) for d in row.default_schedule_days or ()),
         link_validity_days=row.link_validity_days,
         reminder_hour=row.reminder_hour,

@@ -38,6 +38,7 @@ class ClinicView:
     reminder_hour: int = 9
     escalation_minutes: int = 15
     phone_e164: str | None = None  # what is stored and dialled
+    after_hours_phone_display: str = ""
 
 
 @dataclass(frozen=True)
