@@ -169,6 +169,7 @@ def _load_patients(
                 antiviral_prescribed=bool(p.get("antiviral", False)),
                 pre_treatment_prep=True,
                 now=now,
+                booked=treated_at > now,
             ).treatment
         summary.patients += 1
         for ci, spec in enumerate(p["checkins"]):

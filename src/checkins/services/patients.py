@@ -475,8 +475,12 @@ def record_treatment(
     staff_note: str = "",
     schedule_days: Sequence[int] | None = None,
     now: datetime | None = None,
+    booked: bool = False,
 ) -> TreatmentDetail:
     """Record a treatment (``treated_at`` naive UTC) and start its schedule.
+
+    ``booked=True`` records one that is still to come (the patient sends a baseline photo
+    before it); otherwise a treatment in the future is refused as a typo.
 
     A patient's earlier treatment makes this one the next of its series: it links to it, and
     the earlier schedule's check-ins not yet due are cancelled. A discharged patient who is
@@ -488,7 +492,7 @@ def record_treatment(
     clinic = _clinic(session)
     cleaned_areas = _clean_treatment(
         procedure=procedure,
-        treated_at=treated_at,
+        treated_at=min(treated_at, now) if booked else treated_at,
         areas=areas,
         needle_depth_mm=needle_depth_mm,
         rf_level=rf_level,
