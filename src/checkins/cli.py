@@ -86,6 +86,13 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
                 link_validity_days=args.link_days,
                 office_hours=hours,
             )
+        if args.alert_email or args.alert_sms:
+            from checkins.services import alerts
+
+            alerts.set_contacts(
+                session=s, actor=CLI_ACTOR, emails=args.alert_email or (),
+                phones=args.alert_sms or (),
+            )  # fmt: skip
         view = clinic.get_clinic(session=s)
     warning = "" if view.phone else " The clinic has no phone yet: set it with --phone."
     _emit(
@@ -458,6 +465,33 @@ def cmd_handout(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_worker(args: argparse.Namespace, out: TextIO) -> int:
+    import math
+    from datetime import timedelta
+
+    from checkins.messaging import channels, worker
+
+    if not (math.isfinite(args.interval) and 0.05 <= args.interval <= 3600):
+        raise InvalidInput("The interval is between 0.05 and 3600 seconds.")
+    if not (math.isfinite(args.lease_seconds) and 0 <= args.lease_seconds <= 86400):
+        raise InvalidInput("The lease is between 0 and 86400 seconds.")
+    try:
+        configured = channels.from_environment()
+    except ValueError as e:
+        raise InvalidInput(f"{e}.", code="bad_channel") from None
+    db = _connect()
+    lease = timedelta(seconds=args.lease_seconds)
+    if args.once:
+        report = worker.run_once(db, configured, lease=lease)
+        human = f"Sent {report.sent}, retrying {report.retried}, failed {report.failed}."
+        _emit(out, {"ok": True, **report.to_json()}, args.json, human)
+        return EXIT_OK
+    out.write("checkins worker: sending from the outbox (Ctrl-C stops)\n")
+    out.flush()
+    worker.run_forever(db, configured, interval_s=args.interval, lease=lease)
+    return EXIT_OK
+
+
 def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
     from checkins.imaging.commands import analyze_command
 
@@ -506,6 +540,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--office-hours", help="e.g. 'mon-fri 09:00-17:00, sat 10:00-13:00', or 'always'"
     )
+    sp.add_argument("--alert-email", action="append", help="an on-call email (repeatable)")
+    sp.add_argument("--alert-sms", action="append", help="an on-call mobile number (repeatable)")
+    sp = add("worker", cmd_worker, "Send reminders, urgent alerts and replies from the outbox.")
+    sp.add_argument("--once", action="store_true", help="do everything due now, then exit")
+    sp.add_argument("--interval", type=float, default=15.0, help="seconds between rounds")
+    sp.add_argument(
+        "--lease-seconds", type=float, default=600.0,
+        help="resend a message a dead worker left half-sent after this long",
+    )  # fmt: skip
     sp = add("demo", cmd_demo, "Load the synthetic demo clinic (patients, photos, accounts).")
     sp.add_argument("--sample-dir", type=Path, default=None)
     sp.add_argument("--base-url", default="http://localhost:8501")

@@ -40,6 +40,7 @@ from checkins.imaging import (
     process_photo,
     process_photo_isolated,
 )
+from checkins.messaging import outbox
 from checkins.services import audit, patients
 from checkins.services.clinic import call_now, get_clinic
 from checkins.services.convert import photo_view, reasons_from_json, reasons_to_json
@@ -317,6 +318,9 @@ def submit_checkin(
         session.add(item)
         session.flush()
         item_id = item.id
+        if triage.severity is Severity.URGENT:
+            # In this transaction: the alerts exist exactly when the case does.
+            outbox.queue_urgent_alerts(session=session, item_id=item.id, now=submitted_at)
     audit.record(
         session=session,
         actor=actor,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from checkins import access
 from checkins.domain import Conflict, Disposition, InvalidInput, NotFound, Severity, utcnow
+from checkins.messaging import outbox
 from checkins.services import audit
 from checkins.services.clinic import _author_names
 from checkins.services.convert import checkin_view, message_view, treatment_view
@@ -349,6 +350,7 @@ def reply(*, session: Session, actor: Actor, item_id: int, body: str) -> Message
         object_type="review_item",
         object_id=item_id,
     )
+    outbox.queue_reply_notice(session=session, message_id=msg.id, treatment_id=item.treatment_id)
     names = {actor.user_id: actor.name} if actor.user_id is not None else {}
     return message_view(msg, names)
 

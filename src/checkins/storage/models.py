@@ -287,3 +287,53 @@ class AuditEvent(Base):
     object_id: Mapped[int | None] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(16), default="ok")
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class OutboxMessage(Base):
+    """Everything that leaves the software, written in the transaction that caused it.
+
+    ``checkins worker`` claims due rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, a guarded
+    UPDATE on SQLite), sends them and marks them sent. ``idempotency_key`` is unique: the same
+    reminder, alert or notice is never queued twice, and it travels with the message (the
+    email's Message-ID, the SMS request's idempotency header) so a resend after a crash is
+    recognisable downstream. Bodies carry no clinical content (no PHI over email or SMS).
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(24))  # reminder | alert | reply_notice | link | test
+    channel: Mapped[str] = mapped_column(String(8))  # email | sms
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text)
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
+    review_item_id: Mapped[int | None] = mapped_column(ForeignKey("review_items.id"))
+    alert_contact_id: Mapped[int | None] = mapped_column(ForeignKey("alert_contacts.id"))
+    # An escalation is sent only while its case is still unclaimed at ``next_attempt_at``.
+    only_if_unclaimed: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AlertContact(Base):
+    """The clinic's on-call contacts, alerted in ``position`` order until one claims the case."""
+
+    __tablename__ = "alert_contacts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(8))  # email | sms
+    address: Mapped[str] = mapped_column(String(254))
+    # Out of office hours only the contacts marked on_call are alerted (the rota).
+    on_call: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    failure_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

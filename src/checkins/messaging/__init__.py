@@ -1,0 +1,1 @@
+"""Messages that leave the software: the transactional outbox, its channels and its worker."""

@@ -1,0 +1,125 @@
+"""The clinic's on-call contacts, a test message to them, and the delivery log staff read."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from checkins import access, contact
+from checkins.domain import InvalidInput, utcnow
+from checkins.messaging import outbox
+from checkins.services import audit
+from checkins.services.views import Actor
+from checkins.storage.models import AlertContact, OutboxMessage
+
+
+@dataclass(frozen=True)
+class ContactView:
+    id: int
+    position: int
+    channel: str
+    address: str
+    on_call: bool
+    failed_at: datetime | None
+    failure_reason: str
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    id: int
+    kind: str
+    channel: str
+    to: str
+    status: str
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str
+
+
+def _contact(c: AlertContact) -> ContactView:
+    return ContactView(c.id, c.position, c.channel, c.address, c.on_call, c.failed_at,
+                       c.failure_reason)  # fmt: skip
+
+
+def set_contacts(
+    *,
+    session: Session,
+    actor: Actor,
+    emails: Sequence[str] = (),
+    phones: Sequence[str] = (),
+) -> list[ContactView]:
+    """Replace the on-call list: emails first, then SMS numbers, alerted in that order."""
+    access.require_admin(actor)
+    cleaned = [("email", contact.normalize_email(e)) for e in emails if e.strip()]
+    cleaned += [("sms", contact.normalize_phone(p).split(";")[0]) for p in phones if p.strip()]
+    if len(cleaned) > 20:
+        raise InvalidInput("At most 20 on-call contacts.", code="too_many_contacts")
+    session.execute(
+        delete(AlertContact).where(
+            ~AlertContact.id.in_(select(OutboxMessage.alert_contact_id).where(
+                OutboxMessage.alert_contact_id.is_not(None)))
+        )
+    )  # fmt: skip
+    session.execute(update(AlertContact).values(active=False))
+    rows = [
+        AlertContact(position=i + 1, channel=ch, address=a) for i, (ch, a) in enumerate(cleaned)
+    ]
+    session.add_all(rows)
+    audit.record(session=session, actor=actor, action="alerts.set_contacts",
+                 detail=f"{len(rows)} contacts")  # fmt: skip
+    session.flush()
+    return [_contact(c) for c in rows]
+
+
+def list_contacts(*, session: Session, actor: Actor) -> list[ContactView]:
+    access.require_admin(actor)
+    rows = session.scalars(
+        select(AlertContact).where(AlertContact.active.is_(True)).order_by(AlertContact.position)
+    )
+    return [_contact(c) for c in rows]
+
+
+def send_test(*, session: Session, actor: Actor) -> int:
+    """Queue a test message to every on-call contact; the worker sends it."""
+    access.require_admin(actor)
+    nonce = uuid.uuid4().hex[:12]
+    n = 0
+    for c in session.scalars(select(AlertContact).where(AlertContact.active.is_(True))):
+        n += outbox._add(
+            session, idempotency_key=f"test:{nonce}:{c.id}", kind="test", channel=c.channel,
+            to_address=c.address, subject="checkins: test message",
+            body="checkins: this is a test of the urgent-alert contacts. No action needed.",
+            alert_contact_id=c.id, next_attempt_at=utcnow(),
+        )  # fmt: skip
+    audit.record(session=session, actor=actor, action="alerts.test", detail=f"{n} queued")
+    return n
+
+
+def deliveries(
+    *, session: Session, actor: Actor, patient_id: int | None = None, limit: int = 100
+) -> list[DeliveryView]:
+    """The delivery log: all messages for admins, one patient's for whoever may see them."""
+    if patient_id is None:
+        access.require_admin(actor)
+    else:
+        access.require_enrolment_access(actor)
+    return [
+        DeliveryView(
+            m.id,
+            m.kind,
+            m.channel,
+            m.to_address,
+            m.status,
+            m.attempts,
+            m.created_at,
+            m.sent_at,
+            m.last_error,
+        )
+        for m in outbox.delivery_log(session, patient_id=patient_id, limit=limit)
+    ]
