@@ -140,7 +140,10 @@ def test_reminders_on_check_in_days_once_then_a_second_the_next_day(
     report = worker.run_once(db, channels, now=NOW)
     assert report.queued_reminders == 2 and report.sent == 2  # email and SMS, as preferred
     mail = smtp.inbox.wait_for(1)[0]
-    assert "check-in day" in mail.get_payload(decode=True).decode() and "?t=" in mail.get_payload(decode=True).decode()
+    assert (
+        "check-in day" in mail.get_payload(decode=True).decode()
+        and "?t=" in mail.get_payload(decode=True).decode()
+    )
     assert "&stop=1" in mail.get_payload(decode=True).decode()  # the opt-out link
     assert "STOP" in sms.received[0]["Body"] and NAME not in sms.received[0]["Body"]
     assert worker.run_once(db, channels, now=NOW + timedelta(hours=2)).sent == 0
