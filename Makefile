@@ -20,7 +20,11 @@ demo: install
 	$(BIN)/checkins init
 	$(BIN)/checkins demo
 
+# The worker sends reminders, alerts and replies from the outbox beside the dashboard; both stop
+# together. Without CHECKINS_SMTP_URL / CHECKINS_SMS_URL its messages wait in the outbox.
 run: demo
+	$(BIN)/checkins worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
 
 lint: install

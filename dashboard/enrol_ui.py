@@ -163,7 +163,7 @@ def link_panel(patient: PatientView, url: str, clinic: ClinicView) -> None:
     right.markdown("**The patient's personal link**")
     right.code(url, language=None, wrap_lines=True)
     via = contact.display_phone(patient.phone_e164) or patient.email or "the patient"
-    right.caption(f"Sending by text or email is not switched on yet: copy this message to {via}.")
+    right.caption(f"Or copy this message to {via}:")
     right.code(
         f"{clinic.name}: your check-in link for the days after your treatment: {url}",
         language=None,
@@ -200,6 +200,25 @@ def baseline_photos(*, reference_card: bool) -> BaselinePhotos:
         patient_ui.photo_verdict(check, card_hint=form.CARD_HINT if reference_card else None)
     problem = form.ready_to_send(checks, baseline=True)
     return BaselinePhotos([c.prepared for c in checks if c.prepared is not None], problem)
+
+
+def delivery_frame(rows: Sequence[Any], tz: str) -> pd.DataFrame:
+    """The delivery log: queued, sent, failed with its reason, and how many tries."""
+    return pd.DataFrame(
+        [
+            {
+                "Queued": ui.local_time(d.created_at, tz),
+                "What": d.kind.replace("_", " "),
+                "By": d.channel,
+                "To": d.to,
+                "Status": d.status,
+                "Tries": d.attempts,
+                "Sent": ui.local_time(d.sent_at, tz) if d.sent_at else "",
+                "Problem": d.last_error,
+            }
+            for d in rows
+        ]
+    )
 
 
 def history_frames(record: PatientRecord, tz: str) -> dict[str, pd.DataFrame]:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
-from ui import bullets, call_button
+from ui import attempt, bullets, call_button
 
 from checkins.domain import Severity, TriageResult
 from checkins.guidance import DayGuidance
 from checkins.rules.engine import CallNow
+from checkins.services import clinic as clinic_service
 from checkins.services.patient_form import NO, REDNESS_CHOICES, SWELLING_CHOICES, YES, PhotoCheck
-from checkins.services.views import PatientHome
+from checkins.services.views import Actor, PatientHome
 
 YES_NO = [NO, YES]
 
@@ -210,3 +211,35 @@ def patient_outcome(severity: Severity | None) -> str:
     if severity is Severity.ROUTINE:
         return ":green[:material/check_circle: Normal for this stage of healing]"
     return ":gray[:material/photo_camera: Photo saved]"
+
+
+def answer_box(actor: Actor) -> None:
+    """The patient answers their care team; a provider reads it as a review."""
+    import resources
+
+    with st.form("patient_answer", clear_on_submit=True, enter_to_submit=False):
+        body = st.text_area("Answer your care team", max_chars=2000)
+        if not st.form_submit_button("Send answer", icon=":material/send:"):
+            return
+
+    def send() -> int:
+        with resources.db().session() as s:
+            return clinic_service.patient_reply(session=s, actor=actor, body=body)
+
+    if attempt(send, doing="sending your answer") is not None:
+        st.success("Sent: a provider will read it.", icon=":material/check:")
+
+
+def opt_out_notice(actor: Actor) -> None:
+    """``&stop=1`` (the link in each email): no more reminders, and say so."""
+    import resources
+
+    if st.query_params.get("stop") != "1":
+        return
+    with resources.db().session() as s:
+        clinic_service.opt_out(session=s, actor=actor)
+    del st.query_params["stop"]
+    st.info(
+        "You will get no more reminders by text or email. You can still check in here.",
+        icon=":material/notifications_off:",
+    )

@@ -35,6 +35,7 @@ if grace := st.session_state.get(StateKeys.LINK_GRACE_NOTICE):
     st.warning(grace, icon=":material/schedule:")
 if home is None:
     st.stop()
+patient_ui.opt_out_notice(actor)
 day, phone, baseline = home.day_since_treatment, home.clinic.phone, home.day_since_treatment < 0
 st.session_state.setdefault(StateKeys.SUBMISSION_ID, form.new_submission_id())
 st.session_state.setdefault(StateKeys.PHOTO_NONCE, 0)

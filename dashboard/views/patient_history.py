@@ -39,11 +39,13 @@ st.title("My check-ins")
 st.caption(f"{home.clinic.name} · questions? call {phone}")
 
 if home.messages:
-    st.subheader("Messages from the clinic")
+    st.subheader("Messages with your care team")
     for m in reversed(home.messages):
         with st.chat_message("assistant" if m.direction == "to_patient" else "user"):
-            st.markdown(f"**{m.author_name}** · {ui.local_time(m.created_at, tz)}")
+            who = m.author_name if m.direction == "to_patient" else "You"
+            st.markdown(f"**{who}** · {ui.local_time(m.created_at, tz)}")
             st.text(m.body)
+    patient_ui.answer_box(actor)
 
 if not home.history:
     st.info("You have not sent a check-in yet. Use **Check in** above to send your first.")

@@ -13,7 +13,8 @@ from state import StateKeys
 
 from checkins import access, contact
 from checkins.domain import AccessDenied
-from checkins.services import clinic, intake, patients
+from checkins.messaging import outbox
+from checkins.services import alerts, clinic, intake, patients
 from checkins.services import patient_form as form
 
 actor = auth.current_actor()
@@ -94,6 +95,10 @@ def treatment_block(d: patients.TreatmentDetail, newest: bool) -> None:
     shown = st.session_state.get(StateKeys.PATIENT_LINK)
     if shown and shown[0] == tid:  # never one patient's link beside another
         enrol_ui.link_panel(p, shown[1], settings)
+    if st.button("Send the link by text / email", icon=":material/send:", key=f"s{tid}"):
+        nonce = form.new_submission_id()
+        act(lambda s: outbox.queue_link(session=s, treatment_id=tid, nonce=nonce),
+            "The link is queued: the worker sends it as the patient prefers.")  # fmt: skip
 
     def make_handout() -> bytes:
         with db.session() as s:
@@ -146,6 +151,12 @@ with details_tab:
                 reason=reason), "Follow-up ended.")  # fmt: skip
 
 with history_tab:
-    for title, frame in enrol_ui.history_frames(record, tz).items():
+    with db.read() as s:
+        sent = alerts.deliveries(session=s, actor=actor, patient_id=pid)
+    frames = {
+        **enrol_ui.history_frames(record, tz),
+        "Messages sent": enrol_ui.delivery_frame(sent, tz),
+    }
+    for title, frame in frames.items():
         st.markdown(f"**{title}**")
         st.dataframe(frame, hide_index=True) if len(frame) else st.caption("None yet.")

@@ -16,6 +16,7 @@ from checkins.domain import (
     DEFAULT_SCHEDULE_DAYS,
     PROCEDURES,
     WEEKDAYS,
+    AccessDenied,
     InvalidInput,
     NotFound,
     day_since,
@@ -296,3 +297,80 @@ def _author_names(session: Session, ids: Sequence[int | None]) -> dict[int, str]
     if not wanted:
         return {}
     return {u.id: u.display_name for u in session.scalars(select(User).where(User.id.in_(wanted)))}
+
+
+MAX_PATIENT_MESSAGE = 2000
+
+
+def patient_reply(*, session: Session, actor: Actor, body: str, now: datetime | None = None) -> int:
+    """A patient answers their care team from their page. The message joins the thread of the
+    case, and the case goes back to the queue as a review: a provider reads every answer."""
+    from checkins.domain import ReviewStatus, Role, Severity
+    from checkins.storage.models import ReviewItem
+
+    if actor.role is not Role.PATIENT or actor.treatment_id is None:
+        raise AccessDenied("Only the patient answers from their own page.")
+    text = body.strip()
+    if not text:
+        raise InvalidInput("Write your message before sending it.")
+    if len(text) > MAX_PATIENT_MESSAGE:
+        raise InvalidInput(f"Please keep it under {MAX_PATIENT_MESSAGE} characters.")
+    now = now or utcnow()
+    t = _treatment(session, actor.treatment_id)
+    item = session.scalar(
+        select(ReviewItem)
+        .where(ReviewItem.treatment_id == t.id)
+        .order_by(ReviewItem.created_at.desc(), ReviewItem.id.desc())
+        .limit(1)
+    )
+    if item is None:
+        latest = session.scalar(
+            select(CheckIn.id)
+            .where(CheckIn.treatment_id == t.id, CheckIn.is_baseline.is_(False))
+            .order_by(CheckIn.submitted_at.desc())
+            .limit(1)
+        )
+        if latest is not None:
+            item = ReviewItem(
+                checkin_id=latest, treatment_id=t.id, severity=Severity.REVIEW.value,
+                severity_rank=Severity.REVIEW.rank, status=ReviewStatus.NEW.value,
+                created_at=now,
+            )  # fmt: skip
+            session.add(item)
+            session.flush()
+    elif item.status == ReviewStatus.RESOLVED.value:
+        # Back to the queue, unclaimed, as a review (one UPDATE that bumps the version).
+        item.status, item.claimed_by, item.claimed_at = ReviewStatus.NEW.value, None, None
+        item.resolved_at, item.disposition = None, None
+        if item.severity_rank < Severity.REVIEW.rank:
+            item.severity, item.severity_rank = Severity.REVIEW.value, Severity.REVIEW.rank
+        item.created_at = now
+        item.version += 1
+    msg = Message(
+        treatment_id=t.id,
+        review_item_id=item.id if item is not None else None,
+        direction="from_patient",
+        body=text,
+        created_at=now,
+    )
+    session.add(msg)
+    session.flush()
+    audit.record(
+        session=session, actor=actor, action="patient.reply", patient_id=t.patient_id,
+        object_type="message", object_id=msg.id,
+    )  # fmt: skip
+    return msg.id
+
+
+def opt_out(*, session: Session, actor: Actor, now: datetime | None = None) -> bool:
+    """The patient's own "stop these messages" (the link in each email). True if it changed."""
+    from checkins.domain import Role
+
+    if actor.role is not Role.PATIENT or actor.treatment_id is None:
+        raise AccessDenied("Only the patient can opt out from their own link.")
+    p = session.get(Patient, _treatment(session, actor.treatment_id).patient_id)
+    if p is None or p.opted_out_at is not None:
+        return False
+    p.opted_out_at = now or utcnow()
+    audit.record(session=session, actor=actor, action="patient.opt_out", patient_id=p.id)
+    return True
