@@ -66,3 +66,37 @@ def settings_form(current: ClinicView) -> dict[str, Any] | None:
         "link_validity_days": int(validity),
         "reference_card": card,
     }
+
+
+def alert_contacts_tab(db: Any, actor: Any, act: Any) -> None:
+    """On-call contacts (alerted in order while nobody claims an urgent case), a test message,
+    and the delivery log of everything sent."""
+    import enrol_ui
+
+    from checkins.services import alerts
+
+    with db.read() as s:
+        contacts = alerts.list_contacts(session=s, actor=actor)
+        log = alerts.deliveries(session=s, actor=actor, limit=200)
+    with st.form("alert_contacts", enter_to_submit=False):
+        emails = st.text_area(
+            "On-call emails, one per line, in the order they are alerted",
+            "\n".join(c.address for c in contacts if c.channel == "email"),
+        )
+        phones = st.text_area(
+            "On-call mobile numbers (text messages), one per line, alerted after the emails",
+            "\n".join(c.address for c in contacts if c.channel == "sms"),
+        )
+        if st.form_submit_button("Save contacts", type="primary"):
+            act(lambda s: alerts.set_contacts(session=s, actor=actor, emails=emails.splitlines(),
+                phones=phones.splitlines()), "On-call contacts saved.")  # fmt: skip
+    for c in contacts:
+        if c.failed_at:
+            st.warning(f"{c.address}: the last message failed ({c.failure_reason}).")
+    if st.button("Send a test message to every contact", icon=":material/send:"):
+        act(lambda s: alerts.send_test(session=s, actor=actor), "Test messages queued.")
+    st.markdown("**Delivery log**")
+    if log:
+        st.dataframe(enrol_ui.delivery_frame(log, "UTC"), hide_index=True)
+    else:
+        st.caption("Nothing sent yet.")

@@ -45,7 +45,11 @@ def _issue(treatment_id: int, base_url: str, ttl_days: int) -> str:
 
 
 st.title("Administration")
-people, patient_links, settings = st.tabs(["Staff accounts", "Patient links", "Clinic"])
+people, patient_links, settings, on_call = st.tabs(
+    ["Staff accounts", "Patient links", "Clinic", "On-call alerts"]
+)
+with on_call:
+    clinic_ui.alert_contacts_tab(db, actor, act)
 
 with people:
     with db.read() as s:

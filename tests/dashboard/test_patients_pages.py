@@ -150,3 +150,26 @@ def test_admin_saves_hours_and_on_call_and_refuses_a_phone_that_is_not_one(
     next(b for b in at.form_submit_button if b.label == "Save").click().run()
     with seeded.db.read() as s:
         assert clinic.get_clinic(session=s).default_schedule_days == (1, 3)
+
+
+def test_admin_sets_on_call_contacts_and_queues_a_test_message(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    from checkins.storage.models import OutboxMessage
+
+    at = sign_in(app(), "admin")
+    at.switch_page("views/admin.py").run()
+    areas = {a.label.split(",")[0]: a for a in at.text_area}
+    areas["On-call emails"].input("oncall@maple.example\nnot-an-email")
+    next(b for b in at.form_submit_button if b.label == "Save contacts").click().run()
+    assert any("not an email address" in e.value for e in at.error)
+    areas = {a.label.split(",")[0]: a for a in at.text_area}
+    areas["On-call emails"].input("oncall@maple.example")
+    areas["On-call mobile numbers (text messages)"].input("(555) 010-0900")
+    next(b for b in at.form_submit_button if b.label == "Save contacts").click().run()
+    assert not at.exception
+    next(b for b in at.button if b.label.startswith("Send a test message")).click().run()
+    assert not at.exception
+    with seeded.db.read() as s:
+        queued = s.scalars(select(OutboxMessage.to_address).order_by(OutboxMessage.id)).all()
+    assert queued == ["oncall@maple.example", "+15550100900"]
