@@ -102,8 +102,10 @@ def main() -> None:
             f.write_text(json.dumps({**checkin, "submitted_at": utcnow().isoformat(),
                                      "client_submission_id": f"bench-urgent-{i:04d}"}))  # fmt: skip
             t0 = time.perf_counter()
-            subprocess.run([EXE, "submit", str(f), "--treatment", str(i + 1), "--json"],
-                           env=env, capture_output=True, check=True)  # fmt: skip
+            sent = subprocess.run([EXE, "submit", str(f), "--treatment", str(i + 1), "--json"],
+                                  env=env, capture_output=True, text=True)  # fmt: skip
+            if sent.returncode != 0:
+                raise SystemExit(f"checkins submit failed: {sent.stdout}{sent.stderr}")
             smtp.inbox.wait_for(before + i + 1, timeout=120)
             latencies.append(time.perf_counter() - t0)
     finally:

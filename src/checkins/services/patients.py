@@ -335,6 +335,16 @@ def search_patients(
         exact = session.scalars(select(Patient).where(where).order_by(Patient.search_name)).all()
         return _page(list(exact), page, page_size)
     if len(digits) >= 4 and len(digits) >= len(query.replace(" ", "")) * 0.6:
+        try:  # a whole number: the index finds it
+            e164 = contact.normalize_phone(query).split(";")[0]
+        except InvalidInput:
+            e164 = None
+        if e164 is not None:
+            exact = session.scalars(
+                select(Patient).where(Patient.phone_e164 == e164).order_by(Patient.search_name)
+            ).all()
+            if exact:
+                return _page(list(exact), page, page_size)
         exact = session.scalars(
             select(Patient)
             .where(Patient.phone_e164.like(f"%{digits[-10:]}%"))

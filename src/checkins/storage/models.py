@@ -91,7 +91,7 @@ class Patient(Base):
     phone: Mapped[str | None] = mapped_column(String(50))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Enrolment (migration 0003). Older rows have no birth date or contact details.
-    birth_date: Mapped[date | None] = mapped_column(Date)
+    birth_date: Mapped[date | None] = mapped_column(Date, index=True)
     # Lower-cased, accent-free name for search; typo-tolerant matching works on it.
     search_name: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
     phone_e164: Mapped[str | None] = mapped_column(String(20), index=True)

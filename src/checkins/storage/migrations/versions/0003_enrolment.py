@@ -74,6 +74,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("opted_out_at", sa.DateTime(), nullable=True))
         batch.create_index(batch.f("ix_patients_search_name"), ["search_name"], unique=False)
         batch.create_index(batch.f("ix_patients_phone_e164"), ["phone_e164"], unique=False)
+        batch.create_index(batch.f("ix_patients_birth_date"), ["birth_date"], unique=False)
     # Existing patients become searchable by name.
     op.execute("UPDATE patients SET search_name = lower(display_name)")
     with op.batch_alter_table("treatments") as batch:
@@ -135,6 +136,7 @@ def downgrade() -> None:
         ):
             batch.drop_column(col)
     with op.batch_alter_table("patients") as batch:
+        batch.drop_index(batch.f("ix_patients_birth_date"))
         batch.drop_index(batch.f("ix_patients_phone_e164"))
         batch.drop_index(batch.f("ix_patients_search_name"))
         for col in (
