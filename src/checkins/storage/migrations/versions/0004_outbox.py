@@ -69,6 +69,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outbox") as batch:
         batch.create_index("ix_outbox_due", ["status", "next_attempt_at"], unique=False)
+        batch.create_index("ix_outbox_kind_created", ["kind", "created_at"], unique=False)
         batch.create_index(batch.f("ix_outbox_patient_id"), ["patient_id"], unique=False)
 
 
