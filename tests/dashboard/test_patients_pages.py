@@ -173,3 +173,18 @@ def test_admin_sets_on_call_contacts_and_queues_a_test_message(
     with seeded.db.read() as s:
         queued = s.scalars(select(OutboxMessage.to_address).order_by(OutboxMessage.id)).all()
     assert queued == ["oncall@maple.example", "+15550100900"]
+
+
+def test_staff_pages_say_when_the_clinic_has_no_phone(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    from checkins.storage.models import ClinicSettings
+
+    at = sign_in(app(), "frontdesk")
+    assert not any("no phone set" in w.value for w in at.sidebar.warning)
+    with seeded.db.session() as s:
+        row = s.get(ClinicSettings, 1)
+        assert row is not None
+        row.phone = None
+    at.run()
+    assert any("no phone set" in w.value for w in at.sidebar.warning)
