@@ -25,17 +25,19 @@ try:
 except AccessDenied as denied:
     st.error(denied.message, icon=":material/block:")
     st.stop()
+SERIES = {None: "All", 1: "First", 2: "Second", 3: "Third or later"}
 st.title("Clinic trends")
 st.caption(
     f"De-identified: no names, photos or free text. Groups of fewer than {trends.MIN_GROUP} "
     "patients are suppressed and marked as such."
 )
 today = utcnow().date()
-c1, c2 = st.columns([2, 1])
+c1, c2, c3 = st.columns([2, 1, 1])
 picked = c1.date_input("Period (UTC)", (today - timedelta(days=DEFAULT_DAYS), today))
 procedure = c2.selectbox(
     "Procedure", [None, *PROCEDURES], format_func=lambda v: staff.procedure_label(v) if v else "All"
 )
+series = c3.selectbox("Treatment in its series", [None, 1, 2, 3], format_func=SERIES.get)
 if not isinstance(picked, tuple) or len(picked) != 2:
     st.info("Choose the first and the last day of the period.")
     st.stop()
@@ -56,18 +58,25 @@ def table(title: str, frame: pd.DataFrame, name: str) -> None:
 
 @st.cache_data(ttl=600, max_entries=64, show_spinner=False)
 def _report(
-    start: date, end: date, procedure: str | None, stamp: tuple[int, ...], _actor: Actor
+    start: date,
+    end: date,
+    procedure: str | None,
+    series: int | None,
+    stamp: tuple[int, ...],
+    _actor: Actor,
 ) -> trends.TrendsReport:
     """De-identified and suppressed, so shared between staff; keyed on the data's stamp, so a
     new check-in or any case action recomputes it at once (access is checked above)."""
     with resources.db().read() as s:
-        return trends.report(session=s, actor=_actor, start=start, end=end, procedure=procedure)
+        return trends.report(
+            session=s, actor=_actor, start=start, end=end, procedure=procedure, series=series
+        )
 
 
 def load() -> trends.TrendsReport:
     with resources.db().read() as s:
         stamp = trends.data_stamp(session=s)
-    return _report(picked[0], picked[1], procedure, stamp, actor)
+    return _report(picked[0], picked[1], procedure, series, stamp, actor)
 
 
 r = ui.attempt(load, doing="computing the clinic's trends")

@@ -237,3 +237,34 @@ def test_front_desk_opens_no_case(db: Database) -> None:
     setup_clinic(db)
     with db.session() as s, pytest.raises(AccessDenied):
         queue.list_queue(session=s, actor=FRONT)
+
+
+def test_trends_group_by_the_treatment_number_in_its_series(db: Database) -> None:
+    """The series filter every trends table applies: first, second, third or later."""
+    from checkins.services import trends
+
+    setup_clinic(db)
+    with db.session() as s:
+        for i in range(3):
+            pid = patients.add_patient(
+                session=s, actor=FRONT, name=f"Series {i}", birth_date=date(1980, 1, 1 + i),
+                phone="(555) 010-0300",
+            ).id  # fmt: skip
+            for k in range(i + 1):
+                at = NOW - timedelta(days=90 - 35 * k)
+                patients.record_treatment(
+                    session=s, actor=FRONT, patient_id=pid, procedure="microneedling",
+                    treated_at=at, now=at,
+                )  # fmt: skip
+    with db.read() as s:
+        counts = {
+            n: s.scalar(
+                select(func.count())
+                .select_from(Treatment)
+                .where(*trends._procedure("microneedling", n))
+            )  # fmt: skip
+            for n in (None, 1, 2, 3)
+        }
+        report = trends.report(session=s, actor=ADMIN, series=2, now=NOW)
+    assert counts == {None: 6, 1: 3, 2: 2, 3: 1}
+    assert report.overview is not None

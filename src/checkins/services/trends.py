@@ -189,10 +189,11 @@ def report(
     start: date | None = None,
     end: date | None = None,
     procedure: str | None = None,
+    series: int | None = None,
     now: datetime | None = None,
 ) -> TrendsReport:
     """All the trends tables at once (one read session, the same filters for each)."""
-    f: dict[str, Any] = {"start": start, "end": end, "procedure": procedure}
+    f: dict[str, Any] = {"start": start, "end": end, "procedure": procedure, "series": series}
     return TrendsReport(
         overview=overview(session=session, actor=actor, **f),
         curves=tuple(recovery_curves(session=session, actor=actor, **f)),
@@ -210,6 +211,7 @@ def overview(
     start: date | None = None,
     end: date | None = None,
     procedure: str | None = None,
+    series: int | None = None,
 ) -> Overview:
     """Patients and check-ins received in the period; cases queued in it, open and resolved."""
     require_trends_access(actor)
@@ -222,7 +224,7 @@ def overview(
         .select_from(CheckIn)
         .join(Treatment, Treatment.id == CheckIn.treatment_id)
         .where(CheckIn.is_baseline.is_(False))
-        .where(*_window(CheckIn.submitted_at, start, end), *_procedure(procedure))
+        .where(*_window(CheckIn.submitted_at, start, end), *_procedure(procedure, series))
     )
     patients, n_checkins = session.execute(checkins).one()
     is_resolved = ReviewItem.status == ReviewStatus.RESOLVED.value
@@ -235,6 +237,7 @@ def overview(
         start,
         end,
         procedure,
+        series,
     )
     case_patients, open_cases, resolved_cases = session.execute(cases).one()
     # Two groups: the patients who checked in, and the patients whose cases were queued.
@@ -256,6 +259,7 @@ def recovery_curves(
     start: date | None = None,
     end: date | None = None,
     procedure: str | None = None,
+    series: int | None = None,
     metrics: Sequence[str] = METRICS,
 ) -> list[CurvePoint]:
     """Median and interquartile range of each metric by day since treatment, per procedure.
@@ -278,7 +282,7 @@ def recovery_curves(
         .select_from(CheckIn)
         .join(Treatment, Treatment.id == CheckIn.treatment_id)
         .where(CheckIn.is_baseline.is_(False))
-        .where(*_window(Treatment.treated_at, start, end), *_procedure(procedure))
+        .where(*_window(Treatment.treated_at, start, end), *_procedure(procedure, series))
         .subquery("curve_source")
     )
     if not _is_postgres(session):
@@ -390,6 +394,7 @@ def adherence(
     start: date | None = None,
     end: date | None = None,
     procedure: str | None = None,
+    series: int | None = None,
     now: datetime | None = None,
 ) -> list[AdherenceRow]:
     """Share of due check-ins received, per procedure.
@@ -424,7 +429,7 @@ def adherence(
         .where(
             _days_between(session, Treatment.treated_at, now) >= due_day + ADHERENCE_GRACE_DAYS + 1
         )
-        .where(*_window(Treatment.treated_at, start, end), *_procedure(procedure))
+        .where(*_window(Treatment.treated_at, start, end), *_procedure(procedure, series))
         .subquery("slots")
     )
     stmt = (
@@ -454,6 +459,7 @@ def queue_volume(
     start: date | None = None,
     end: date | None = None,
     procedure: str | None = None,
+    series: int | None = None,
 ) -> list[VolumeRow]:
     """Review cases queued per ISO week (Monday to Sunday, UTC) and severity."""
     require_trends_access(actor)
@@ -474,6 +480,7 @@ def queue_volume(
         start,
         end,
         procedure,
+        series,
     ).group_by(week, ReviewItem.severity)
     rows: list[VolumeRow] = []
     for week_start, severity, cases, patients in session.execute(stmt):
@@ -498,6 +505,7 @@ def review_times(
     start: date | None = None,
     end: date | None = None,
     procedure: str | None = None,
+    series: int | None = None,
 ) -> list[ReviewTimeRow]:
     """Median and 90th percentile of minutes to first review and to resolution, by severity.
 
@@ -521,6 +529,7 @@ def review_times(
         start,
         end,
         procedure,
+        series,
     ).subquery("times")
     rows: list[ReviewTimeRow] = []
     for key in ("everything", "severity"):
@@ -591,6 +600,7 @@ def false_alarm_rates(
     start: date | None = None,
     end: date | None = None,
     procedure: str | None = None,
+    series: int | None = None,
 ) -> list[RuleRateRow]:
     """Per rule: the share of its resolved cases that providers closed as "no action needed".
 
@@ -610,6 +620,7 @@ def false_alarm_rates(
             start,
             end,
             procedure,
+            series,
         )
         .where(ReviewItem.status == ReviewStatus.RESOLVED.value)
         .group_by(RuleHit.rule_id)
@@ -662,16 +673,33 @@ def _window(column: Any, start: date | None, end: date | None) -> list[ColumnEle
     return clauses
 
 
-def _procedure(procedure: str | None) -> list[ColumnElement[bool]]:
-    return [] if procedure is None else [Treatment.procedure == procedure]
+SERIES_LAST = 3  # "3" means the third treatment of a series or later
 
 
-def _cases_query(stmt: _S, start: date | None, end: date | None, procedure: str | None) -> _S:
+def _procedure(procedure: str | None, series: int | None = None) -> list[ColumnElement[bool]]:
+    """The procedure filter, and the treatment's number in its series (1, 2, or 3 and later)."""
+    out: list[ColumnElement[bool]] = [] if procedure is None else [Treatment.procedure == procedure]
+    if series is not None:
+        out.append(
+            Treatment.series_number >= series
+            if series >= SERIES_LAST
+            else Treatment.series_number == series
+        )
+    return out
+
+
+def _cases_query(
+    stmt: _S, start: date | None, end: date | None, procedure: str | None, series: int | None = None
+) -> _S:
     """Review cases (joined to their treatment) queued in the window, for one procedure."""
     return (
         stmt.select_from(ReviewItem)
         .join(Treatment, Treatment.id == ReviewItem.treatment_id)
-        .where(and_(true(), *_window(ReviewItem.created_at, start, end), *_procedure(procedure)))
+        .where(
+            and_(
+                true(), *_window(ReviewItem.created_at, start, end), *_procedure(procedure, series)
+            )
+        )
     )
 
 
