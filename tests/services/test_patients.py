@@ -222,9 +222,12 @@ def test_managers_and_patients_see_no_patients(db: Database, actor: Actor) -> No
             patients.patient_record(session=s, actor=actor, patient_id=pid)
         with pytest.raises(AccessDenied):
             patients.add_patient(
-                session=s, actor=actor, name="X", birth_date=date(1990, 1, 1),
+                session=s,
+                actor=actor,
+                name="X",
+                birth_date=date(1990, 1, 1),
                 phone="(555) 010-0999",
-            )  # fmt: skip
+            )
     with db.read() as s:
         denied = s.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "patient.search"))  # fmt: skip
@@ -262,7 +265,7 @@ def test_trends_group_by_the_treatment_number_in_its_series(db: Database) -> Non
                 select(func.count())
                 .select_from(Treatment)
                 .where(*trends._procedure("microneedling", n))
-            )  # fmt: skip
+            )
             for n in (None, 1, 2, 3)
         }
         report = trends.report(session=s, actor=ADMIN, series=2, now=NOW)
