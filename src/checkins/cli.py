@@ -11,20 +11,35 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from checkins.domain import CheckinsError, InvalidInput, Role
-from checkins.services.views import Actor
-from checkins.storage.db import Database, home
-from checkins.storage.photos import PhotoStore
+
+if TYPE_CHECKING:  # imported where used: `checkins analyze` should not pay for SQLAlchemy
+    from checkins.services.views import Actor
+    from checkins.storage.db import Database
+    from checkins.storage.photos import PhotoStore
 
 EXIT_OK = 0
 EXIT_INPUT = 2
 
-CLI_ACTOR = Actor(role=Role.ADMIN, name="checkins command")
+
+def cli_actor() -> Actor:
+    """The actor the command line acts as (recorded in the audit log)."""
+    from checkins.services.views import Actor
+
+    return Actor(role=Role.ADMIN, name="checkins command")
+
+
+def home() -> Path:
+    from checkins.storage.db import home as db_home
+
+    return db_home()
 
 
 def photo_store() -> PhotoStore:
+    from checkins.storage.photos import PhotoStore
+
     return PhotoStore(home() / "photos")
 
 
@@ -37,6 +52,7 @@ def _emit(out: TextIO, payload: dict[str, Any], as_json: bool, human: str) -> No
 
 def _connect(migrate: bool = True) -> Database:
     from checkins.storage import schema
+    from checkins.storage.db import Database
 
     db = Database.connect()
     if migrate:
@@ -153,7 +169,7 @@ def cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
         result = intake.submit_checkin(
             session=s,
             store=photo_store(),
-            actor=CLI_ACTOR,
+            actor=cli_actor(),
             treatment_id=treatment_id,
             answers=inp.answers,
             photos=prepared,
@@ -192,7 +208,7 @@ def cmd_queue(args: argparse.Namespace, out: TextIO) -> int:
     with db.session() as s:
         page = queue.list_queue(
             session=s,
-            actor=CLI_ACTOR,
+            actor=cli_actor(),
             severity=args.severity,
             page=args.page,
             page_size=args.page_size,
@@ -261,7 +277,7 @@ def cmd_link(args: argparse.Namespace, out: TextIO) -> int:
             base_url=args.base_url,
             ttl_days=args.days,
             revoke=args.revoke,
-            by=CLI_ACTOR,
+            by=cli_actor(),
         )
     _emit(out, {"ok": True, "patient_id": args.patient, "url": url}, args.json, url)
     return EXIT_OK
