@@ -69,9 +69,13 @@ def photos(n: int, *, orientation: int, seed: int) -> list[bytes]:
     out = []
     for i in range(n):
         arr = skin_photo(
-            width=4032, height=3024, tone=tones[i % len(tones)], redness=0.4, seed=seed + i,
+            width=4032,
+            height=3024,
+            tone=tones[i % len(tones)],
+            redness=0.4,
+            seed=seed + i,
             noise=2.5,
-        )  # fmt: skip
+        )
         if orientation != 1:
             arr = stored_for_orientation(arr, orientation)
         out.append(to_jpeg(arr, quality=92, exif_orientation=orientation))
@@ -96,10 +100,16 @@ def submit_time(tmp: Path, name: str, data: list[bytes], repeats: int) -> float:
             "treatment": {"procedure": "microneedling", "treated_at": "2026-11-20T10:00:00"},
             "submitted_at": "2026-11-21T10:00:00",
             "answers": {
-                "temperature": None, "drainage_like_pus": False, "increased_warmth": False,
-                "swelling": "none", "redness": "mild", "oozing": False, "pain": 2,
-                "picked_or_peeled_skin": False, "notes": "",
-            },  # fmt: skip
+                "temperature": None,
+                "drainage_like_pus": False,
+                "increased_warmth": False,
+                "swelling": "none",
+                "redness": "mild",
+                "oozing": False,
+                "pain": 2,
+                "picked_or_peeled_skin": False,
+                "notes": "",
+            },
             "photos": names,
         }
         (folder / f"checkin-{run}.json").write_text(json.dumps(checkin))
