@@ -12,20 +12,35 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from checkins.domain import CheckinsError, InvalidInput, Role
-from checkins.services.views import Actor, PatientView
-from checkins.storage.db import Database, home
-from checkins.storage.photos import PhotoStore
+
+if TYPE_CHECKING:  # imported where used: `checkins analyze` should not pay for SQLAlchemy
+    from checkins.services.views import Actor, PatientView
+    from checkins.storage.db import Database
+    from checkins.storage.photos import PhotoStore
 
 EXIT_OK = 0
 EXIT_INPUT = 2
 
-CLI_ACTOR = Actor(role=Role.ADMIN, name="checkins command")
+
+def cli_actor() -> Actor:
+    """The actor the command line acts as (recorded in the audit log)."""
+    from checkins.services.views import Actor
+
+    return Actor(role=Role.ADMIN, name="checkins command")
+
+
+def home() -> Path:
+    from checkins.storage.db import home as db_home
+
+    return db_home()
 
 
 def photo_store() -> PhotoStore:
+    from checkins.storage.photos import PhotoStore
+
     return PhotoStore(home() / "photos")
 
 
@@ -38,6 +53,7 @@ def _emit(out: TextIO, payload: dict[str, Any], as_json: bool, human: str) -> No
 
 def _connect(migrate: bool = True) -> Database:
     from checkins.storage import schema
+    from checkins.storage.db import Database
 
     db = Database.connect()
     if migrate:
@@ -76,7 +92,7 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
         ):
             clinic.set_clinic(
                 session=s,
-                actor=CLI_ACTOR,
+                actor=cli_actor(),
                 name=args.clinic_name or current.name,
                 phone=phone or current.phone or None,
                 time_zone=args.time_zone or current.time_zone,
@@ -90,7 +106,7 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
             from checkins.services import alerts
 
             alerts.set_contacts(
-                session=s, actor=CLI_ACTOR, emails=args.alert_email or (),
+                session=s, actor=cli_actor(), emails=args.alert_email or (),
                 phones=args.alert_sms or (),
             )  # fmt: skip
         view = clinic.get_clinic(session=s)
@@ -199,7 +215,7 @@ def cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
         result = intake.submit_checkin(
             session=s,
             store=photo_store(),
-            actor=CLI_ACTOR,
+            actor=cli_actor(),
             treatment_id=treatment_id,
             answers=inp.answers,
             photos=prepared,
@@ -238,7 +254,7 @@ def cmd_queue(args: argparse.Namespace, out: TextIO) -> int:
     with db.session() as s:
         page = queue.list_queue(
             session=s,
-            actor=CLI_ACTOR,
+            actor=cli_actor(),
             severity=args.severity,
             page=args.page,
             page_size=args.page_size,
@@ -307,7 +323,7 @@ def cmd_link(args: argparse.Namespace, out: TextIO) -> int:
             base_url=args.base_url,
             ttl_days=args.days,
             revoke=args.revoke,
-            by=CLI_ACTOR,
+            by=cli_actor(),
         )
     _emit(out, {"ok": True, "patient_id": args.patient, "url": url}, args.json, url)
     return EXIT_OK
@@ -364,7 +380,7 @@ def cmd_patients_add(args: argparse.Namespace, out: TextIO) -> int:
     with db.session() as s:
         view = patients.add_patient(
             session=s,
-            actor=CLI_ACTOR,
+            actor=cli_actor(),
             name=args.name,
             birth_date=birth,
             phone=args.phone,
@@ -385,7 +401,7 @@ def cmd_patients_list(args: argparse.Namespace, out: TextIO) -> int:
     db = _connect()
     with db.session() as s:
         page = patients.search_patients(
-            session=s, actor=CLI_ACTOR, text=args.search or "", page=args.page,
+            session=s, actor=cli_actor(), text=args.search or "", page=args.page,
             page_size=args.page_size,
         )  # fmt: skip
     rows = [_patient_json(v) for v in page.rows]
@@ -419,7 +435,7 @@ def cmd_treatments_add(args: argparse.Namespace, out: TextIO) -> int:
         tz = clinic.get_clinic(session=s).time_zone
         detail = patients.record_treatment(
             session=s,
-            actor=CLI_ACTOR,
+            actor=cli_actor(),
             patient_id=args.patient,
             procedure=args.procedure,
             treated_at=patients.local_to_utc(treated, tz),
@@ -456,7 +472,7 @@ def cmd_handout(args: argparse.Namespace, out: TextIO) -> int:
     db = _connect()
     with db.session() as s:
         pdf, url = patients.handout(
-            session=s, actor=CLI_ACTOR, treatment_id=args.treatment, base_url=args.base_url
+            session=s, actor=cli_actor(), treatment_id=args.treatment, base_url=args.base_url
         )
     target.write_bytes(pdf)
     _emit(

@@ -207,3 +207,22 @@ def test_resolved_items_leave_the_open_queue(db: Database, items: dict[str, int]
         open_ids = [r.item_id for r in queue.list_queue(session=s, actor=lee).rows]
         done = queue.list_queue(session=s, actor=lee, statuses=("resolved",))
     assert items["review"] not in open_ids and [r.item_id for r in done.rows] == [items["review"]]
+
+
+def test_a_reply_bumps_the_version_so_the_trends_stamp_changes(
+    db: Database, items: dict[str, int]
+) -> None:
+    from checkins.services import trends
+
+    lee = make_provider(db, "dr.reply", "Dr Reply")
+    item = items["urgent_new"]
+    with db.session() as s:
+        before = trends.data_stamp(session=s)
+        version = s.get(ReviewItem, item).version  # type: ignore[union-attr]
+    with db.session() as s:
+        queue.reply(session=s, actor=lee, item_id=item, body="How is the redness today?")
+    with db.session() as s:
+        row = s.get(ReviewItem, item)
+        assert row is not None and row.first_reviewed_at is not None
+        assert row.version == version + 1
+        assert trends.data_stamp(session=s) != before

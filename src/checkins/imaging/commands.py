@@ -3,21 +3,26 @@
 ``analyze_command`` prints one JSON object per input, in input order (JSON Lines), and returns 0
 when every input was analysed, 2 otherwise. It never raises for a bad input: unreadable paths and
 refused photos become ``{"path": ..., "ok": false, "error": {...}}`` lines. Each photo is analysed
-in a worker process with a deadline, so a hostile file costs at most ``timeout`` seconds.
+in a worker process with a deadline, so a hostile file costs at most ``timeout`` seconds. The
+photos run concurrently, one worker per core, from a pool started once per command.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TextIO
 
 from checkins.domain import CheckinsError
 from checkins.imaging.card import card_pdf, card_png
 from checkins.imaging.decode import MAX_UPLOAD_BYTES, rejected
-from checkins.imaging.isolate import analyze_isolated
+from checkins.imaging.isolate import run_isolated, start_forked_pool
+from checkins.imaging.pipeline import analyze_bytes
+from checkins.imaging.results import PhotoAnalysis
 
 ANALYZE_TIMEOUT = 10.0
 
@@ -36,10 +41,15 @@ def _read(path: str) -> bytes:
     return data
 
 
+def analyze_path(path: str) -> PhotoAnalysis:
+    """Read and analyse one file (in a worker: the photo's bytes never cross a pipe)."""
+    return analyze_bytes(_read(path))
+
+
 def analyze_one(path: str, *, timeout: float = ANALYZE_TIMEOUT) -> dict[str, object]:
     """The contract's JSON object for one path (never raises for a bad input)."""
     try:
-        analysis = analyze_isolated(_read(path), timeout=timeout)
+        analysis = run_isolated(analyze_path, path, timeout=timeout)
     except CheckinsError as exc:
         return {"path": path, **exc.to_json()}
     except OSError:
@@ -51,13 +61,25 @@ def analyze_one(path: str, *, timeout: float = ANALYZE_TIMEOUT) -> dict[str, obj
 def analyze_command(paths: Sequence[str], *, out: TextIO, timeout: float = ANALYZE_TIMEOUT) -> int:
     """Analyse each path and print its JSON line to ``out``; 0 if all were ok, else 2."""
     status = 0
-    for path in paths:
-        result = analyze_one(path, timeout=timeout)
-        if not result.get("ok"):
-            status = 2
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
-        out.flush()
+    workers = min(len(paths), os.cpu_count() or 1)
+    if workers > 1 and not _has_threads():
+        start_forked_pool(workers)  # before the dispatching threads below exist
+    # One thread per worker hands photos to the pool; ``map`` yields the results in input
+    # order, each as soon as it and every earlier one are done.
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as threads:
+        for result in threads.map(lambda p: analyze_one(p, timeout=timeout), paths):
+            if not result.get("ok"):
+                status = 2
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            out.flush()
     return status
+
+
+def _has_threads() -> bool:
+    """True when this process runs threads besides the main one (then forking is not safe)."""
+    import threading
+
+    return threading.active_count() > 1
 
 
 def card_command(out_path: str, *, err: TextIO | None = None) -> int:

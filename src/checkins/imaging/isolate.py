@@ -11,6 +11,7 @@ down with ``shutdown_pool()``.
 from __future__ import annotations
 
 import atexit
+import multiprocessing
 import sys
 import threading
 import types
@@ -35,6 +36,7 @@ QUEUE_WAIT_S = 120.0
 _slots = threading.BoundedSemaphore(MAX_WORKERS)
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
+_workers = MAX_WORKERS
 
 T = TypeVar("T")
 
@@ -69,8 +71,36 @@ def _get_pool() -> ProcessPoolExecutor:
     global _pool
     with _lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=MAX_WORKERS, mp_context=_WorkerContext())
+            _pool = ProcessPoolExecutor(max_workers=_workers, mp_context=_WorkerContext())
         return _pool
+
+
+def _ready() -> bool:
+    return True
+
+
+def start_forked_pool(workers: int) -> int:
+    """Start ``workers`` forked workers now (for a one-shot command such as ``checkins analyze``).
+
+    A command that has already imported the pipeline forks workers that need no imports of their
+    own, where ``spawn`` would make each re-import OpenCV, NumPy and the models. Forking is only
+    safe while this process runs no other thread, so call it before any thread starts; the
+    workers are all started (and have answered) before this returns. A pool replaced after a
+    timeout or crash is an ordinary ``spawn`` pool again. Returns the number of workers.
+    """
+    global _pool, _slots, _workers
+    workers = max(1, workers)
+    shutdown_pool()
+    with _lock:
+        _workers = workers
+        _slots = threading.BoundedSemaphore(workers)
+        _pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("fork")
+        )
+        pool = _pool
+    for future in [pool.submit(_ready) for _ in range(workers)]:
+        future.result()
+    return workers
 
 
 def _discard_pool(pool: ProcessPoolExecutor, *, kill: bool) -> None:
@@ -99,7 +129,10 @@ def shutdown_pool() -> None:
 atexit.register(shutdown_pool)
 
 
-def run_isolated(fn: Callable[[bytes], T], data: bytes, *, timeout: float) -> T:
+A = TypeVar("A")
+
+
+def run_isolated(fn: Callable[[A], T], data: A, *, timeout: float) -> T:
     """``fn(data)`` in a worker once one is free; see ``_run`` for the deadline."""
     if not _slots.acquire(timeout=QUEUE_WAIT_S):
         raise rejected("busy")
@@ -109,7 +142,7 @@ def run_isolated(fn: Callable[[bytes], T], data: bytes, *, timeout: float) -> T:
         _slots.release()
 
 
-def _run(fn: Callable[[bytes], T], data: bytes, *, timeout: float) -> T:
+def _run(fn: Callable[[A], T], data: A, *, timeout: float) -> T:
     """``fn(data)`` in a worker process, refused with ``decode_timeout`` after ``timeout`` s.
 
     ``PhotoRejected`` raised in the worker comes back as is. A worker that dies (a decoder crash)

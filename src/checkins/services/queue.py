@@ -328,7 +328,10 @@ def reply(*, session: Session, actor: Actor, item_id: int, body: str) -> Message
         raise NotFound("That case is no longer in the queue.")
     now = utcnow()
     if item.first_reviewed_at is None:
+        # A change to the item like any other: it bumps the version, so caches keyed on the
+        # data stamp (the trends report's review times) see it.
         item.first_reviewed_at = now
+        item.version += 1
     msg = Message(
         treatment_id=item.treatment_id,
         review_item_id=item.id,
