@@ -68,7 +68,7 @@ def settings_form(current: ClinicView) -> dict[str, Any] | None:
     }
 
 
-def alert_contacts_tab(db: Any, actor: Any, act: Any) -> None:
+def alert_contacts_tab(db: Any, actor: Any, act: Any, tz: str) -> None:
     """On-call contacts (alerted in order while nobody claims an urgent case), a test message,
     and the delivery log of everything sent."""
     import enrol_ui
@@ -97,6 +97,6 @@ def alert_contacts_tab(db: Any, actor: Any, act: Any) -> None:
         act(lambda s: alerts.send_test(session=s, actor=actor), "Test messages queued.")
     st.markdown("**Delivery log**")
     if log:
-        st.dataframe(enrol_ui.delivery_frame(log, "UTC"), hide_index=True)
+        st.dataframe(enrol_ui.delivery_frame(log, tz), hide_index=True)
     else:
         st.caption("Nothing sent yet.")

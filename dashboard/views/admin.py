@@ -49,7 +49,9 @@ people, patient_links, settings, on_call = st.tabs(
     ["Staff accounts", "Patient links", "Clinic", "On-call alerts"]
 )
 with on_call:
-    clinic_ui.alert_contacts_tab(db, actor, act)
+    with db.read() as s:
+        clinic_tz = clinic.get_clinic(session=s).time_zone
+    clinic_ui.alert_contacts_tab(db, actor, act, clinic_tz)
 
 with people:
     with db.read() as s:

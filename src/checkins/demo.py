@@ -13,14 +13,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from checkins.domain import Role, utcnow
 from checkins.services import clinic, intake, queue
 from checkins.services import patients as enrolment
 from checkins.services.views import Actor
 from checkins.storage.db import Database
-from checkins.storage.models import CheckIn, Message, ReviewItem, User
+from checkins.storage.models import CheckIn, Message, OutboxMessage, ReviewItem, User
 from checkins.storage.photos import PhotoStore
 from checkins.validation import parse_answers
 
@@ -206,6 +206,13 @@ def _load_patients(
                         _resolve_historic(s, provider_actor, item, review, submitted_at)
             summary.checkins += 1
             summary.photos += len(photos)
+    with db.session() as s:
+        # The demo's replies are history: their "your care team replied" notices are not sent.
+        s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "queued")
+            .values(status="skipped", last_error="demo history: not sent")
+        )
     if progress is not None:
         progress.write("\n")
 
