@@ -68,6 +68,10 @@ def settings_form(current: ClinicView) -> dict[str, Any] | None:
     }
 
 
+def _entry(c: Any) -> str:
+    return c.address if c.on_call else f"{c.address} daytime"
+
+
 def alert_contacts_tab(db: Any, actor: Any, act: Any, tz: str) -> None:
     """On-call contacts (alerted in order while nobody claims an urgent case), a test message,
     and the delivery log of everything sent."""
@@ -81,11 +85,12 @@ def alert_contacts_tab(db: Any, actor: Any, act: Any, tz: str) -> None:
     with st.form("alert_contacts", enter_to_submit=False):
         emails = st.text_area(
             "On-call emails, one per line, in the order they are alerted",
-            "\n".join(c.address for c in contacts if c.channel == "email"),
+            "\n".join(_entry(c) for c in contacts if c.channel == "email"),
+            help="Add ' daytime' after an entry that is alerted in office hours only.",
         )
         phones = st.text_area(
             "On-call mobile numbers (text messages), one per line, alerted after the emails",
-            "\n".join(c.address for c in contacts if c.channel == "sms"),
+            "\n".join(_entry(c) for c in contacts if c.channel == "sms"),
         )
         if st.form_submit_button("Save contacts", type="primary"):
             act(lambda s: alerts.set_contacts(session=s, actor=actor, emails=emails.splitlines(),

@@ -192,3 +192,25 @@ def test_a_reply_tells_the_patient_with_their_link_and_nothing_clinical(
     assert len(to_patient) == 1
     body = to_patient[0].get_payload(decode=True).decode()
     assert "care team replied" in body and "?t=" in body and "3 pm" not in body
+
+
+def test_out_of_hours_the_rota_decides_who_is_alerted(
+    db: Database, store: PhotoStore, channels: Channels, smtp: SmtpServer
+) -> None:
+    tid = enrol(db)
+    with db.session() as s:
+        hours = clinic.parse_office_hours("mon-fri 09:00-17:00")
+        clinic.set_clinic(
+            session=s, actor=ADMIN, name="Maple Skin", phone="(555) 010-0142", office_hours=hours
+        )
+        rota = ["front@maple.example daytime", "night@maple.example"]
+        alerts.set_contacts(session=s, actor=ADMIN, emails=rota)
+    night = NOW + timedelta(hours=10)  # 01:00 in New York: the office is closed
+    answers = calm_answers(temperature={"value": 102.4, "unit": "F"})
+    with db.session() as s:
+        intake.submit_checkin(
+            session=s, store=store, actor=ADMIN, treatment_id=tid, answers=answers, photos=[],
+            client_submission_id="night-0001", submitted_at=night,
+        )  # fmt: skip
+    worker.run_once(db, channels, now=night + timedelta(hours=1))
+    assert [m["To"] for m in smtp.inbox.wait_for(1)] == ["night@maple.example"]

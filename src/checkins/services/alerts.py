@@ -17,6 +17,8 @@ from checkins.services import audit
 from checkins.services.views import Actor
 from checkins.storage.models import AlertContact, OutboxMessage
 
+DAYTIME = " daytime"
+
 
 @dataclass(frozen=True)
 class ContactView:
@@ -54,10 +56,26 @@ def set_contacts(
     emails: Sequence[str] = (),
     phones: Sequence[str] = (),
 ) -> list[ContactView]:
-    """Replace the on-call list: emails first, then SMS numbers, alerted in that order."""
+    """Replace the on-call list: emails first, then SMS numbers, alerted in that order.
+
+    The rota: an entry ending in " daytime" is alerted in office hours only; out of hours only
+    the others are (all of them, when every entry is daytime-only, so an alert always goes).
+    """
     access.require_admin(actor)
-    cleaned = [("email", contact.normalize_email(e)) for e in emails if e.strip()]
-    cleaned += [("sms", contact.normalize_phone(p).split(";")[0]) for p in phones if p.strip()]
+
+    def split(entry: str) -> tuple[str, bool]:
+        text = entry.strip()
+        daytime = text.lower().endswith(DAYTIME)
+        return (text[: -len(DAYTIME)].strip() if daytime else text), not daytime
+
+    cleaned = [
+        ("email", contact.normalize_email(a), on_call) for a, on_call in map(split, emails) if a
+    ]
+    cleaned += [
+        ("sms", contact.normalize_phone(a).split(";")[0], on_call)
+        for a, on_call in map(split, phones)
+        if a
+    ]
     if len(cleaned) > 20:
         raise InvalidInput("At most 20 on-call contacts.", code="too_many_contacts")
     session.execute(
@@ -68,7 +86,8 @@ def set_contacts(
     )  # fmt: skip
     session.execute(update(AlertContact).values(active=False))
     rows = [
-        AlertContact(position=i + 1, channel=ch, address=a) for i, (ch, a) in enumerate(cleaned)
+        AlertContact(position=i + 1, channel=ch, address=a, on_call=on_call)
+        for i, (ch, a, on_call) in enumerate(cleaned)
     ]
     session.add_all(rows)
     audit.record(session=session, actor=actor, action="alerts.set_contacts",
