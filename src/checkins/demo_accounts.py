@@ -10,7 +10,6 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from checkins.links import issue_link
 from checkins.services import users
 from checkins.storage import models
 
@@ -42,23 +41,4 @@ def ensure_demo_accounts(*, session: Session) -> list[tuple[str, str, str]]:
             if not existing.active:
                 users.set_active(session=session, username=username, active=True)
         out.append((username, password, role))
-    return out
-
-
-def demo_patient_links(
-    *, session: Session, base_url: str = "http://localhost:8501", ttl_days: int = 60
-) -> list[tuple[str, str]]:
-    """(patient name and day, link) for each treatment in the database, newest first."""
-    rows = session.execute(
-        select(models.Treatment, models.Patient)
-        .join(models.Patient, models.Treatment.patient_id == models.Patient.id)
-        .order_by(models.Treatment.treated_at.desc(), models.Treatment.id.desc())
-    )
-    out = []
-    for treatment, patient in rows:
-        label = f"{patient.display_name} (treated {treatment.treated_at:%Y-%m-%d})"
-        url = issue_link(
-            session=session, treatment_id=treatment.id, base_url=base_url, ttl_days=ttl_days
-        )
-        out.append((label, url))
     return out

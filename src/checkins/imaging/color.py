@@ -101,11 +101,6 @@ def linear_to_lab(linear: F32) -> F32:
     return xyz_to_lab(linear_to_xyz(linear))
 
 
-def rgb8_to_lab(rgb: U8) -> F32:
-    """uint8 sRGB ``(..., 3)`` → true CIELAB (D65) float32 ``(..., 3)``."""
-    return linear_to_lab(uint8_to_linear(rgb))
-
-
 def lab_to_linear(lab: NDArray[np.floating] | F32) -> F32:
     """CIELAB (D65) → linear sRGB, unclipped."""
     return xyz_to_linear(lab_to_xyz(lab))

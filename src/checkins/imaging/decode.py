@@ -353,18 +353,3 @@ def read_header(data: bytes) -> Header:
         mode=im.mode,
         progressive=bool(im.info.get("progressive")),
     )
-
-
-def decode_full(data: bytes) -> Image.Image:
-    """Decode at full resolution, upright, 8-bit sRGB RGB (for the re-encoded stored copy)."""
-    fmt = check_bytes(data)
-    im = open_image(data, fmt)
-    orientation = exif_orientation(im)
-    icc = im.info.get("icc_profile")
-    icc_bytes = icc if isinstance(icc, bytes) and icc else None
-
-    def _load() -> Image.Image:
-        im.load()
-        return to_srgb_rgb(apply_orientation(im, orientation), icc_bytes)
-
-    return guarded(_load)

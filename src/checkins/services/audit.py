@@ -37,21 +37,6 @@ def record(
     )
 
 
-def events_for_patient(*, session: Session, patient_id: int, limit: int = 200) -> list[AuditView]:
-    rows = session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.patient_id == patient_id)
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(limit)
-    )
-    return [
-        AuditView(
-            at=e.at, actor=e.actor, role=e.role, action=e.action, outcome=e.outcome, detail=e.detail
-        )
-        for e in rows
-    ]
-
-
 def events_for_object(
     *, session: Session, object_type: str, object_id: int, limit: int = 200
 ) -> list[AuditView]:
