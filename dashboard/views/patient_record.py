@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import auth
 import enrol_ui
 import resources
 import streamlit as st
+import treatment_ui
 import ui
 from state import StateKeys
 
 from checkins import access, contact
 from checkins.domain import AccessDenied
-from checkins.messaging import outbox
-from checkins.services import alerts, clinic, intake, patients
-from checkins.services import patient_form as form
+from checkins.services import alerts, clinic, patients
 
 actor = auth.current_actor()
 try:
@@ -75,62 +72,14 @@ treat_tab, new_tab, details_tab, history_tab = st.tabs(
 )
 
 
-def treatment_block(d: patients.TreatmentDetail, newest: bool) -> None:
-    """One treatment: its schedule; for the newest, the link, handout, baseline and days."""
-    tid = d.treatment.id
-    st.markdown(f"**{enrol_ui.treatment_summary(d, tz)}**")
-    lo, hi = d.next_treatment_window
-    st.caption(f"Next treatment of the series: typically {lo:%b %-d} – {hi:%b %-d}.")
-    st.dataframe(enrol_ui.schedule_frame(d, tz), hide_index=True)
-    if not newest:
-        return
-    parts = urlsplit(st.context.url or "http://localhost:8501")
-    base = f"{parts.scheme}://{parts.netloc}/"
-    if st.button("Show the patient's link and QR code", type="primary", key=f"l{tid}"):
-        with db.session() as s:
-            url = patients.issue_patient_link(
-                session=s, actor=actor, treatment_id=tid, base_url=base
-            )
-        st.session_state[StateKeys.PATIENT_LINK] = (tid, url)
-    shown = st.session_state.get(StateKeys.PATIENT_LINK)
-    if shown and shown[0] == tid:  # never one patient's link beside another
-        enrol_ui.link_panel(p, shown[1], settings)
-    if st.button("Send the link by text / email", icon=":material/send:", key=f"s{tid}"):
-        nonce = form.new_submission_id()
-        act(lambda s: outbox.queue_link(session=s, treatment_id=tid, nonce=nonce),
-            "The link is queued: the worker sends it as the patient prefers.")  # fmt: skip
-
-    def make_handout() -> bytes:
-        with db.session() as s:
-            return patients.handout(session=s, actor=actor, treatment_id=tid, base_url=base)[0]
-
-    st.download_button(
-        "Print the handout (PDF)", make_handout, file_name=f"checkins-{tid}.pdf",
-        mime="application/pdf", icon=":material/print:", key=f"h{tid}",
-    )  # fmt: skip
-    with st.expander("Baseline photo"):
-        photos = enrol_ui.baseline_photos(reference_card=settings.reference_card)
-        if st.button("Save baseline", disabled=photos.problem is not None):
-            csid = st.session_state.setdefault(
-                StateKeys.BASELINE_SUBMISSION, form.new_submission_id()
-            )
-            act(lambda s: intake.submit_checkin(
-                session=s, store=resources.store(), actor=actor, treatment_id=tid, answers=None,
-                photos=photos.prepared, client_submission_id=csid, is_baseline=True),
-                "Baseline photo saved.")  # fmt: skip
-    with st.expander("Edit the check-in days"):
-        days = st.text_input("Days", ", ".join(map(str, d.treatment.schedule_days)), key=f"d{tid}")
-        if st.button("Save days", key=f"sd{tid}"):
-            act(lambda s: patients.set_schedule(session=s, actor=actor, treatment_id=tid,
-                days=patients.schedule.parse_days(days)), "Schedule saved.")  # fmt: skip
-
-
 with treat_tab:
     if not record.treatments:
         st.info("No treatment yet: record one in the next tab.")
     for i, d in enumerate(record.treatments):
         with st.container(border=True):
-            treatment_block(d, newest=i == 0)
+            treatment_ui.treatment_block(
+                d, newest=i == 0, db=db, actor=actor, act=act, patient=p, clinic=settings
+            )
 
 with new_tab:
     values = enrol_ui.treatment_fields(settings, key="record_treatment")
