@@ -330,8 +330,14 @@ def cmd_link(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_reconcile(args: argparse.Namespace, out: TextIO) -> int:
+    import math
+
     from checkins.services.reconcile import reconcile
 
+    if not math.isfinite(args.grace) or args.grace < 0:
+        raise InvalidInput(
+            "--grace is a number of seconds, 0 or more (for example 600).", code="invalid_grace"
+        )
     db = _connect()
     with db.session() as s:
         report = reconcile(

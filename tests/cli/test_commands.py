@@ -109,3 +109,11 @@ def test_deeply_nested_json_is_a_sentence_not_a_traceback(tmp_path: Path) -> Non
     f.write_text("[" * 200_000 + "]" * 200_000)
     code, out = cli("triage", str(f))
     assert code == 2 and out["error"]["code"] == "invalid_json"
+
+
+@pytest.mark.parametrize("grace", ["nan", "inf", "-1"])
+def test_reconcile_refuses_a_grace_that_disables_its_protection(
+    grace: str, checkins_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["reconcile", "--repair", "--grace", grace]) == 2
+    assert "--grace is a number of seconds" in capsys.readouterr().err
