@@ -66,7 +66,7 @@ def reconcile(
     for key in store.keys():  # noqa: SIM118 - a PhotoStore is not a dict
         if key in referenced:
             continue
-        if now - store.path(key).stat().st_mtime < grace_seconds:
+        if store.age_seconds(key, now) < grace_seconds:
             continue  # possibly an intake still in flight
         report.files_without_rows.append(key)
         if repair:

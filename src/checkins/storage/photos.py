@@ -66,6 +66,10 @@ class PhotoStore:
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
 
+    def age_seconds(self, key: str, now: float) -> float:
+        """Seconds since the blob was last written (reconcile spares recent blobs)."""
+        return now - self.path(key).stat().st_mtime
+
     def keys(self) -> Iterator[str]:
         if not self.root.exists():
             return
