@@ -11,6 +11,7 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -178,6 +179,15 @@ def _contact_fields(
     }
 
 
+def _validated(
+    name: str, birth_date: date | None, today: date | None, **contacts: Any
+) -> tuple[str, date, dict[str, object]]:
+    """A patient's details checked the same way on enrolment and on every edit."""
+    clean = _clean_name(name)
+    dob = _clean_birth_date(birth_date, today or utcnow().date())
+    return clean, dob, _contact_fields(**contacts)
+
+
 def find_duplicate(*, session: Session, actor: Actor, name: str, birth_date: date) -> int | None:
     """The id of a patient with the same name and date of birth, if there is one."""
     access.require_enrolment_access(actor)
@@ -209,17 +219,11 @@ def add_patient(
     """Enrol a patient. The same name and date of birth twice raises ``Conflict`` naming the
     existing record, unless ``allow_duplicate`` (two different people can share both)."""
     access.require_enrolment_access(actor)
-    clean = _clean_name(name)
-    dob = _clean_birth_date(birth_date, today or utcnow().date())
-    fields = _contact_fields(
-        phone=phone,
-        email=email,
-        language=language,
-        contact_preference=contact_preference,
-        caregiver_name=caregiver_name,
-        caregiver_phone=caregiver_phone,
-        caregiver_email=caregiver_email,
-    )
+    clean, dob, fields = _validated(
+        name, birth_date, today, phone=phone, email=email, language=language,
+        contact_preference=contact_preference, caregiver_name=caregiver_name,
+        caregiver_phone=caregiver_phone, caregiver_email=caregiver_email,
+    )  # fmt: skip
     existing = find_duplicate(session=session, actor=actor, name=clean, birth_date=dob)
     if existing is not None and not allow_duplicate:
         raise Conflict(
@@ -255,17 +259,11 @@ def update_patient(
 ) -> PatientView:
     access.require_enrolment_access(actor)
     p = _patient(session, patient_id)
-    clean = _clean_name(name)
-    dob = _clean_birth_date(birth_date, today or utcnow().date())
-    fields = _contact_fields(
-        phone=phone,
-        email=email,
-        language=language,
-        contact_preference=contact_preference,
-        caregiver_name=caregiver_name,
-        caregiver_phone=caregiver_phone,
-        caregiver_email=caregiver_email,
-    )
+    clean, dob, fields = _validated(
+        name, birth_date, today, phone=phone, email=email, language=language,
+        contact_preference=contact_preference, caregiver_name=caregiver_name,
+        caregiver_phone=caregiver_phone, caregiver_email=caregiver_email,
+    )  # fmt: skip
     p.display_name, p.search_name, p.birth_date = clean, search_key(clean), dob
     for key, value in fields.items():
         setattr(p, key, value)
