@@ -62,9 +62,15 @@ def test_fever_is_urgent(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("answers", "severity"),
     [
-        ({"temperature": {"value": 101.4, "unit": "F"}}, "routine"),
+        ({"temperature": {"value": 100.3, "unit": "F"}}, "routine"),
+        ({"temperature": {"value": 100.4, "unit": "F"}}, "review"),
+        ({"temperature": {"value": 101.4, "unit": "F"}}, "review"),
         ({"temperature": {"value": 101.5, "unit": "F"}}, "urgent"),
-        ({"temperature": {"value": 38.5, "unit": "C"}}, "routine"),
+        ({"temperature": {"value": 37.9, "unit": "C"}}, "routine"),
+        ({"temperature": {"value": 38.0, "unit": "C"}}, "review"),
+        ({"temperature": {"value": 38.5, "unit": "C"}}, "review"),
+        # 38.6 °C is 101.48 °F, shown as 101.5 °F by a thermometer reading to 0.1 °F
+        ({"temperature": {"value": 38.6, "unit": "C"}}, "urgent"),
         ({"temperature": {"value": 38.7, "unit": "C"}}, "urgent"),
         ({"temperature": None, "drainage_like_pus": True}, "urgent"),
         ({"temperature": None, "swelling": "excessive"}, "urgent"),

@@ -38,7 +38,7 @@ def test_shipped_rules_load_with_versioned_hash(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.delenv("CHECKINS_RULES_FILE", raising=False)
     rules = load_rules()
     base, digest = rules.version.split("+")
-    assert base == "2026.11.2" and len(digest) == 8
+    assert base == "2026.12.1" and len(digest) == 8
     assert {r.id for r in rules.rules} >= {"fever", "pus_drainage", "photo_unusable"}
     assert load_active_rules().version == rules.version
 

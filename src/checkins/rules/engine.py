@@ -6,6 +6,7 @@ evaluation records which leaf comparisons fired, so a provider sees *why* a rule
 
 from __future__ import annotations
 
+import decimal
 import enum
 import math
 from collections.abc import Mapping, Sequence
@@ -23,6 +24,7 @@ from checkins.domain import (
     MetricChange,
     Reason,
     Severity,
+    Temperature,
     TriageResult,
 )
 from checkins.guidance import DayGuidance, guidance_for_day
@@ -83,6 +85,18 @@ class FactSpec:
     description: str = ""
 
 
+def displayed_fahrenheit(temp: Temperature) -> float:
+    """°F as a thermometer showing °F would display it: one decimal, half up.
+
+    38.6 °C is 101.48 °F, which such a thermometer shows as 101.5 °F; comparing the unrounded
+    101.48 with the 101.5 °F fever line would reassure a patient a thermometer calls feverish.
+    """
+    if temp.unit == "F":
+        return temp.fahrenheit
+    exact = decimal.Decimal(repr(temp.value)) * 9 / 5 + 32
+    return float(exact.quantize(decimal.Decimal("0.1"), rounding=decimal.ROUND_HALF_UP))
+
+
 def _num(label: str, unit: str = "", *, nullable: bool = False, doc: str = "") -> FactSpec:
     return FactSpec(FactKind.NUMBER, label, unit, nullable=nullable, description=doc)
 
@@ -96,7 +110,11 @@ _PHOTO = "null without photo metrics or when no photo could be measured"
 
 FACTS: Mapping[str, FactSpec] = {
     "temperature_f": _num(
-        "temperature", " °F", nullable=True, doc="°F, rounded to 0.01; null if not taken"
+        "temperature",
+        " °F",
+        nullable=True,
+        doc="°F; a °C reading is converted at the thermometer's displayed precision (0.1 °F), "
+        "so 38.6 °C reads as 101.5 °F; null if not taken",
     ),
     "drainage_like_pus": _bool("drainage that looks like pus", nullable=True, doc=_ANSWERED),
     "increased_warmth": _bool("increased warmth", nullable=True, doc=_ANSWERED),
@@ -213,7 +231,7 @@ def facts_for(
     if answers is not None:
         temp = answers.temperature
         facts.update(
-            temperature_f=None if temp is None else temp.fahrenheit,
+            temperature_f=None if temp is None else displayed_fahrenheit(temp),
             drainage_like_pus=answers.drainage_like_pus,
             increased_warmth=answers.increased_warmth,
             swelling=answers.swelling,
