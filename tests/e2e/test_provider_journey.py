@@ -170,7 +170,8 @@ def test_provider_claims_replies_resolves_and_manager_sees_it(
     title = open_top_case(lee)
     images = lee.locator('[data-testid="stImage"]')
     expect(images.first).to_be_visible()
-    assert images.count() >= 2  # this check-in's photo beside the baseline (and previous)
+    # This check-in's photo beside the baseline (and previous): wait for the second to draw.
+    expect(images.nth(1)).to_be_visible()
     expect(lee.get_by_text(re.compile(r"^Baseline, before treatment"))).to_be_attached()
     expect(lee.locator('[data-testid="stVegaLiteChart"]').first).to_be_attached()
     shot(lee, "provider-2-case")
