@@ -46,7 +46,7 @@ def base_url() -> str:
     return os.environ.get("CHECKINS_BASE_URL", "http://localhost:8501").rstrip("/")
 
 
-def _add(session: Session, **fields: object) -> bool:
+def add(session: Session, **fields: object) -> bool:
     """Insert one row unless its idempotency key is there already; True when added."""
     key = fields["idempotency_key"]
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
@@ -115,7 +115,7 @@ def queue_patient_message(
     added = 0
     for channel, address in addresses:
         subject, body = _patient_text(clinic.name, lead, url, channel)
-        added += _add(
+        added += add(
             session, idempotency_key=f"{key}:{channel}", kind=kind, channel=channel,
             to_address=address, subject=subject, body=body, patient_id=p.id,
             next_attempt_at=now or utcnow(), created_at=now or utcnow(),
@@ -161,7 +161,7 @@ def queue_urgent_alerts(*, session: Session, item_id: int, now: datetime | None 
     body = f"{clinic.name}: an urgent check-in is waiting for review. Sign in to see it: {url}"
     added = 0
     for i, c in enumerate(contacts):
-        added += _add(
+        added += add(
             session, idempotency_key=f"alert:{item_id}:{c.id}", kind="alert", channel=c.channel,
             to_address=c.address, subject=f"{clinic.name}: urgent check-in waiting",
             body=body + ("" if i == 0 else " (escalated: not yet claimed)"),

@@ -110,7 +110,7 @@ def send_test(*, session: Session, actor: Actor) -> int:
     nonce = uuid.uuid4().hex[:12]
     n = 0
     for c in session.scalars(select(AlertContact).where(AlertContact.active.is_(True))):
-        n += outbox._add(
+        n += outbox.add(
             session, idempotency_key=f"test:{nonce}:{c.id}", kind="test", channel=c.channel,
             to_address=c.address, subject="checkins: test message",
             body="checkins: this is a test of the urgent-alert contacts. No action needed.",

@@ -23,6 +23,7 @@ from checkins.domain import (
     Conflict,
     InvalidInput,
     NotFound,
+    Role,
     utcnow,
 )
 from checkins.services import audit
@@ -641,9 +642,10 @@ def _detail(session: Session, t: Treatment, time_zone: str) -> TreatmentDetail:
 
 def get_treatment_detail(*, session: Session, actor: Actor, treatment_id: int) -> TreatmentDetail:
     """One treatment and its schedule: for staff who enrol, or the patient whose link it is."""
-    access.require_treatment_access(actor, treatment_id) if actor.role.value == "patient" else (
+    if actor.role is Role.PATIENT:
+        access.require_treatment_access(actor, treatment_id)
+    else:
         access.require_enrolment_access(actor)
-    )
     t = session.get(Treatment, treatment_id, options=[selectinload(Treatment.patient)])
     if t is None:
         raise NotFound(f"There is no treatment {treatment_id}.", code="unknown_treatment")
