@@ -26,8 +26,8 @@ from checkins.imaging.render import (
     renditions,
     strip_jpeg,
 )
-from checkins.imaging.results import Calibration, PhotoAnalysis, ProcessedPhoto
-from checkins.imaging.skin import skin_mask
+from checkins.imaging.results import Calibration, PhotoAnalysis, ProcessedPhoto, ZoneMeasure
+from checkins.imaging.zones import measured_region, region_png
 
 # Long edge of the image the analysis runs on. Chosen so a 12 MP JPEG decodes at 1/8 (504 px):
 # the colour metrics are means over tens of thousands of skin pixels and do not need more, and
@@ -37,7 +37,9 @@ ANALYSIS_EDGE = 480
 ANALYSIS_MAX_EDGE = 600
 
 
-def analyze_image(rgb: U8, *, width: int, height: int, fmt: str) -> PhotoAnalysis:
+def analyze_image(
+    rgb: U8, *, width: int, height: int, fmt: str, with_mask: bool = False
+) -> PhotoAnalysis:
     """Analyse an upright sRGB uint8 image (h, w, 3) of a photo of full size width × height."""
     work = reduce_pow2(rgb, ANALYSIS_EDGE)
     if max(work.shape[:2]) > ANALYSIS_MAX_EDGE:
@@ -73,9 +75,20 @@ def analyze_image(rgb: U8, *, width: int, height: int, fmt: str) -> PhotoAnalysi
             markers=card.markers,
         )
     lab = linear_to_lab_fast(linear)
-    mask = skin_mask(lab, exclude=exclude)
-    quality = assess(work, colour, lab, mask, full_width=width, full_height=height)
+    region = measured_region(work, lab, exclude)
+    mask = region.mask
+    quality = assess(
+        work, colour, lab, mask, full_width=width, full_height=height, region=region
+    )
     metrics = redness_metrics(linear, lab, mask, calibrated=gains is not None)
+    zones = tuple(
+        ZoneMeasure(
+            name=name,
+            pixels=int(zmask.sum()),
+            metrics=redness_metrics(linear, lab, zmask, calibrated=gains is not None),
+        )
+        for name, zmask in region.zones.items()
+    )
     return PhotoAnalysis(
         width=width,
         height=height,
@@ -83,6 +96,9 @@ def analyze_image(rgb: U8, *, width: int, height: int, fmt: str) -> PhotoAnalysi
         quality=quality,
         metrics=metrics,
         calibration=calibration,
+        region_kind=region.kind,
+        zones=zones,
+        region_png=region_png(region) if with_mask else None,
     )
 
 
@@ -91,6 +107,18 @@ def analyze_bytes(data: bytes) -> PhotoAnalysis:
     decoded = decode(data, min_edge=ANALYSIS_EDGE)
     return analyze_image(
         decoded.rgb, width=decoded.width, height=decoded.height, fmt=decoded.format
+    )
+
+
+def analyze_bytes_with_mask(data: bytes) -> PhotoAnalysis:
+    """``analyze_bytes``, also returning the measured region as a PNG (``--mask-out``)."""
+    decoded = decode(data, min_edge=ANALYSIS_EDGE)
+    return analyze_image(
+        decoded.rgb,
+        width=decoded.width,
+        height=decoded.height,
+        fmt=decoded.format,
+        with_mask=True,
     )
 
 

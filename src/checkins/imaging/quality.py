@@ -15,6 +15,7 @@ import numpy as np
 from checkins.imaging.color import F32, U8
 from checkins.imaging.results import QualityIssue, QualityReport
 from checkins.imaging.skin import Mask
+from checkins.imaging.zones import MIN_BODY_FRACTION, MIN_FACE_FRACTION, Region
 
 # Below this relative detail (100·std(Laplacian)/mean grey over skin) a photo is blurry.
 SHARPNESS_MIN = 2.2
@@ -47,6 +48,10 @@ HINTS = {
     "no_skin": (
         "We could not find skin in the photo. Fill most of the picture with the treated area, "
         "against a plain background."
+    ),
+    "framing": (
+        "The treated area is too small in the picture to measure. Move closer so that it fills "
+        "most of the photo, against a plain background."
     ),
 }
 
@@ -82,18 +87,40 @@ def sharpness(rgb: U8, region: Mask) -> float:
     return 100.0 * math.sqrt(signal_var) / mean
 
 
+def framing_ok(region: Region) -> bool:
+    """Framing check: the treated area was found and covers enough of the frame."""
+    if not region.found:
+        return False
+    if region.kind == "face":
+        return region.treated_fraction >= MIN_FACE_FRACTION
+    return region.treated_fraction >= MIN_BODY_FRACTION
+
+
 def assess(
-    rgb: U8, colour: U8, lab: F32, mask: Mask, *, full_width: int, full_height: int
+    rgb: U8,
+    colour: U8,
+    lab: F32,
+    mask: Mask,
+    *,
+    full_width: int,
+    full_height: int,
+    region: Region | None = None,
 ) -> QualityReport:
     """Grade a photo from its analysis image ``rgb`` (h, w, 3) and the half-scale ``colour``
-    image (h/2, w/2, 3) with its CIELAB ``lab`` and skin ``mask`` (h/2, w/2)."""
+    image (h/2, w/2, 3) with its CIELAB ``lab`` and measured ``mask`` (h/2, w/2).
+
+    With ``region`` (the measured region, see ``checkins.imaging.zones``) the framing check
+    replaces the bare skin-share test: a region not found is ``no_skin``, one too small a part
+    of the frame is ``framing``.
+    """
     skin_fraction = float(mask.mean())
-    if skin_fraction >= MIN_SKIN_FRACTION:
+    framed = skin_fraction >= MIN_SKIN_FRACTION if region is None else framing_ok(region)
+    if framed and mask.sum() >= 100:
         size = (rgb.shape[1], rgb.shape[0])
-        region = cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
+        where = cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
     else:
-        region = np.ones(rgb.shape[:2], dtype=bool)
-    sharp = sharpness(rgb, region)
+        where = np.ones(rgb.shape[:2], dtype=bool)
+    sharp = sharpness(rgb, where)
     brightness, p99 = (float(v) for v in np.percentile(lab[..., 0], [50, 99]))
     clipped = colour.max(axis=2) >= 250
     clipped_skin = float(clipped[mask].mean()) if mask.any() else 0.0
@@ -102,11 +129,14 @@ def assess(
         codes.append("too_small")
     if p99 < DARK_P99_L_MAX:
         codes.append("too_dark")
-    washed_out = skin_fraction < MIN_SKIN_FRACTION and float(clipped.mean()) > CLIPPED_FRAME_MAX
+    found = bool(mask.any()) if region is None else region.found
+    washed_out = not framed and float(clipped.mean()) > CLIPPED_FRAME_MAX
     if clipped_skin > CLIPPED_SKIN_MAX or washed_out:
         codes.append("overexposed")
-    if skin_fraction < MIN_SKIN_FRACTION:
+    if not framed and (region is None or not found):
         codes.append("no_skin")
+    elif not framed:
+        codes.append("framing")
     elif sharp < SHARPNESS_MIN:
         codes.append("blurry")
     issues = tuple(QualityIssue(code=c, hint=HINTS[c]) for c in codes)

@@ -8,7 +8,7 @@ from checkins.domain import PhotoMetrics
 
 # Bump when any threshold, mask rule or formula changes: stored metrics carry the version that
 # produced them so that trends never mix incomparable numbers.
-ALGORITHM_VERSION = "imaging-1.0"
+ALGORITHM_VERSION = "imaging-2.0"
 
 
 def _r(value: float | None, digits: int = 3) -> float | None:
@@ -73,6 +73,23 @@ class Calibration:
 
 
 @dataclass(frozen=True)
+class ZoneMeasure:
+    """One zone of the measured region (forehead, left_cheek, …, or ``area`` on a body site)."""
+
+    name: str
+    pixels: int
+    metrics: PhotoMetrics
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "zone": self.name,
+            "pixels": self.pixels,
+            "mean_a_star": _r(self.metrics.mean_a_star),
+            "erythema_index": _r(self.metrics.erythema_index),
+        }
+
+
+@dataclass(frozen=True)
 class PhotoAnalysis:
     """Everything measured on one photo. ``width``/``height``: full resolution, upright."""
 
@@ -83,6 +100,10 @@ class PhotoAnalysis:
     metrics: PhotoMetrics
     calibration: Calibration = field(default_factory=Calibration)
     algorithm_version: str = ALGORITHM_VERSION
+    # The measured region: "face", "body" or "none", its zones, and (for ``--mask-out``) a PNG.
+    region_kind: str = "none"
+    zones: tuple[ZoneMeasure, ...] = ()
+    region_png: bytes | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, object]:
         m = self.metrics
@@ -99,6 +120,8 @@ class PhotoAnalysis:
                 "calibrated": m.calibrated,
             },
             "calibration": self.calibration.to_json(),
+            "region": self.region_kind,
+            "zones": [z.to_json() for z in self.zones],
             "algorithm_version": self.algorithm_version,
         }
 
