@@ -13,7 +13,7 @@ from checkins.imaging.commands import analyze_command
 
 CONTRACT_KEYS = {
     "path", "ok", "width", "height", "format", "quality", "redness", "calibration",
-    "algorithm_version",
+    "algorithm_version", "region", "zones",
 }  # fmt: skip
 
 
