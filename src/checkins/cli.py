@@ -517,7 +517,7 @@ def cmd_worker(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
     from checkins.imaging.commands import analyze_command
 
-    code: int = analyze_command(args.paths, out=out)
+    code: int = analyze_command(args.paths, out=out, mask_out=args.mask_out)
     return code
 
 
@@ -650,6 +650,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--grace", type=float, default=600.0, help="seconds before an orphan counts")
     sp = add("analyze", cmd_analyze, "Analyse photos: quality, redness, calibration (JSON lines).")
     sp.add_argument("paths", nargs="+")
+    sp.add_argument(
+        "--mask-out",
+        metavar="DIR",
+        help="also write the measured region of each photo as a PNG in DIR",
+    )
     sp = add(
         "card", cmd_card, "Write the printable reference card (.pdf or .png).", json_flag=False
     )

@@ -23,6 +23,7 @@ from checkins.imaging.decode import MAX_UPLOAD_BYTES, rejected
 from checkins.imaging.isolate import run_isolated, start_forked_pool
 from checkins.imaging.pipeline import analyze_bytes
 from checkins.imaging.results import PhotoAnalysis
+from checkins.imaging.zones import region_png
 
 ANALYZE_TIMEOUT = 10.0
 
@@ -46,8 +47,15 @@ def analyze_path(path: str) -> PhotoAnalysis:
     return analyze_bytes(_read(path))
 
 
-def analyze_one(path: str, *, timeout: float = ANALYZE_TIMEOUT) -> dict[str, object]:
-    """The contract's JSON object for one path (never raises for a bad input)."""
+def analyze_one(
+    path: str, *, timeout: float = ANALYZE_TIMEOUT, mask_to: Path | None = None
+) -> dict[str, object]:
+    """The contract's JSON object for one path (never raises for a bad input).
+
+    With ``mask_to``, the measured region is written there as a PNG (``"mask"`` in the JSON):
+    0 outside, one grey level per zone (``checkins.imaging.zones.ZONE_CODES`` × 40), on the
+    colour grid the metrics were taken on.
+    """
     try:
         analysis = run_isolated(analyze_path, path, timeout=timeout)
     except CheckinsError as exc:
@@ -55,19 +63,52 @@ def analyze_one(path: str, *, timeout: float = ANALYZE_TIMEOUT) -> dict[str, obj
     except OSError:
         err = CheckinsError("The file could not be read.", code="unreadable")
         return {"path": path, **err.to_json()}
-    return {"path": path, "ok": True, **analysis.to_json()}
+    result: dict[str, object] = {"path": path, "ok": True, **analysis.to_json()}
+    if mask_to is not None and analysis.region_labels is not None:
+        try:
+            mask_to.write_bytes(region_png(analysis.region_labels * 40))
+        except OSError as exc:
+            err = CheckinsError(f"The mask could not be written: {exc.strerror}.", code="mask_out")
+            return {"path": path, **err.to_json()}
+        result["mask"] = str(mask_to)
+    return result
 
 
-def analyze_command(paths: Sequence[str], *, out: TextIO, timeout: float = ANALYZE_TIMEOUT) -> int:
+def _mask_paths(paths: Sequence[str], mask_out: str | None) -> list[Path | None]:
+    """One PNG path per input in ``mask_out`` (numbered, so equal file names never collide)."""
+    if mask_out is None:
+        return [None] * len(paths)
+    folder = Path(mask_out)
+    folder.mkdir(parents=True, exist_ok=True)
+    width = len(str(len(paths)))
+    return [
+        folder / f"{i:0{width}d}-{Path(p).stem[:80]}.region.png" for i, p in enumerate(paths, 1)
+    ]
+
+
+def analyze_command(
+    paths: Sequence[str],
+    *,
+    out: TextIO,
+    timeout: float = ANALYZE_TIMEOUT,
+    mask_out: str | None = None,
+) -> int:
     """Analyse each path and print its JSON line to ``out``; 0 if all were ok, else 2."""
     status = 0
+    try:
+        masks = _mask_paths(paths, mask_out)
+    except OSError as exc:
+        err = CheckinsError(f"The folder for the masks could not be made: {exc.strerror}.")
+        out.write(json.dumps({"path": mask_out, **err.to_json()}) + "\n")
+        return 2
     workers = min(len(paths), os.cpu_count() or 1)
     if workers > 1 and not _has_threads():
         start_forked_pool(workers)  # before the dispatching threads below exist
     # One thread per worker hands photos to the pool; ``map`` yields the results in input
     # order, each as soon as it and every earlier one are done.
     with ThreadPoolExecutor(max_workers=max(1, workers)) as threads:
-        for result in threads.map(lambda p: analyze_one(p, timeout=timeout), paths):
+        jobs = zip(paths, masks, strict=True)
+        for result in threads.map(lambda j: analyze_one(j[0], timeout=timeout, mask_to=j[1]), jobs):
             if not result.get("ok"):
                 status = 2
             out.write(json.dumps(result, ensure_ascii=False) + "\n")

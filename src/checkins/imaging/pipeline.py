@@ -11,9 +11,13 @@ Both are plain top-level functions so a ``ProcessPoolExecutor`` can run them.
 
 from __future__ import annotations
 
+import dataclasses
+import statistics
+
 import cv2
 import numpy as np
 
+from checkins.domain import PhotoMetrics
 from checkins.imaging.card import detect_card, white_balance_gains
 from checkins.imaging.color import U8, linear_to_lab_fast, uint8_to_linear
 from checkins.imaging.decode import FULL, decode, read_header, reduce_pow2
@@ -27,7 +31,14 @@ from checkins.imaging.render import (
     strip_jpeg,
 )
 from checkins.imaging.results import Calibration, PhotoAnalysis, ProcessedPhoto, ZoneMeasure
-from checkins.imaging.zones import measured_region, region_png
+from checkins.imaging.zones import (
+    SMALL_FACE,
+    EyeFrame,
+    body_region,
+    face_region,
+    find_face,
+    scale_box,
+)
 
 # Long edge of the image the analysis runs on. Chosen so a 12 MP JPEG decodes at 1/8 (504 px):
 # the colour metrics are means over tens of thousands of skin pixels and do not need more, and
@@ -37,9 +48,7 @@ ANALYSIS_EDGE = 480
 ANALYSIS_MAX_EDGE = 600
 
 
-def analyze_image(
-    rgb: U8, *, width: int, height: int, fmt: str, with_mask: bool = False
-) -> PhotoAnalysis:
+def analyze_image(rgb: U8, *, width: int, height: int, fmt: str) -> PhotoAnalysis:
     """Analyse an upright sRGB uint8 image (h, w, 3) of a photo of full size width × height."""
     work = reduce_pow2(rgb, ANALYSIS_EDGE)
     if max(work.shape[:2]) > ANALYSIS_MAX_EDGE:
@@ -74,12 +83,28 @@ def analyze_image(
             white_balance_gains=gains,
             markers=card.markers,
         )
-    lab = linear_to_lab_fast(linear)
-    region = measured_region(work, lab, exclude)
+    lab = colour_lab = linear_to_lab_fast(linear)
+    found = find_face(work)
+    if found is None:
+        region = body_region(lab, exclude)
+    else:
+        face, eyes = found
+        f = lab.shape[1] / w
+        if face[2] * f < SMALL_FACE:
+            # A small face keeps every pixel it has: measure it on the analysis image.
+            linear = uint8_to_linear(work)
+            if gains is not None:
+                linear = linear * np.array(gains, dtype=np.float32)
+            lab = linear_to_lab_fast(linear)
+            if exclude is not None:
+                exclude = (
+                    cv2.resize(exclude.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
+                    > 0
+                )
+            f = 1.0
+        region = face_region(lab, scale_box(face, f), EyeFrame.from_eyes(*eyes).scaled(f), exclude)
+    labels = region.labels()
     mask = region.mask
-    quality = assess(
-        work, colour, lab, mask, full_width=width, full_height=height, region=region
-    )
     metrics = redness_metrics(linear, lab, mask, calibrated=gains is not None)
     zones = tuple(
         ZoneMeasure(
@@ -88,6 +113,13 @@ def analyze_image(
             metrics=redness_metrics(linear, lab, zmask, calibrated=gains is not None),
         )
         for name, zmask in region.zones.items()
+    )
+    metrics = zone_balanced(metrics, zones)
+    if labels.shape != colour.shape[:2]:
+        size = (colour.shape[1], colour.shape[0])
+        labels = np.asarray(cv2.resize(labels, size, interpolation=cv2.INTER_NEAREST), np.uint8)
+    quality = assess(
+        work, colour, colour_lab, labels > 0, full_width=width, full_height=height, region=region
     )
     return PhotoAnalysis(
         width=width,
@@ -98,7 +130,29 @@ def analyze_image(
         calibration=calibration,
         region_kind=region.kind,
         zones=zones,
-        region_png=region_png(region) if with_mask else None,
+        region_labels=labels,
+    )
+
+
+# A zone with fewer measured pixels than this does not count towards the photo's means.
+MIN_ZONE_PIXELS = 20
+
+
+def zone_balanced(metrics: PhotoMetrics, zones: tuple[ZoneMeasure, ...]) -> PhotoMetrics:
+    """Mean a* and EI as the mean of the zones' means, each zone counting once.
+
+    Pixel counts per zone follow the framing and the pose, not the skin: weighting every zone
+    equally keeps a check-in comparable with the baseline when the patient stands closer or
+    turns a little. The red area and ITA stay pixel shares of the whole region.
+    """
+    a = [z.metrics.mean_a_star for z in zones if z.pixels >= MIN_ZONE_PIXELS]
+    ei = [z.metrics.erythema_index for z in zones if z.pixels >= MIN_ZONE_PIXELS]
+    if len(zones) < 2 or not a:
+        return metrics
+    return dataclasses.replace(
+        metrics,
+        mean_a_star=statistics.fmean(v for v in a if v is not None),
+        erythema_index=statistics.fmean(v for v in ei if v is not None),
     )
 
 
@@ -107,18 +161,6 @@ def analyze_bytes(data: bytes) -> PhotoAnalysis:
     decoded = decode(data, min_edge=ANALYSIS_EDGE)
     return analyze_image(
         decoded.rgb, width=decoded.width, height=decoded.height, fmt=decoded.format
-    )
-
-
-def analyze_bytes_with_mask(data: bytes) -> PhotoAnalysis:
-    """``analyze_bytes``, also returning the measured region as a PNG (``--mask-out``)."""
-    decoded = decode(data, min_edge=ANALYSIS_EDGE)
-    return analyze_image(
-        decoded.rgb,
-        width=decoded.width,
-        height=decoded.height,
-        fmt=decoded.format,
-        with_mask=True,
     )
 
 

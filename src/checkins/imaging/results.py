@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+from numpy.typing import NDArray
+
 from checkins.domain import PhotoMetrics
 
 # Bump when any threshold, mask rule or formula changes: stored metrics carry the version that
@@ -100,10 +103,11 @@ class PhotoAnalysis:
     metrics: PhotoMetrics
     calibration: Calibration = field(default_factory=Calibration)
     algorithm_version: str = ALGORITHM_VERSION
-    # The measured region: "face", "body" or "none", its zones, and (for ``--mask-out``) a PNG.
+    # The measured region: "face", "body" or "none", its zones, and its label image on the
+    # colour grid (0 outside, ``zones.ZONE_CODES`` inside): ``--mask-out`` and the overlays.
     region_kind: str = "none"
     zones: tuple[ZoneMeasure, ...] = ()
-    region_png: bytes | None = field(default=None, repr=False, compare=False)
+    region_labels: NDArray[np.uint8] | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, object]:
         m = self.metrics

@@ -1,29 +1,38 @@
 """The measured region: the skin of the treated area only, zone by zone.
 
-Method (all offline, nothing downloaded at run time):
+Method (all offline, nothing downloaded at run time; docs/metrics.md has the validation figures
+and where it fails):
 
-1. **Face.** OpenCV's Haar cascade ``haarcascade_frontalface_default.xml`` (Viola–Jones, shipped
-   inside the ``opencv-python-headless`` 4.x wheel under OpenCV's BSD-3 licence; OpenCV 5 wheels
-   no longer carry it, hence the ``< 5`` pin) finds the largest frontal face on the analysis
-   image. Five zones are laid out as boxes relative to the face box (forehead, left and right
-   cheek, nose, chin; "left"/"right" are the patient's, i.e. mirrored in the photo), placed
-   between the features so that eyes, brows, lips and nostrils fall outside them.
-2. **Adaptive skin model.** A seed of the cheek and nose boxes gives the patient's own skin
-   colour: a robust centre and spread (median, MAD) of L* and b* and a lower bound on a*. Inside
-   each zone only pixels close to that model are kept (hair, glasses, shadows, background that
-   enters a zone fall out). a* is bounded only from below, so an inflamed patch is kept.
-3. **Body sites and close-ups** (no face found): the one connected skin-coloured region nearest
-   the centre of the frame, refined by the same adaptive model seeded from its core; one zone,
-   ``area``.
+1. **Face and eyes.** OpenCV's Haar cascades ``haarcascade_frontalface_default.xml`` and
+   ``haarcascade_eye.xml`` (Viola–Jones, shipped inside the ``opencv-python-headless`` 4.x wheel
+   under OpenCV's BSD-3 licence; OpenCV 5 wheels no longer carry them, hence the ``< 5`` pin)
+   find the largest frontal face and, inside its upper half, the two eyes. The eye centres give
+   the face's own frame: origin between the eyes, unit the distance between them, axis along
+   them (so a tilted or slightly turned head keeps its zones). A face box without two eyes is
+   not trusted (close-ups of skin show "faces" in pores and wrinkles): the photo is then
+   measured as a body site (step 4).
+2. **Zones.** Forehead, left and right cheek, nose and chin are quadrilaterals in that frame,
+   placed between the features (``_ZONES``), so eyes, brows, lips and nostrils fall outside
+   them; "left"/"right" are the patient's (the photo's right is the patient's left). They are
+   clipped to the face box, widened a little downwards for the chin.
+3. **The patient's own skin colour.** The cheek and nose zones give a robust centre and spread
+   (median, MAD) of L*, a* and b*. Inside each zone only pixels close to it in L* and b* are
+   kept, and a* is bounded only from below, so that inflamed skin stays in while hair, brows,
+   glasses frames, beard stubble, shadows and background that enter a zone fall out.
+4. **Body sites and close-ups** (no face found): the one connected skin-coloured region covering
+   (or nearest) the centre of the frame, refined by the same colour model seeded from its core;
+   one zone, ``area``.
 
 When nothing is found, or the treated area is too small a share of the frame, the quality gate
-asks the patient to move closer or use a plain background (``framing``). See docs/metrics.md for
-the validation figures and where it fails.
+asks the patient to move closer or use a plain background (``framing``); the metrics are then
+still the region's (when one was found), never another part of the frame.
 """
 
 from __future__ import annotations
 
 import functools
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,25 +45,32 @@ from checkins.imaging.skin import Mask, colour_candidates
 
 FACE_ZONES = ("forehead", "left_cheek", "right_cheek", "nose", "chin")
 BODY_ZONE = "area"
-# Zone boxes as (x0, x1, y0, y1) fractions of the Haar face box, in photo coordinates. Set on
-# the labelled portraits in tests/imaging/labels/ (see docs/metrics.md).
-_BOXES: dict[str, tuple[float, float, float, float]] = {
-    "forehead": (0.28, 0.72, 0.12, 0.26),
-    # The patient's left cheek is on the photo's right.
-    "left_cheek": (0.64, 0.85, 0.55, 0.74),
-    "right_cheek": (0.15, 0.36, 0.55, 0.74),
-    "nose": (0.42, 0.58, 0.46, 0.66),
-    "chin": (0.37, 0.63, 0.88, 0.99),
+# Zone numbers in the region's label image (0 is "not measured").
+ZONE_CODES = {name: i + 1 for i, name in enumerate((*FACE_ZONES, BODY_ZONE))}
+# Zones as (u0, u1, v0, v1) in the eye frame: u along the eyes towards the photo's right, v
+# down, both in units of the distance between the eye centres. Set on the hand-labelled
+# portraits in tests/imaging/labels/ (docs/metrics.md).
+_ZONES: dict[str, tuple[float, float, float, float]] = {
+    "forehead": (-0.55, 0.55, -0.9, -0.3),
+    "left_cheek": (0.3, 0.78, 0.5, 0.92),  # the photo's right
+    "right_cheek": (-0.78, -0.3, 0.5, 0.92),
+    "nose": (-0.11, 0.11, 0.14, 0.55),
+    "chin": (-0.28, 0.28, 1.45, 1.64),
 }
-# A face whose box covers less than this share of the frame is too far away to measure well.
+# A face box covering less than this share of the frame is too far away to measure well.
 MIN_FACE_FRACTION = 0.03
 # A body site's region must cover at least this share of the frame.
 MIN_BODY_FRACTION = 0.05
-# Adaptive model: keep pixels within this many robust σ of the seed's L* and b*, and a* above
-# the seed's median minus this many σ (no upper bound: inflamed skin stays in).
-_K_LB = 2.5
+# Colour model: keep pixels within this many robust σ of the seed's L* and b*, and a* above the
+# seed's median minus this many σ (no upper bound: inflamed skin stays in).
+_K_L = 2.5
+_K_B = 2.5
 _K_A_LOW = 2.5
-_MIN_SIGMA = (4.0, 2.0, 2.0)  # floors for σ(L*), σ(a*), σ(b*)
+_MIN_SIGMA = (4.0, 2.0, 2.5)  # floors for σ(L*), σ(a*), σ(b*)
+# Faces at least this wide (pixels on the colour grid) lose the rim of their kept patches.
+_ERODE_MIN_FACE = 64
+# A face narrower than this on the colour grid is measured on the analysis image instead.
+SMALL_FACE = 64
 
 
 @dataclass(frozen=True)
@@ -71,50 +87,177 @@ class Region:
 
     @property
     def mask(self) -> Mask:
-        out: Mask | None = None
+        out: Mask = np.zeros(next(iter(self.zones.values())).shape, dtype=bool)
         for m in self.zones.values():
-            out = m if out is None else (out | m)
-        if out is None:
-            raise ValueError("no zones")
+            out |= m
         return out
 
     @property
     def found(self) -> bool:
-        return any(bool(m.any()) for m in self.zones.values())
+        return self.kind != "none" and any(bool(m.any()) for m in self.zones.values())
+
+    def labels(self) -> NDArray[np.uint8]:
+        """A label image (h, w) uint8: 0 outside, ``ZONE_CODES[zone]`` inside each zone."""
+        out: NDArray[np.uint8] = np.zeros(next(iter(self.zones.values())).shape, np.uint8)
+        for name, m in self.zones.items():
+            out[m] = ZONE_CODES[name]
+        return out
+
+
+def _none(shape: tuple[int, int]) -> Region:
+    return Region(kind="none", zones={BODY_ZONE: np.zeros(shape, dtype=bool)}, treated_fraction=0.0)
 
 
 @functools.cache
-def _cascade() -> cv2.CascadeClassifier:
-    path = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"
+def _cascade(name: str) -> cv2.CascadeClassifier:
+    folder = getattr(cv2, "data").haarcascades  # noqa: B009 (not in OpenCV's type stubs)
+    path = Path(folder) / name
     if not path.is_file():
-        raise RuntimeError(
-            "OpenCV's Haar face cascade is missing; install opencv-python-headless < 5."
-        )
+        raise RuntimeError(f"OpenCV's Haar cascade {name} is missing; install opencv < 5.")
     return cv2.CascadeClassifier(str(path))
 
 
-def detect_face(rgb: U8) -> tuple[int, int, int, int] | None:
-    """The largest frontal face (x, y, w, h) in an upright sRGB image, or None."""
-    grey = cv2.equalizeHist(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
-    short = min(grey.shape[:2])
-    side = max(24, round(0.12 * short))
-    faces = _cascade().detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5, minSize=(side, side))
+Box = tuple[int, int, int, int]
+
+
+Eyes = tuple[tuple[float, float], tuple[float, float]]
+# Eye cascades: the plain one, then the one trained on faces with glasses.
+_EYE_CASCADES = ("haarcascade_eye.xml", "haarcascade_eye_tree_eyeglasses.xml")
+
+
+def detect_face(grey: U8) -> Box | None:
+    """The largest frontal face (x, y, w, h) in a grey image, or None."""
+    side = max(24, round(0.1 * min(grey.shape[:2])))
+    faces = _cascade("haarcascade_frontalface_default.xml").detectMultiScale(
+        grey, scaleFactor=1.08, minNeighbors=5, minSize=(side, side)
+    )
     if len(faces) == 0:
         return None
     x, y, w, h = max(faces, key=lambda f: int(f[2]) * int(f[3]))
     return int(x), int(y), int(w), int(h)
 
 
-def _box_mask(shape: tuple[int, int], box: tuple[float, float, float, float]) -> Mask:
-    x0, x1, y0, y1 = box
+def _eye_pair(centres: list[tuple[float, float]], face: Box) -> Eyes | None:
+    """The most plausible pair of eye centres (photo-left first), or None."""
+    x, _, w, _ = face
+    best: Eyes | None = None
+    best_score = math.inf
+    for i, a in enumerate(centres):
+        for b in centres[i + 1 :]:
+            left, right = (a, b) if a[0] < b[0] else (b, a)
+            dx, dy = right[0] - left[0], right[1] - left[1]
+            # Two eyes: 25–60 % of the face's width apart, the line between them within 20°,
+            # one on each side of the face's middle.
+            if not 0.25 * w <= dx <= 0.6 * w or abs(dy) > 0.36 * dx:
+                continue
+            if not (left[0] < x + 0.55 * w and right[0] > x + 0.45 * w):
+                continue
+            score = abs(dx - 0.4 * w) + abs(dy)
+            if score < best_score:
+                best, best_score = (left, right), score
+    return best
+
+
+def detect_eyes(grey: U8, face: Box) -> Eyes | None:
+    """The two eye centres (photo-left first) inside the face's upper part, or None."""
+    x, y, w, h = face
+    y0 = y + h // 6
+    top = grey[y0 : y + h * 3 // 5, x : x + w]
+    side = max(8, w // 9)
+    for name in _EYE_CASCADES:
+        eyes = _cascade(name).detectMultiScale(
+            top, scaleFactor=1.05, minNeighbors=3, minSize=(side, side), maxSize=(w // 2, w // 2)
+        )
+        pair = _eye_pair([(x + ex + ew / 2.0, y0 + ey + eh / 2.0) for ex, ey, ew, eh in eyes], face)
+        if pair is not None:
+            return pair
+    return None
+
+
+def find_face(work: U8) -> tuple[Box, Eyes] | None:
+    """A frontal face with both eyes found, on the analysis image, or None.
+
+    The detectors run on the histogram-equalised grey image, then the plain one, then a
+    locally equalised one (CLAHE), which finds faces of deep skin tones and faces against a
+    dark or saturated background that the others miss. A face box without two eyes inside it
+    is not trusted: on close-ups of skin the face detector sees faces in pores and wrinkles.
+    """
+    grey: U8 = np.asarray(cv2.cvtColor(work, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
+
+    def clahe(clip: float, tiles: int) -> U8:
+        c = cv2.createCLAHE(clipLimit=clip, tileGridSize=(tiles, tiles))
+        return np.asarray(c.apply(grey), dtype=np.uint8)
+
+    def equalised() -> U8:
+        return np.asarray(cv2.equalizeHist(grey), dtype=np.uint8)
+
+    def plain() -> U8:
+        return grey
+
+    preparations: tuple[Callable[[], U8], ...] = (
+        equalised,
+        plain,
+        lambda: clahe(2.0, 8),
+        lambda: clahe(4.0, 4),
+    )
+    for prepared in preparations:
+        g = prepared()
+        face = detect_face(g)
+        if face is None:
+            continue
+        eyes = detect_eyes(g, face)
+        if eyes is not None:
+            return face, eyes
+    return None
+
+
+@dataclass(frozen=True)
+class EyeFrame:
+    """The face's own frame: ``origin`` between the eyes, unit vectors ``u`` and ``v``·scale."""
+
+    origin: tuple[float, float]
+    u: tuple[float, float]
+    v: tuple[float, float]
+
+    @classmethod
+    def from_eyes(cls, left: tuple[float, float], right: tuple[float, float]) -> EyeFrame:
+        ox, oy = (left[0] + right[0]) / 2.0, (left[1] + right[1]) / 2.0
+        ux, uy = right[0] - left[0], right[1] - left[1]
+        return cls(origin=(ox, oy), u=(ux, uy), v=(-uy, ux))
+
+    def scaled(self, f: float) -> EyeFrame:
+        return EyeFrame(
+            origin=(self.origin[0] * f, self.origin[1] * f),
+            u=(self.u[0] * f, self.u[1] * f),
+            v=(self.v[0] * f, self.v[1] * f),
+        )
+
+    def point(self, uu: float, vv: float) -> tuple[float, float]:
+        return (
+            self.origin[0] + uu * self.u[0] + vv * self.v[0],
+            self.origin[1] + uu * self.u[1] + vv * self.v[1],
+        )
+
+
+def uv_maps(shape: tuple[int, int], frame: EyeFrame) -> tuple[F32, F32]:
+    """Each pixel's (u, v) in the eye frame, as two (h, w) float32 maps."""
     h, w = shape
-    out: Mask = np.zeros(shape, dtype=bool)
-    out[max(0, round(y0)) : min(h, round(y1)), max(0, round(x0)) : min(w, round(x1))] = True
+    det = frame.u[0] * frame.v[1] - frame.u[1] * frame.v[0]
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    dx, dy = xs - np.float32(frame.origin[0]), ys - np.float32(frame.origin[1])
+    u = (dx * np.float32(frame.v[1]) - dy * np.float32(frame.v[0])) / np.float32(det)
+    v = (dy * np.float32(frame.u[0]) - dx * np.float32(frame.u[1])) / np.float32(det)
+    return u.astype(np.float32), v.astype(np.float32)
+
+
+def _band(u: F32, v: F32, zone: tuple[float, float, float, float]) -> Mask:
+    u0, u1, v0, v1 = zone
+    out: Mask = (u >= u0) & (u <= u1) & (v >= v0) & (v <= v1)
     return out
 
 
-def _model_keep(lab: F32, seed: Mask) -> Mask:
-    """Pixels close to the skin colour of ``seed`` (see module docstring, step 2)."""
+def colour_model(lab: F32, seed: Mask) -> Mask:
+    """Pixels close to the skin colour of ``seed`` (module docstring, step 3)."""
     px = lab[seed]
     if px.shape[0] < 20:
         return np.zeros(lab.shape[:2], dtype=bool)
@@ -122,33 +265,39 @@ def _model_keep(lab: F32, seed: Mask) -> Mask:
     sig = np.maximum(1.4826 * np.median(np.abs(px - med), axis=0), np.array(_MIN_SIGMA))
     light, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
     out: Mask = (
-        (np.abs(light - med[0]) <= _K_LB * sig[0])
-        & (np.abs(b - med[2]) <= _K_LB * sig[2])
+        (np.abs(light - med[0]) <= _K_L * sig[0])
+        & (np.abs(b - med[2]) <= _K_B * sig[2])
         & (a >= med[1] - _K_A_LOW * sig[1])
     )
     return out
 
 
-def face_region(lab: F32, face: tuple[int, int, int, int], exclude: Mask | None) -> Region:
-    """Zones of a face box (x, y, w, h) already scaled to ``lab``'s pixel grid."""
+def face_region(lab: F32, face: Box, frame: EyeFrame, exclude: Mask | None) -> Region:
+    """The zones of a face on ``lab``'s pixel grid (``face`` and ``frame`` already scaled)."""
     shape = lab.shape[:2]
     x, y, w, h = face
-    boxes = {
-        name: _box_mask(shape, (x + bx0 * w, x + bx1 * w, y + by0 * h, y + by1 * h))
-        for name, (bx0, bx1, by0, by1) in _BOXES.items()
-    }
-    cand = colour_candidates(lab)
+    bound: Mask = np.zeros(shape, dtype=bool)
+    bound[max(0, y) : min(shape[0], y + round(1.3 * h)), max(0, x - w // 20) : x + w + w // 20] = (
+        True
+    )
+    cand = colour_candidates(lab) & bound
     if exclude is not None:
         cand &= ~exclude
+    u, v = uv_maps(shape, frame)
+    boxes = {name: _band(u, v, z) for name, z in _ZONES.items()}
     seed = (boxes["left_cheek"] | boxes["right_cheek"] | boxes["nose"]) & cand
-    keep = _model_keep(lab, seed) & cand
+    keep = colour_model(lab, seed) & cand
+    if w >= _ERODE_MIN_FACE:
+        # Drop the rim of every kept patch: pixels there mix skin with what borders it (a brow,
+        # a nostril, a spectacle frame, the hat's edge). Small faces have no pixel to spare.
+        keep = cv2.erode(keep.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     zones = {name: boxes[name] & keep for name in FACE_ZONES}
     frac = (w * h) / float(shape[0] * shape[1])
     return Region(kind="face", zones=zones, treated_fraction=min(frac, 1.0))
 
 
 def body_region(lab: F32, exclude: Mask | None) -> Region:
-    """The one connected skin-coloured region nearest the centre (see module docstring)."""
+    """The one connected skin-coloured region covering or nearest the centre (step 4)."""
     shape = lab.shape[:2]
     cand = colour_candidates(lab)
     if exclude is not None:
@@ -161,13 +310,10 @@ def body_region(lab: F32, exclude: Mask | None) -> Region:
     if exclude is not None:
         m[exclude] = 0
     n, labels, stats, centroids = cv2.connectedComponentsWithStats(m, connectivity=8)
-    empty: Mask = np.zeros(shape, dtype=bool)
-    if n <= 1:
-        return Region(kind="none", zones={BODY_ZONE: empty}, treated_fraction=0.0)
     h, w = shape
     cy, cx = h / 2.0, w / 2.0
     min_area = 0.01 * m.size
-    best, best_score = 0, -1.0
+    best, best_score = 0, -math.inf
     for i in range(1, n):
         area = float(stats[i, cv2.CC_STAT_AREA])
         if area < min_area:
@@ -179,31 +325,35 @@ def body_region(lab: F32, exclude: Mask | None) -> Region:
         if score > best_score:
             best, best_score = i, score
     if best == 0:
-        return Region(kind="none", zones={BODY_ZONE: empty}, treated_fraction=0.0)
+        return _none(shape)
     comp: Mask = labels == best
     core = cv2.erode(comp.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
-    keep = _model_keep(lab, core if core.sum() >= 50 else comp)
-    region: Mask = comp & keep
+    region: Mask = comp & colour_model(lab, core if core.sum() >= 50 else comp)
     return Region(kind="body", zones={BODY_ZONE: region}, treated_fraction=float(comp.mean()))
 
 
 def measured_region(work: U8, lab: F32, exclude: Mask | None) -> Region:
-    """The treated skin of a photo: ``work`` is the analysis image, ``lab`` its colour scale."""
-    face = detect_face(work)
-    if face is not None:
-        f = lab.shape[1] / work.shape[1]
-        x, y, w, h = (v * f for v in face)
-        return face_region(lab, (round(x), round(y), round(w), round(h)), exclude)
-    return body_region(lab, exclude)
+    """The treated skin of a photo: ``work`` is the analysis image, ``lab`` its colour scale.
+
+    The pipeline (``checkins.imaging.pipeline``) does the same in steps, so that a small face
+    can be measured on the finer grid of ``work``.
+    """
+    found = find_face(work)
+    if found is None:
+        return body_region(lab, exclude)
+    face, eyes = found
+    f = lab.shape[1] / work.shape[1]
+    return face_region(lab, scale_box(face, f), EyeFrame.from_eyes(*eyes).scaled(f), exclude)
 
 
-def region_png(region: Region) -> bytes:
-    """The measured region as an 8-bit PNG: 0 outside, one grey level per zone."""
-    shape = next(iter(region.zones.values())).shape
-    out: NDArray[np.uint8] = np.zeros(shape, dtype=np.uint8)
-    for i, name in enumerate(region.zones):
-        out[region.zones[name]] = 255 - 30 * i
-    ok, buf = cv2.imencode(".png", out)
+def scale_box(face: Box, f: float) -> Box:
+    x, y, w, h = (round(v * f) for v in face)
+    return x, y, w, h
+
+
+def region_png(labels: NDArray[np.uint8]) -> bytes:
+    """The measured region's label image as an 8-bit PNG (0 outside, a zone's code inside)."""
+    ok, buf = cv2.imencode(".png", labels)
     if not ok:
         raise RuntimeError("PNG encoding failed")
     return bytes(buf.tobytes())
