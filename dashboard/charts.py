@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 
 from checkins.domain import PROCEDURE_LABELS
+from checkins.measures import like_for_like
 from checkins.services.trends import METRIC_LABELS, BandPoint, CurvePoint, VolumeRow
 from checkins.services.views import CheckInView
 
@@ -18,9 +19,23 @@ HEIGHT = 260
 DAY_AXIS = alt.Axis(tickMinStep=1, format="d")
 
 
-def _metric_value(c: CheckInView, metric: str) -> float | None:
+def _metric_value(
+    c: CheckInView, metric: str, reference: CheckInView | None = None
+) -> float | None:
+    """The metric; a* and EI over the zones shared with ``reference`` (like for like)."""
+    key = {"mean_a_star": "a", "erythema_index": "ei"}.get(metric)
+    if key and reference is not None:
+        same = like_for_like(c.zones, reference.zones, key)
+        if same is not None:
+            return same
     value = getattr(c.metrics, metric, None)
     return None if value is None else float(value)
+
+
+def _reference(history: Sequence[CheckInView]) -> CheckInView | None:
+    """The check-in the others are compared with: the baseline, else the first with zones."""
+    with_zones = [c for c in history if c.zones]
+    return next((c for c in with_zones if c.is_baseline), with_zones[0] if with_zones else None)
 
 
 def redness_vs_band(
@@ -33,9 +48,11 @@ def redness_vs_band(
     """This patient's metric by day since treatment, over the clinic's expected band.
 
     The band is the interquartile range of patients with the same procedure (days with fewer
-    than 11 patients are left out); the dashed line is their median.
+    than 11 patients are left out); the dashed line is their median. The patient's a* and EI
+    are taken over the zones each check-in shares with the baseline (checkins.measures).
     """
     label = METRIC_LABELS.get(metric, metric)
+    reference = _reference(history)
     patient = pd.DataFrame(
         [
             {
@@ -45,7 +62,7 @@ def redness_vs_band(
                 "this": c.id == current_id,
             }
             for c in history
-            if (v := _metric_value(c, metric)) is not None
+            if (v := _metric_value(c, metric, reference)) is not None
         ],
         columns=["day", "value", "check-in", "this"],
     )

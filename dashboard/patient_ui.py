@@ -101,12 +101,16 @@ def photo_verdict(check: PhotoCheck, *, card_hint: str | None) -> None:
     """One photo: its thumbnail and either "good" or what to fix (retake)."""
     with st.container(border=True):
         left, right = st.columns([1, 3], vertical_alignment="center")
-        if check.thumb is not None:
+        measured = check.measured_thumb
+        if measured is not None:
+            left.image(measured, width=96)
+        elif check.thumb is not None:
             left.image(check.thumb, width=96)
         else:
             left.markdown(":material/broken_image:")
         if check.ok:
             right.markdown(f":green[:material/check_circle:] **{check.name}**: good photo")
+            right.caption("We measured the outlined area.")
             if card_hint and not check.card_detected:
                 right.caption("Reference card not seen. " + card_hint)
         else:

@@ -209,6 +209,15 @@ def _action_text(a: AuditView) -> str:
     return text + (" (refused)" if a.outcome == "refused" else "")
 
 
+# The overlay's key: the zones' colours (checkins.imaging.overlay.ZONE_COLOURS) in words.
+MEASURED_LEGEND = (
+    "Redness is measured only inside the outlined zones: forehead (orange), left cheek (sky "
+    "blue), right cheek (green), nose (yellow), chin (pink); on a body site, the treated area "
+    "(blue). Left and right are the patient's. A photo without outlines had no skin of the "
+    "treated area to measure."
+)
+
+
 def photo_caption(
     label: str, quality_ok: bool | None, issues: Sequence[str], calibrated: bool
 ) -> str:

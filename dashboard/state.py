@@ -38,6 +38,7 @@ class StateKeys:
     CASE_REPLY = "case_reply"
     CASE_DISPOSITION = "case_disposition"
     CASE_NOTE = "case_note"
+    CASE_MEASURED = "case_measured"
     CASE_FLASH = "case_flash"  # (kind, sentence) shown once after an action
 
     # Patients pages (front desk).

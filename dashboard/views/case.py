@@ -120,11 +120,15 @@ st.subheader("Photos")
 grid = staff.photo_grid(case)
 if not grid:
     st.caption("No photos with this check-in.")
+measured = bool(grid) and st.toggle("Show the measured area", key=StateKeys.CASE_MEASURED)
+if measured:
+    st.caption(staff.MEASURED_LEGEND)
 for line in grid:
     for col, cell in zip(st.columns(len(line)), line, strict=True):
         if cell is not None:
             caption, p = cell
-            data = ui.attempt(lambda p=p: _photo(p.id, "display"), doing="loading a photo")
+            shown = "measured" if measured and p.has_region else "display"
+            data = ui.attempt(lambda p=p, r=shown: _photo(p.id, r), doing="loading a photo")
             if data:
                 col.image(data, caption=caption, width="stretch")
             if col.button("Full size", key=f"full_{p.id}", icon=":material/open_in_full:"):

@@ -48,7 +48,8 @@ def test_submit_stores_once_and_queues(checkin_file: Path, checkins_home: Path) 
     code, q = cli("queue")
     assert code == 0 and q["total"] == 1
     assert q["items"][0]["severity"] == "urgent" and "fever" in q["items"][0]["rules"]
-    assert len(list((checkins_home / "photos").glob("*/*/*"))) == 3
+    # original, display copy, thumbnail and the measured region's image
+    assert len(list((checkins_home / "photos").glob("*/*/*"))) == 4
 
 
 def test_submit_with_a_bad_photo_stores_nothing(tmp_path: Path, checkins_home: Path) -> None:

@@ -6,6 +6,7 @@ import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from checkins.imaging import PhotoRejected, process_photo_isolated
@@ -61,3 +62,43 @@ def test_isolated_processing_matches_and_times_out(good_jpeg: bytes) -> None:
     with pytest.raises(PhotoRejected) as info:
         process_photo_isolated(b"GIF89a", timeout=60)
     assert info.value.code == "unsupported_type"
+
+
+def test_analyze_mask_out_writes_the_measured_region_per_photo(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from tests.imaging.realfaces import PORTRAITS, variants
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    face = next(v for v in variants("luispedro") if v.name == "portrait").data
+    paths = [tmp_path / "a" / "photo.png", tmp_path / "b" / "photo.png"]  # the same file name
+    paths[0].write_bytes(face)
+    paths[1].write_bytes(next(v for v in variants(PORTRAITS[0]) if v.name == "cheek_closeup").data)
+    out = io.StringIO()
+    masks = tmp_path / "masks"
+    assert analyze_command([str(p) for p in paths], out=out, mask_out=str(masks)) == 0
+    first, second = (json.loads(line) for line in out.getvalue().splitlines())
+    assert first["mask"] != second["mask"] and Path(first["mask"]).parent == masks
+    assert first["region"] == "face" and second["region"] == "body"
+    zones = {z["zone"]: z for z in first["zones"]}
+    assert set(zones) == {"forehead", "left_cheek", "right_cheek", "nose", "chin"}
+    assert all(
+        z["mean_a_star"] is not None and z["erythema_index"] is not None for z in zones.values()
+    )
+    # mean_a_star is reported whatever the gate said (this small portrait is refused as too small).
+    assert first["quality"]["acceptable"] is False and first["redness"]["mean_a_star"] is not None
+    levels = set(np.unique(np.asarray(Image.open(first["mask"]))).tolist())
+    assert 0 in levels and levels - {0} == {40, 80, 120, 160, 200}
+    assert set(np.unique(np.asarray(Image.open(second["mask"]))).tolist()) == {0, 240}
+
+
+def test_analyze_mask_out_into_a_file_is_a_sentence(tmp_path: Path, good_jpeg: bytes) -> None:
+    p = tmp_path / "a.jpg"
+    p.write_bytes(good_jpeg)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    out = io.StringIO()
+    assert analyze_command([str(p)], out=out, mask_out=str(blocker)) == 2
+    line = json.loads(out.getvalue())
+    assert line["ok"] is False and "folder for the masks" in line["error"]["message"]

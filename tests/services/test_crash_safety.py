@@ -63,7 +63,7 @@ def test_kill_between_photo_write_and_commit(
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(CheckIn)) == 0
     orphans = list(store.keys())
-    assert len(orphans) == 3  # stored copy, display copy and thumbnail, all written first
+    assert len(orphans) == 4  # stored copy, display copy, thumbnail and region, all written first
     with db.session() as s:
         report = reconcile(session=s, store=store, repair=False, grace_seconds=0)
     assert sorted(report.files_without_rows) == sorted(orphans) and not report.rows_without_files

@@ -49,7 +49,11 @@ def send(db: Database, tid: int, data: bytes) -> None:
                 assert s.scalar(select(func.count()).select_from(CheckIn)) == 0
             return
         event("stored")
-        keys = {res.photos[0].storage_key, res.photos[0].display_key, res.photos[0].thumb_key}
+        with db.read() as s:
+            row = s.get(Photo, res.photos[0].id)
+            assert row is not None
+            keys = {row.storage_key, row.display_key, row.thumb_key, row.region_key} - {None}
+        assert res.photos[0].has_region == (row.region_key is not None)
         assert keys == set(store.keys())  # every blob the row names, and nothing else
     with db.session() as s:  # leave the database empty for the next example
         for model in (RuleHit, ReviewItem, TriageRecord, Photo, AuditEvent, CheckIn):

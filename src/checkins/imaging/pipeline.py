@@ -39,6 +39,7 @@ from checkins.imaging.zones import (
     find_face,
     scale_box,
 )
+from checkins.measures import MIN_ZONE_PIXELS
 
 # Long edge of the image the analysis runs on. Chosen so a 12 MP JPEG decodes at 1/8 (504 px):
 # the colour metrics are means over tens of thousands of skin pixels and do not need more, and
@@ -132,10 +133,6 @@ def analyze_image(rgb: U8, *, width: int, height: int, fmt: str) -> PhotoAnalysi
         zones=zones,
         region_labels=labels,
     )
-
-
-# A zone with fewer measured pixels than this does not count towards the photo's means.
-MIN_ZONE_PIXELS = 20
 
 
 def zone_balanced(metrics: PhotoMetrics, zones: tuple[ZoneMeasure, ...]) -> PhotoMetrics:

@@ -58,6 +58,8 @@ def photo_view(p: Photo) -> PhotoView:
         ),
         algorithm_version=p.algorithm_version,
         mm_per_pixel=p.mm_per_pixel,
+        region_kind=p.region_kind,
+        has_region=p.region_key is not None,
     )
 
 
@@ -123,6 +125,7 @@ def checkin_view(c: CheckIn) -> CheckInView:
         ),
         delta_a_star_baseline=c.delta_a_star_baseline,
         delta_a_star_previous=c.delta_a_star_previous,
+        zones=dict(c.zones or {}),
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from checkins import access, rules
+from checkins import access, measures, rules
 from checkins.domain import (
     Answers,
     Conflict,
@@ -40,6 +40,7 @@ from checkins.imaging import (
     process_photo,
     process_photo_isolated,
 )
+from checkins.imaging.zones import region_png
 from checkins.messaging import outbox
 from checkins.services import audit, patients
 from checkins.services.clinic import call_now, get_clinic
@@ -128,6 +129,22 @@ def _diff(current: float | None, reference: CheckIn | float | None) -> float | N
     return current - reference
 
 
+def _change(
+    current: PhotoMetrics, zones: measures.ZoneFigures, ref: CheckIn | None, key: str
+) -> float | None:
+    """The change against ``ref``: zone by zone when both have zones, else whole-region means.
+
+    Both with zones but none in common (a face then a body site) cannot be compared: None.
+    """
+    if ref is None:
+        return None
+    if zones and ref.zones:
+        return measures.zone_delta(zones, ref.zones, key)
+    if key == "a":
+        return _diff(current.mean_a_star, ref.mean_a_star)
+    return _diff(current.erythema_index, ref.erythema_index)
+
+
 def _stored_result(session: Session, existing: CheckIn, treatment_id: int) -> SubmitResult:
     if existing.treatment_id != treatment_id:
         raise Conflict("That submission id was already used for another treatment.")
@@ -206,13 +223,18 @@ def submit_checkin(
 
     hours = (submitted_at - treatment.treated_at).total_seconds() / 3600.0
     current = aggregate_metrics([p.analysis for p in photos])
+    zones = measures.zone_figures(
+        [z.to_json() for z in p.analysis.zones]
+        for p in photos
+        if p.analysis.quality.acceptable and p.analysis.metrics.mean_a_star is not None
+    )
     baseline, previous = _reference_checkins(session, treatment_id, submitted_at)
     change = MetricChange(
         current=current,
-        delta_a_star_baseline=_diff(current.mean_a_star, baseline and baseline.mean_a_star),
-        delta_a_star_previous=_diff(current.mean_a_star, previous and previous.mean_a_star),
-        delta_ei_baseline=_diff(current.erythema_index, baseline and baseline.erythema_index),
-        delta_ei_previous=_diff(current.erythema_index, previous and previous.erythema_index),
+        delta_a_star_baseline=_change(current, zones, baseline, "a"),
+        delta_a_star_previous=_change(current, zones, previous, "a"),
+        delta_ei_baseline=_change(current, zones, baseline, "ei"),
+        delta_ei_previous=_change(current, zones, previous, "ei"),
         photos_total=len(photos),
         photos_unusable=sum(1 for p in photos if not p.analysis.quality.acceptable),
     )
@@ -243,6 +265,9 @@ def submit_checkin(
             store.put(p.processed.stored),
             store.put(p.processed.display_jpeg),
             store.put(p.processed.thumb_jpeg),
+            None
+            if p.analysis.region_labels is None
+            else store.put(region_png(p.analysis.region_labels)),
         )
         for p in photos
     ]
@@ -256,7 +281,8 @@ def submit_checkin(
         is_baseline=is_baseline,
         change=change,
     )
-    for prepared, (key, display_key, thumb_key) in zip(photos, blobs, strict=True):
+    checkin.zones = zones or None
+    for prepared, (key, display_key, thumb_key, region_key) in zip(photos, blobs, strict=True):
         a = prepared.analysis
         checkin.photos.append(
             Photo(
@@ -277,6 +303,9 @@ def submit_checkin(
                 calibrated=a.metrics.calibrated,
                 mm_per_pixel=a.calibration.mm_per_pixel,
                 algorithm_version=a.algorithm_version,
+                zones=[z.to_json() for z in a.zones],
+                region_kind=a.region_kind,
+                region_key=region_key,
             )
         )
     checkin.triage = TriageRecord(

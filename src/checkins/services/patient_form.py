@@ -67,6 +67,19 @@ class PhotoCheck:
     def thumb(self) -> bytes | None:
         return self.prepared.processed.thumb_jpeg if self.prepared is not None else None
 
+    @property
+    def measured_thumb(self) -> bytes | None:
+        """The thumbnail with the measured area outlined, or None when none was found."""
+        if self.prepared is None:
+            return None
+        a = self.prepared.analysis
+        if a.region_labels is None or not a.region_labels.any():
+            return None
+        from checkins.imaging.overlay import overlay_jpeg
+        from checkins.imaging.zones import region_png
+
+        return overlay_jpeg(self.prepared.processed.thumb_jpeg, region_png(a.region_labels))
+
 
 def photo_key(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

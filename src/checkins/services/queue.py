@@ -419,7 +419,11 @@ def _baseline(earlier: Sequence[CheckInView]) -> CheckInView | None:
 def photo_bytes(
     *, session: Session, store: PhotoStore, actor: Actor, photo_id: int, rendition: str = "display"
 ) -> bytes:
-    """A stored photo for display, after the access check, with an audit event."""
+    """A stored photo for display, after the access check, with an audit event.
+
+    ``rendition`` is "thumb", "display", "full", or "measured": the display copy with the
+    measured region drawn over it, zone by zone (the display copy when none was stored).
+    """
     found = session.execute(
         select(Photo, CheckIn.treatment_id, Treatment.patient_id)
         .join(CheckIn, CheckIn.id == Photo.checkin_id)
@@ -430,11 +434,17 @@ def photo_bytes(
         raise NotFound("That photo is not available.")
     photo, treatment_id, patient_id = found
     access.require_treatment_access(actor, treatment_id)
-    key = {"thumb": photo.thumb_key, "display": photo.display_key}.get(
-        rendition
-    ) or photo.storage_key
+    key = {
+        "thumb": photo.thumb_key,
+        "display": photo.display_key,
+        "measured": photo.display_key,
+    }.get(rendition) or photo.storage_key
     try:
         data = store.get(key)
+        if rendition == "measured" and photo.region_key:
+            from checkins.imaging.overlay import overlay_jpeg  # OpenCV only when drawn
+
+            data = overlay_jpeg(data, store.get(photo.region_key))
     except FileNotFoundError:
         raise NotFound("That photo's file is missing; the clinic has been told.") from None
     audit.record(

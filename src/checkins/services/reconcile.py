@@ -55,7 +55,8 @@ def reconcile(
     report = ReconcileReport(repaired=repair)
     referenced: set[str] = set()
     for photo in session.scalars(select(Photo)):
-        keys = [k for k in (photo.storage_key, photo.display_key, photo.thumb_key) if k]
+        stored = (photo.storage_key, photo.display_key, photo.thumb_key, photo.region_key)
+        keys = [k for k in stored if k]
         referenced.update(keys)
         missing = [k for k in keys if not store.exists(k)]
         if missing:

@@ -70,6 +70,10 @@ class PhotoView:
     metrics: PhotoMetrics
     algorithm_version: str | None
     mm_per_pixel: float | None = None
+    # The measured region: "face", "body" or "none" (None before imaging-2.0), and whether its
+    # image is stored (for the "measured area" overlay).
+    region_kind: str | None = None
+    has_region: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ class CheckInView:
     metrics: PhotoMetrics  # the check-in's redness: mean over its acceptable photos
     delta_a_star_baseline: float | None = None
     delta_a_star_previous: float | None = None
+    zones: dict[str, dict[str, float]] = field(default_factory=dict)  # checkins.measures
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,8 @@ class CheckIn(Base):
     red_area_fraction: Mapped[float | None] = mapped_column(Float)
     delta_a_star_baseline: Mapped[float | None] = mapped_column(Float)
     delta_a_star_previous: Mapped[float | None] = mapped_column(Float)
+    # {zone: {"a": a*, "ei": EI}}: the like-for-like figures the deltas are taken on (0005).
+    zones: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     treatment: Mapped[Treatment] = relationship(back_populates="checkins")
     photos: Mapped[list[Photo]] = relationship(back_populates="checkin", order_by="Photo.id")
     triage: Mapped[TriageRecord | None] = relationship(back_populates="checkin")
@@ -210,6 +212,10 @@ class Photo(Base):
     calibrated: Mapped[bool] = mapped_column(Boolean, default=False)
     mm_per_pixel: Mapped[float | None] = mapped_column(Float)
     algorithm_version: Mapped[str | None] = mapped_column(String(32))
+    # The measured region (0005): its zones' figures, "face"/"body"/"none", and its label image.
+    zones: Mapped[list[Any] | None] = mapped_column(JSON)
+    region_kind: Mapped[str | None] = mapped_column(String(8))
+    region_key: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     checkin: Mapped[CheckIn] = relationship(back_populates="photos")
 
