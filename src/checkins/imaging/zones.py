@@ -52,9 +52,9 @@ ZONE_CODES = {name: i + 1 for i, name in enumerate((*FACE_ZONES, BODY_ZONE))}
 # portraits in tests/imaging/labels/ (docs/metrics.md).
 _ZONES: dict[str, tuple[float, float, float, float]] = {
     "forehead": (-0.55, 0.55, -0.9, -0.3),
-    "left_cheek": (0.3, 0.78, 0.5, 0.92),  # the photo's right
-    "right_cheek": (-0.78, -0.3, 0.5, 0.92),
-    "nose": (-0.11, 0.11, 0.14, 0.55),
+    "left_cheek": (0.3, 0.78, 0.55, 0.85),  # the photo's right
+    "right_cheek": (-0.78, -0.3, 0.55, 0.85),
+    "nose": (-0.11, 0.11, 0.14, 0.5),
     "chin": (-0.28, 0.28, 1.45, 1.64),
 }
 # A face box covering less than this share of the frame is too far away to measure well.
