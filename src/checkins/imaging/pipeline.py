@@ -34,9 +34,9 @@ from checkins.imaging.results import Calibration, PhotoAnalysis, ProcessedPhoto,
 from checkins.imaging.zones import (
     SMALL_FACE,
     EyeFrame,
-    body_region,
+    Region,
     face_region,
-    find_face,
+    locate,
     scale_box,
 )
 from checkins.measures import MIN_ZONE_PIXELS
@@ -85,9 +85,9 @@ def analyze_image(rgb: U8, *, width: int, height: int, fmt: str) -> PhotoAnalysi
             markers=card.markers,
         )
     lab = colour_lab = linear_to_lab_fast(linear)
-    found = find_face(work)
-    if found is None:
-        region = body_region(lab, exclude)
+    found = locate(work, lab, exclude)
+    if isinstance(found, Region):
+        region = found
     else:
         face, eyes = found
         f = lab.shape[1] / w

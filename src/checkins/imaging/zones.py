@@ -61,6 +61,9 @@ _ZONES: dict[str, tuple[float, float, float, float]] = {
 MIN_FACE_FRACTION = 0.03
 # A body site's region must cover at least this share of the frame.
 MIN_BODY_FRACTION = 0.05
+# A "skin" region whose median chroma is above this is a red or orange surface (a sofa, a wall,
+# clothing), not skin, even inflamed: it is not measured.
+MAX_BODY_CHROMA = 45.0
 # Colour model: keep pixels within this many robust σ of the seed's L* and b*, and a* above the
 # seed's median minus this many σ (no upper bound: inflamed skin stays in).
 _K_L = 2.5
@@ -125,16 +128,29 @@ Eyes = tuple[tuple[float, float], tuple[float, float]]
 _EYE_CASCADES = ("haarcascade_eye.xml", "haarcascade_eye_tree_eyeglasses.xml")
 
 
-def detect_face(grey: U8) -> Box | None:
-    """The largest frontal face (x, y, w, h) in a grey image, or None."""
-    side = max(24, round(0.1 * min(grey.shape[:2])))
+# The second and third searches run on a copy at most this long, in coarser steps: a face the
+# framing check accepts (≥ 3 % of the frame, ≥ ~17 % of its side) is still ≥ 50 px there.
+RETRY_EDGE = 320
+
+
+def detect_face(grey: U8, *, edge: int = 10_000, step: float = 1.08) -> Box | None:
+    """The largest frontal face (x, y, w, h) in a grey image, or None.
+
+    ``edge``: search a copy at most this long; ``step``: the detector's scale factor.
+    """
+    f = min(1.0, edge / max(grey.shape[:2]))
+    small = grey
+    if f < 1.0:
+        size = (round(grey.shape[1] * f), round(grey.shape[0] * f))
+        small = np.asarray(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    side = max(24, round(0.1 * min(small.shape[:2])))
     faces = _cascade("haarcascade_frontalface_default.xml").detectMultiScale(
-        grey, scaleFactor=1.08, minNeighbors=5, minSize=(side, side)
+        small, scaleFactor=step, minNeighbors=5, minSize=(side, side)
     )
     if len(faces) == 0:
         return None
-    x, y, w, h = max(faces, key=lambda f: int(f[2]) * int(f[3]))
-    return int(x), int(y), int(w), int(h)
+    x, y, w, h = max(faces, key=lambda b: int(b[2]) * int(b[3]))
+    return round(x / f), round(y / f), round(w / f), round(h / f)
 
 
 def _eye_pair(centres: list[tuple[float, float]], face: Box) -> Eyes | None:
@@ -174,19 +190,15 @@ def detect_eyes(grey: U8, face: Box) -> Eyes | None:
     return None
 
 
-def find_face(work: U8) -> tuple[Box, Eyes] | None:
+def find_face(work: U8, *, thorough: bool = True) -> tuple[Box, Eyes] | None:
     """A frontal face with both eyes found, on the analysis image, or None.
 
-    The detectors run on the histogram-equalised grey image, then the plain one, then a
-    locally equalised one (CLAHE), which finds faces of deep skin tones and faces against a
-    dark or saturated background that the others miss. A face box without two eyes inside it
-    is not trusted: on close-ups of skin the face detector sees faces in pores and wrinkles.
+    The detectors run on the histogram-equalised grey image; with ``thorough`` also on the
+    plain one and on a locally equalised one (CLAHE), which find faces of deep skin tones and
+    faces against a dark or saturated background that the first misses. A face box without two
+    eyes inside it is not trusted: on close-ups of skin the detector sees faces in pores.
     """
     grey: U8 = np.asarray(cv2.cvtColor(work, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
-
-    def clahe(clip: float, tiles: int) -> U8:
-        c = cv2.createCLAHE(clipLimit=clip, tileGridSize=(tiles, tiles))
-        return np.asarray(c.apply(grey), dtype=np.uint8)
 
     def equalised() -> U8:
         return np.asarray(cv2.equalizeHist(grey), dtype=np.uint8)
@@ -194,21 +206,27 @@ def find_face(work: U8) -> tuple[Box, Eyes] | None:
     def plain() -> U8:
         return grey
 
+    def clahe() -> U8:
+        c = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
+        return np.asarray(c.apply(grey), dtype=np.uint8)
+
     preparations: tuple[Callable[[], U8], ...] = (
-        equalised,
-        plain,
-        lambda: clahe(2.0, 8),
-        lambda: clahe(4.0, 4),
+        (equalised, plain, clahe) if thorough else (equalised,)
     )
-    for prepared in preparations:
+    for i, prepared in enumerate(preparations):
         g = prepared()
-        face = detect_face(g)
+        face = detect_face(g) if i == 0 else detect_face(g, edge=RETRY_EDGE, step=1.1)
         if face is None:
             continue
         eyes = detect_eyes(g, face)
         if eyes is not None:
             return face, eyes
     return None
+
+
+def locate(work: U8, lab: F32, exclude: Mask | None) -> tuple[Box, Eyes] | Region:
+    """The face (box and eyes, on ``work``), or else the body-site region on ``lab``."""
+    return find_face(work) or body_region(lab, exclude)
 
 
 @dataclass(frozen=True)
@@ -327,6 +345,9 @@ def body_region(lab: F32, exclude: Mask | None) -> Region:
     if best == 0:
         return _none(shape)
     comp: Mask = labels == best
+    chroma = np.hypot(lab[..., 1][comp], lab[..., 2][comp])
+    if float(np.median(chroma)) > MAX_BODY_CHROMA:
+        return _none(shape)
     core = cv2.erode(comp.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
     region: Mask = comp & colour_model(lab, core if core.sum() >= 50 else comp)
     return Region(kind="body", zones={BODY_ZONE: region}, treated_fraction=float(comp.mean()))
@@ -338,9 +359,9 @@ def measured_region(work: U8, lab: F32, exclude: Mask | None) -> Region:
     The pipeline (``checkins.imaging.pipeline``) does the same in steps, so that a small face
     can be measured on the finer grid of ``work``.
     """
-    found = find_face(work)
-    if found is None:
-        return body_region(lab, exclude)
+    found = locate(work, lab, exclude)
+    if isinstance(found, Region):
+        return found
     face, eyes = found
     f = lab.shape[1] / work.shape[1]
     return face_region(lab, scale_box(face, f), EyeFrame.from_eyes(*eyes).scaled(f), exclude)
