@@ -71,12 +71,22 @@ def _get_pool() -> ProcessPoolExecutor:
     global _pool
     with _lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=_workers, mp_context=_WorkerContext())
+            _pool = ProcessPoolExecutor(
+                max_workers=_workers, mp_context=_WorkerContext(), initializer=_one_thread
+            )
         return _pool
 
 
 def _ready() -> bool:
     return True
+
+
+def _one_thread() -> None:
+    """Worker start-up: one OpenCV thread. There is a worker per core already, and OpenCV's own
+    thread pool in each (the face detector uses it) would only fight them for the cores."""
+    import cv2
+
+    cv2.setNumThreads(1)
 
 
 def start_forked_pool(workers: int) -> int:
@@ -95,7 +105,9 @@ def start_forked_pool(workers: int) -> int:
         _workers = workers
         _slots = threading.BoundedSemaphore(workers)
         _pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("fork")
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_one_thread,
         )
         pool = _pool
     for future in [pool.submit(_ready) for _ in range(workers)]:
