@@ -88,3 +88,20 @@ def test_changes_are_taken_over_shared_zones_each_counting_once() -> None:
     assert like_for_like(now, base) == pytest.approx(13.0)
     assert zone_delta({"area": {"a": 20.0}}, base) is None  # a body site against a face
     assert zone_delta(now, {}) is None
+
+
+def test_the_patients_photo_feedback_outlines_what_was_measured() -> None:
+    from checkins.services.patient_form import check_photo
+
+    skin = to_jpeg(skin_photo(width=800, height=600, tone="deep", redness=0.4, seed=5))
+    checked = check_photo(skin, name="cheek.jpg")
+    assert checked.ok and checked.thumb is not None
+    outlined = checked.measured_thumb
+    assert outlined is not None and outlined != checked.thumb
+    assert Image.open(io.BytesIO(outlined)).size == Image.open(io.BytesIO(checked.thumb)).size
+    # A photo of a grey wall has no treated skin: nothing is outlined, and it is refused.
+    wall = Image.new("RGB", (800, 600), (128, 128, 130))
+    buf = io.BytesIO()
+    wall.save(buf, "JPEG")
+    grey = check_photo(buf.getvalue(), name="wall.jpg")
+    assert not grey.ok and grey.measured_thumb is None
