@@ -118,3 +118,13 @@ def test_reconcile_refuses_a_grace_that_disables_its_protection(
 ) -> None:
     assert main(["reconcile", "--repair", "--grace", grace]) == 2
     assert "--grace is a number of seconds" in capsys.readouterr().err
+
+
+def test_analyze_mask_out_through_the_command(tmp_path: Path, checkins_home: Path) -> None:
+    photo = tmp_path / "cheek.jpg"
+    photo.write_bytes(to_jpeg(skin_photo(width=800, height=600, tone="deep", redness=0.4, seed=6)))
+    out = io.StringIO()
+    code = main(["analyze", str(photo), "--mask-out", str(tmp_path / "masks")], out=out)
+    line = json.loads(out.getvalue())
+    assert code == 0 and line["region"] == "body" and [z["zone"] for z in line["zones"]] == ["area"]
+    assert Path(line["mask"]).is_file() and Path(line["mask"]).parent == tmp_path / "masks"
