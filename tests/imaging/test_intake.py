@@ -174,3 +174,50 @@ def test_renditions_are_bounded_and_come_from_the_photo() -> None:
     ):
         assert 1000 <= max(d.size) <= 1600 and max(t.size) == 320
         assert d.format == t.format == "JPEG"
+
+
+@pytest.fixture(scope="module")
+def whole_blocks() -> NDArray[np.uint8]:
+    from checkins.imaging.synthetic import skin_photo
+
+    # 1024 × 768: whole 16 px blocks on both sides, as a phone's 4032 × 3024 has.
+    return skin_photo(width=1024, height=768, tone="tan", redness=0.4, seed=8)
+
+
+@pytest.mark.parametrize("orientation", range(2, 9))
+def test_a_rotated_jpeg_is_stored_upright_losslessly(
+    orientation: int, whole_blocks: NDArray[np.uint8]
+) -> None:
+    """jpegtran turns the compressed blocks without decoding them: turning the stored copy
+    back gives exactly the camera's pixels (a re-encoded copy never would)."""
+    from checkins.imaging.render import jpegtran, rotate_upright
+
+    assert jpegtran() is not None, "jpegtran is missing: run tools/ensure-chromium.sh"
+    data = to_jpeg(
+        stored_for_orientation(whole_blocks, orientation),
+        quality=95, exif_orientation=orientation, with_gps=True,
+    )  # fmt: skip
+    result = process_photo(data)
+    assert_clean(result.stored)
+    assert result.analysis.width == 1024 and result.analysis.height == 768
+    with Image.open(io.BytesIO(result.stored)) as kept:
+        assert kept.size == (1024, 768)  # upright, with no tag to say so
+    back = rotate_upright(result.stored, {6: 8, 8: 6}.get(orientation, orientation))
+    assert back is not None
+    with Image.open(io.BytesIO(back)) as turned, Image.open(io.BytesIO(data)) as camera:
+        assert np.array_equal(np.asarray(turned), np.asarray(camera))
+
+
+def test_a_rotated_jpeg_jpegtran_cannot_turn_exactly_is_re_encoded(
+    good_array: NDArray[np.uint8],
+) -> None:
+    # 798 px is not a whole number of 16 px blocks: -perfect refuses, intake re-encodes instead.
+    odd = np.ascontiguousarray(good_array[:, :798])
+    data = to_jpeg(stored_for_orientation(odd, 6), quality=95, exif_orientation=6)
+    from checkins.imaging.render import rotate_upright
+
+    assert rotate_upright(data, 6) is None
+    result = process_photo(data)
+    assert_clean(result.stored)
+    with Image.open(io.BytesIO(result.stored)) as kept:
+        assert kept.size == (798, 600)

@@ -25,9 +25,11 @@ from checkins.imaging.quality import assess
 from checkins.imaging.redness import redness_metrics
 from checkins.imaging.render import (
     DISPLAY_MIN_EDGE,
+    can_rotate_losslessly,
     can_store_losslessly,
     reencoded_copy,
     renditions,
+    rotate_upright,
     strip_jpeg,
 )
 from checkins.imaging.results import Calibration, PhotoAnalysis, ProcessedPhoto, ZoneMeasure
@@ -171,8 +173,12 @@ def process_photo(data: bytes) -> ProcessedPhoto:
     stored_format = "JPEG"
     if can_store_losslessly(data, header):
         stored = strip_jpeg(data)
+    elif can_rotate_losslessly(data, header):
+        upright = rotate_upright(data, header.orientation)
+        stored = strip_jpeg(upright) if upright is not None else None
     if stored is not None:
-        decoded = decode(data, min_edge=DISPLAY_MIN_EDGE)
+        # The stored copy is upright with no orientation tag: decode it, at reduced scale.
+        decoded = decode(stored, min_edge=DISPLAY_MIN_EDGE)
     else:
         decoded = decode(data, min_edge=FULL)
         stored, stored_format = reencoded_copy(decoded.rgb, decoded.format)

@@ -7,15 +7,21 @@ The stored copy is chosen per photo (docs/metrics.md, "Stored copy", says why):
   and Huffman tables, frame and scan headers, restart interval, Adobe colour-transform flag) and
   dropping every APPn block (EXIF, GPS, XMP, IPTC, MPF, ICC), comments and any bytes after the end
   of the image. The compressed pixels are copied byte for byte, so colour is exactly unchanged.
-- anything else (a rotated JPEG, a wide-gamut profile, WebP, HEIC) is decoded at full size,
-  rotated, converted to sRGB and re-encoded as JPEG quality 95 with 4:4:4 chroma (no chroma
-  subsampling, which would blur exactly the red detail we measure); PNG is re-encoded as PNG
+- a JPEG tagged with another EXIF orientation (phones store portrait photos sideways) is turned
+  upright **losslessly in the DCT domain** by libjpeg-turbo's ``jpegtran`` (``-perfect``: it
+  refuses rather than trims when the size is not a whole number of blocks), then stripped the
+  same way; the stored copy needs no orientation tag.
+- anything else (a wide-gamut profile, WebP, HEIC, a rotation jpegtran refuses) is decoded at
+  full size, rotated, converted to sRGB and re-encoded as JPEG quality 95 with 4:4:4 chroma (no
+  chroma subsampling, which would blur exactly the red detail we measure); PNG is re-encoded as PNG
   (lossless).
 """
 
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 
 import cv2
 import numpy as np
@@ -157,6 +163,62 @@ def can_store_losslessly(data: bytes, header: Header) -> bool:
         and not icc_needs_conversion(header.icc_profile, header.mode)
         and (not header.progressive or jpeg_scans(data) <= LOSSLESS_MAX_SCANS)
     )
+
+
+# jpegtran's arguments that undo each EXIF orientation (TIFF 6.0 / EXIF 2.32, tag 0x0112).
+_JPEGTRAN_UNDO: dict[int, tuple[str, ...]] = {
+    2: ("-flip", "horizontal"),
+    3: ("-rotate", "180"),
+    4: ("-flip", "vertical"),
+    5: ("-transpose",),
+    6: ("-rotate", "90"),
+    7: ("-transverse",),
+    8: ("-rotate", "270"),
+}
+JPEGTRAN_TIMEOUT_S = 20.0
+
+
+def jpegtran() -> str | None:
+    """Debian's jpegtran (package libjpeg-turbo-progs, installed by tools/ensure-chromium.sh)."""
+    return shutil.which("jpegtran")
+
+
+def can_rotate_losslessly(data: bytes, header: Header) -> bool:
+    """True for a rotated sRGB (or greyscale) JPEG that jpegtran can turn upright."""
+    return (
+        header.format == "JPEG"
+        and header.orientation in _JPEGTRAN_UNDO
+        and header.mode in ("RGB", "L")
+        and not icc_needs_conversion(header.icc_profile, header.mode)
+        and (not header.progressive or jpeg_scans(data) <= LOSSLESS_MAX_SCANS)
+        and jpegtran() is not None
+    )
+
+
+def rotate_upright(data: bytes, orientation: int) -> bytes | None:
+    """The JPEG turned upright in the DCT domain, all markers dropped; None if jpegtran refuses.
+
+    The compressed blocks are rearranged, not decoded: the pixels are exactly the original's,
+    turned. ``-perfect`` makes jpegtran fail (rather than trim an edge) when the image is not a
+    whole number of MCU blocks on a side that moves; the caller then re-encodes.
+    """
+    tool = jpegtran()
+    if tool is None or orientation not in _JPEGTRAN_UNDO:
+        return None
+    try:
+        # A fixed tool; the arguments come from our own table, the photo goes in on stdin.
+        done = subprocess.run(
+            [tool, "-copy", "none", "-perfect", *_JPEGTRAN_UNDO[orientation]],
+            input=data,
+            capture_output=True,
+            timeout=JPEGTRAN_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0 or done.stdout[:2] != b"\xff\xd8":
+        return None
+    return done.stdout
 
 
 def reencoded_copy(full: U8, source_format: str) -> tuple[bytes, str]:
