@@ -9,8 +9,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
@@ -50,12 +51,38 @@ ANSWER_LABELS: dict[str, str] = {
     "sun_exposure": "Sun exposure",
     "routine_followed": "Followed the routine",
     "antiviral_taken": "Took the antiviral",
-    "notes": "Notes",
 }
+# The patient's note is free text of any length: the case page shows it whole, beside the
+# table (a table cell cuts it off), so it is not one of the table's rows.
+NOTE = "notes"
 
 
 def procedure_label(code: str) -> str:
     return PROCEDURE_LABELS.get(code, code)
+
+
+def _zone(time_zone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def clinic_time(at: datetime, time_zone: str, *, with_time: bool = True) -> str:
+    """A stored naive-UTC time in the clinic's zone, with the zone: "Tue 14 May 2026, 9:05 AM
+    EDT" (staff read the clinic's clock; a bare UTC time misleads by hours)."""
+    local = at.replace(tzinfo=UTC).astimezone(_zone(time_zone))
+    day = f"{local:%a} {local.day} {local:%b %Y}"
+    if not with_time:
+        return day
+    hour = local.strftime("%I").lstrip("0")
+    return f"{day}, {hour}:{local:%M %p} {local:%Z}"
+
+
+def rule_name(rule_id: str) -> str:
+    """A rule by its name in words: ``"low_grade_fever"`` -> ``"Low grade fever"``."""
+    words = rule_id.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 def minutes_text(minutes: float) -> str:
@@ -89,6 +116,13 @@ def status_text(status: str, claimed_by: str | None) -> str:
     return f"{label} by {claimed_by}" if claimed_by and status != "new" else label
 
 
+def patient_cell(r: QueueRow) -> str:
+    """The patient's name, and how many open cases they have when it is more than this one."""
+    if r.patient_open_cases > 1:
+        return f"{r.patient_name} ({r.patient_open_cases} open cases)"
+    return r.patient_name
+
+
 def queue_frame(rows: Sequence[QueueRow], target_minutes: int) -> pd.DataFrame:
     """One line per case, in the service's order (urgent first, then longest waiting).
 
@@ -101,7 +135,7 @@ def queue_frame(rows: Sequence[QueueRow], target_minutes: int) -> pd.DataFrame:
             {
                 "Severity": SEVERITY_TEXT.get(r.severity, r.severity.value),
                 "Why": r.summary,
-                "Patient": r.patient_name,
+                "Patient": patient_cell(r),
                 clock: response_clock(r.waiting_minutes, target_minutes, r.status),
                 "Day": r.day_since_treatment,
                 "Procedure": procedure_label(r.procedure),
@@ -160,7 +194,20 @@ def answers_frame(current: CheckInView, previous: CheckInView | None) -> pd.Data
     return pd.DataFrame(rows)
 
 
-def history_frame(messages: Sequence[MessageView], audit: Sequence[AuditView]) -> pd.DataFrame:
+def patient_notes(current: CheckInView, previous: CheckInView | None) -> list[tuple[str, str]]:
+    """The patient's notes, whole: (heading, text) for this check-in's and the previous one's."""
+    out = []
+    now = str(current.answers.get(NOTE) or "").strip()
+    out.append((f"The patient's note (day {current.day_since_treatment})", now))
+    before = str(previous.answers.get(NOTE) or "").strip() if previous else ""
+    if previous is not None and before:
+        out.append((f"Their note before (day {previous.day_since_treatment})", before))
+    return out
+
+
+def history_frame(
+    messages: Sequence[MessageView], audit: Sequence[AuditView], time_zone: str = "UTC"
+) -> pd.DataFrame:
     """The case's history, oldest first: every action (with refusals) and every message.
 
     Each staff member's first opening of the case is shown; their later re-openings (every
@@ -185,12 +232,13 @@ def history_frame(messages: Sequence[MessageView], audit: Sequence[AuditView]) -
         for m in messages
     ]
     events.sort(key=lambda e: e[0])
+    when = f"When ({time_zone})"
     return pd.DataFrame(
         [
-            {"When (UTC)": at.strftime("%Y-%m-%d %H:%M"), "Who": who, "What": what, "Detail": d}
+            {when: clinic_time(at, time_zone), "Who": who, "What": what, "Detail": d}
             for at, who, what, d in events
         ],
-        columns=["When (UTC)", "Who", "What", "Detail"],
+        columns=[when, "Who", "What", "Detail"],
     )
 
 
@@ -201,6 +249,7 @@ def _action_text(a: AuditView) -> str:
         "release": "Released",
         "reply": "Replied",
         "resolve": "Resolved",
+        "take_over": "Took over",
     }
     text = words.get(a.action, a.action.replace("_", " ").capitalize())
     if a.action == "resolve" and a.detail:
@@ -227,11 +276,11 @@ def case_status(item: QueueRow) -> str:
     )
 
 
-def treatment_text(t: TreatmentView) -> str:
+def treatment_text(t: TreatmentView, time_zone: str = "UTC") -> str:
     depth = f"{t.needle_depth_mm:g} mm" if t.needle_depth_mm else "—"
     antiviral = "prescribed" if t.antiviral_prescribed else "not prescribed"
     return (
-        f"{procedure_label(t.procedure)} on {t.treated_at:%d %b %Y} · areas: "
+        f"{procedure_label(t.procedure)} on {clinic_time(t.treated_at, time_zone)} · areas: "
         f"{', '.join(t.areas) or '—'} · needle depth {depth} · antiviral {antiviral}"
     )
 
@@ -272,6 +321,35 @@ def photo_grid(case: CaseView) -> list[list[PhotoCell]]:
             )
         grid.append(line)
     return grid
+
+
+def photo_titles(case: CaseView, time_zone: str) -> dict[int, str]:
+    """What the full-size dialog says it shows, by photo id: which check-in and day, which
+    photo of how many, and when it was sent ("This check-in, day 3 · photo 2 of 3 · sent …")."""
+    shown = [
+        ("Baseline", case.baseline),
+        ("Previous", case.previous),
+        ("This check-in", case.checkin),
+    ]
+    titles: dict[int, str] = {}
+    for label, c in shown:
+        if c is None:
+            continue
+        when = "before treatment" if c.is_baseline else f"day {c.day_since_treatment}"
+        for i, p in enumerate(c.photos, start=1):
+            titles[p.id] = (
+                f"{label}, {when} · photo {i} of {len(c.photos)} · sent "
+                f"{clinic_time(c.submitted_at, time_zone)}"
+            )
+    return titles
+
+
+def other_case_text(r: QueueRow) -> str:
+    """A link's label for the same patient's other open case."""
+    return (
+        f"{SEVERITY_TEXT.get(r.severity, r.severity.value)}: day {r.day_since_treatment} · "
+        f"{r.summary} · {status_text(r.status, r.claimed_by_name)}"
+    )
 
 
 # ---- Trends tables: one frame per table, suppressed groups spelled out --------------------------
