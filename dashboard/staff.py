@@ -362,20 +362,32 @@ def _fmt(value: Any, kind: str) -> Any:
         return round(100.0 * float(value), 1)
     if kind == "num":
         return round(float(value), 2)
+    if kind == "min":  # minutes: whole ones
+        return round(float(value))
+    if kind == "int":
+        return int(value)
     if kind == "proc":
         return procedure_label(str(value))
     if kind == "metric":
         return trends.METRIC_LABELS.get(str(value), value)
+    if kind == "rule":
+        return rule_name(str(value))
+    if kind == "severity":
+        return "All cases" if value == trends.ALL else str(value).capitalize()
     return value
 
 
-def trend_frame(rows: Sequence[Any], columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
+def trend_frame(
+    rows: Sequence[Any], columns: dict[str, tuple[str, str]], *, people: bool = True
+) -> pd.DataFrame:
     """A trends table: ``columns`` maps a field to (heading, kind); kind is one of
-    ``""`` (as is), ``"num"`` (2 decimals), ``"pct"`` (percent), ``"proc"`` (procedure name),
-    ``"metric"`` (metric name).
+    ``""`` (as is), ``"int"`` (a count), ``"min"`` (whole minutes), ``"num"`` (2 decimals),
+    ``"pct"`` (percent), ``"proc"`` (procedure name), ``"metric"`` (metric name), ``"rule"``
+    (the rule's name in words). Counts and minutes stay whole numbers in the CSV too.
 
-    A suppressed row keeps its group labels; its figures are empty and "Patients" reads
-    "fewer than 11 patients", so nobody mistakes a hidden group for a missing one.
+    ``people`` tables (their figures describe a group of patients) end with a "Patients"
+    column; a suppressed row keeps its group labels, its figures are empty and "Patients"
+    reads "fewer than 11 patients", so nobody mistakes a hidden group for a missing one.
     """
     out = []
     for r in rows:
@@ -383,46 +395,51 @@ def trend_frame(rows: Sequence[Any], columns: dict[str, tuple[str, str]]) -> pd.
         line: dict[str, Any] = {}
         for name, (heading, kind) in columns.items():
             line[heading] = _fmt(values[name], kind)
-        line["Patients"] = SUPPRESSED if r.suppressed else str(values.get("patients", ""))
+        if people:
+            line["Patients"] = SUPPRESSED if r.suppressed else str(values.get("patients", ""))
         out.append(line)
     headings = [h for h, _ in columns.values()]
-    return pd.DataFrame(out, columns=[*headings, "Patients"])
+    frame = pd.DataFrame(out, columns=[*headings, "Patients"] if people else headings)
+    for heading, kind in columns.values():
+        if kind in ("int", "min"):  # whole numbers, with gaps for hidden figures (not 12.0)
+            frame[heading] = frame[heading].astype("Int64")
+    return frame
 
 
 CURVE_COLUMNS = {
     "procedure": ("Procedure", "proc"),
     "metric": ("Metric", "metric"),
-    "day": ("Day", ""),
-    "checkins": ("Check-ins", ""),
+    "day": ("Day", "int"),
+    "checkins": ("Check-ins", "int"),
     "q1": ("25th percentile", "num"),
     "median": ("Median", "num"),
     "q3": ("75th percentile", "num"),
 }
 ADHERENCE_COLUMNS = {
     "procedure": ("Procedure", "proc"),
-    "expected": ("Check-ins due", ""),
-    "received": ("Received", ""),
+    "expected": ("Check-ins due", "int"),
+    "received": ("Received", "int"),
     "share": ("Received (%)", "pct"),
 }
 VOLUME_COLUMNS = {
     "week": ("ISO week", ""),
-    "severity": ("Severity", ""),
-    "cases": ("Cases", ""),
+    "severity": ("Severity", "severity"),
+    "cases": ("Cases", "int"),
 }
 REVIEW_TIME_COLUMNS = {
-    "severity": ("Severity", ""),
-    "cases": ("Cases", ""),
-    "reviewed": ("Reviewed", ""),
-    "first_review_median_min": ("To review: median", "num"),
-    "first_review_p90_min": ("To review: p90", "num"),
-    "resolved": ("Resolved", ""),
-    "resolution_median_min": ("To resolve: median", "num"),
-    "resolution_p90_min": ("To resolve: p90", "num"),
+    "severity": ("Severity", "severity"),
+    "cases": ("Cases", "int"),
+    "reviewed": ("Reviewed", "int"),
+    "first_review_median_min": ("To review: median (min)", "min"),
+    "first_review_p90_min": ("To review: p90 (min)", "min"),
+    "resolved": ("Resolved", "int"),
+    "resolution_median_min": ("To resolve: median (min)", "min"),
+    "resolution_p90_min": ("To resolve: p90 (min)", "min"),
 }
 RULE_COLUMNS = {
-    "rule_id": ("Rule", ""),
-    "resolved_cases": ("Resolved cases", ""),
-    "no_action_cases": ("No action needed", ""),
+    "rule_id": ("Rule", "rule"),
+    "resolved_cases": ("Resolved cases", "int"),
+    "no_action_cases": ("No action needed", "int"),
     "false_alarm_rate": ("False-alarm rate (%)", "pct"),
 }
 
@@ -432,4 +449,4 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def overview_text(value: int | None) -> str:
-    return "fewer than 11 patients" if value is None else f"{value:,}"
+    return SUPPRESSED if value is None else f"{value:,}"

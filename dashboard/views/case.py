@@ -210,10 +210,15 @@ for line in grid:
 st.subheader("Redness over time")
 metric = st.radio("Metric", trends.METRICS, format_func=trends.METRIC_LABELS.get, horizontal=True)
 band = _band(t.procedure, actor)
-st.altair_chart(
-    charts.redness_vs_band(case.history, band, metric=metric, current_id=c.id), width="stretch"
-)
-st.caption("Red: this patient. Blue band: middle half of patients with the same procedure.")
+chart = charts.redness_vs_band(case.history, band, metric=metric, current_id=c.id)
+summary = charts.redness_summary(case.history, band, metric=metric, current_id=c.id)
+if chart is None:
+    st.info(f"Nothing to draw yet. {summary}", icon=":material/info:")
+else:
+    st.altair_chart(chart, width="stretch")
+    st.caption(
+        "Red: this patient. Blue band: middle half of patients with the same procedure. " + summary
+    )
 
 st.subheader("History")
 st.caption(f"Times are the clinic's ({tz}).")

@@ -462,3 +462,41 @@ def test_the_full_size_dialog_says_which_photo_it_shows(clinic: Clinic) -> None:
     assert this.startswith("This check-in, day 3 · photo 1 of 1 · sent ")
     assert this.endswith((" EST", " EDT"))
     assert titles[case.baseline.photos[0].id].startswith("Baseline, before treatment")  # type: ignore[union-attr]
+
+
+def test_a_small_clinic_sees_its_figures_and_no_empty_chart(clinic: Clinic) -> None:
+    from checkins.services import queue as queue_service
+
+    with clinic.db.session() as s:
+        queue_service.resolve(
+            session=s, actor=clinic.lee, item_id=clinic.urgent_item, disposition="no_action_needed"
+        )
+    at = signed_in(clinic.manager).run()
+    assert not at.exception
+    body = texts(at)
+    # Two patients: no recovery curve to draw, said in a sentence instead of an empty axis.
+    assert "No recovery curve for Mean a* (CIELAB)" in " ".join(i.value for i in at.info)
+    charts_drawn = at.get("vega_lite_chart")
+    assert len(charts_drawn) == 1  # the queue volume only
+    assert "2 cases queued over" in body  # its text alternative
+    frames = {tuple(d.value.columns): d.value for d in at.dataframe}
+    times = next(f for cols, f in frames.items() if "To review: median (min)" in cols)
+    assert "Patients" not in times.columns  # cases, not people
+    everything = times.iloc[0]
+    assert (everything["Severity"], everything["Cases"], everything["Resolved"]) == (
+        "All cases",
+        2,
+        1,
+    )
+    assert str(times["To resolve: median (min)"].dtype) == "Int64"  # whole minutes
+    rules = next(f for cols, f in frames.items() if "False-alarm rate (%)" in cols)
+    assert list(rules["Rule"]) == ["Pus drainage"]
+    assert list(rules["Resolved cases"]) == [1] and list(rules["False-alarm rate (%)"]) == [100.0]
+    import staff
+
+    csv = staff.csv_bytes(times).decode()
+    header, first = csv.splitlines()[:2]
+    assert header.startswith("Severity,Cases,Reviewed,To review: median (min)")
+    assert first.startswith("All cases,2,1,") and ".0" not in first.split(",")[1]
+    cells = first.split(",")
+    assert all("." not in c for c in cells[1:]), first  # counts and minutes: integers
