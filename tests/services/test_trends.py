@@ -253,7 +253,6 @@ def test_queue_volume_by_iso_week_and_severity(clinic: tuple[Database, Record]) 
         groups[(monday, it["severity"])].append(it["patient"])
     got = {(r.week_start, r.severity): r for r in rows}
     assert set(got) == set(groups)
-    shown = 0
     for (monday, sev), pids in groups.items():
         r = got[(monday, sev)]
         iso = monday.isocalendar()
