@@ -148,7 +148,7 @@ def queue_frame(rows: Sequence[QueueRow], target_minutes: int) -> pd.DataFrame:
 
 
 # Pixel widths that fit the queue on a 1366-px screen beside the sidebar (hover shows the rest).
-QUEUE_WIDTHS = {"Severity": 70, "Why": 210, "Patient": 130, "Day": 45, "Procedure": 150}
+QUEUE_WIDTHS = {"Severity": 70, "Why": 200, "Patient": 170, "Day": 45, "Procedure": 150}
 
 
 def queue_column_config(target_minutes: int) -> dict[str, Any]:

@@ -34,9 +34,9 @@ def full_size(photo_id: int, title: str) -> None:
     """The full-size photo in a dialog whose title says which photo it is."""
 
     def body() -> None:
-        st.caption(title)
         ui.attempt(
-            lambda: st.image(_photo(photo_id, "full"), caption=title), doing="opening the photo"
+            lambda: st.image(_photo(photo_id, "full"), caption=title, alt=f"Photo: {title}"),
+            doing="opening the photo",
         )
 
     st.dialog(f"Full size: {title.split(' · sent ')[0]}", width="large")(body)()
@@ -169,6 +169,7 @@ with right:
         mime="application/pdf",
         on_click="ignore",
         icon=":material/print:",
+        width="stretch",
     )
 
 with left:
@@ -183,8 +184,11 @@ with left:
     st.dataframe(staff.answers_frame(c, case.previous), hide_index=True, height="content")
     for heading, note in staff.patient_notes(c, case.previous):
         st.markdown(f"**{heading}**")
+        if not note:
+            st.caption("The patient wrote no note.")
+            continue
         with st.container(border=True):
-            st.text(note or "No note.")  # as typed: st.text shows no markdown, cuts nothing
+            st.text(note)  # as typed: st.text renders no markdown and cuts nothing
 
 st.subheader("Photos")
 grid = staff.photo_grid(case)
@@ -197,7 +201,7 @@ for line in grid:
             caption, p = cell
             data = ui.attempt(lambda p=p: _photo(p.id, "display"), doing="loading a photo")
             if data:
-                col.image(data, caption=caption, width="stretch")
+                col.image(data, caption=caption, width="stretch", alt=f"Photo: {caption}")
             title = titles.get(p.id, caption)
             if col.button(
                 "Full size",
