@@ -119,7 +119,7 @@ def status_text(status: str, claimed_by: str | None) -> str:
 def patient_cell(r: QueueRow) -> str:
     """The patient's name, and how many open cases they have when it is more than this one."""
     if r.patient_open_cases > 1:
-        return f"{r.patient_name} ({r.patient_open_cases} open cases)"
+        return f"{r.patient_name} ({r.patient_open_cases} open)"
     return r.patient_name
 
 

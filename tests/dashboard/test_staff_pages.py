@@ -436,7 +436,7 @@ def test_a_patients_several_open_cases_are_linked(clinic: Clinic) -> None:
         other = _queue(s, c, "review", 1, "redness_after_7_days", "Redness after a week")
     at = signed_in(clinic.lee).run()
     patients = list(at.dataframe[0].value["Patient"])
-    assert patients.count("Ada Urgent (2 open cases)") == 2
+    assert patients.count("Ada Urgent (2 open)") == 2
     assert "Bo Routine" in patients
     case = open_case(clinic.lee, clinic.urgent_item)
     assert "Ada Urgent has 1 other open case" in " ".join(w.value for w in case.warning)
