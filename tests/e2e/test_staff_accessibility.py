@@ -81,6 +81,11 @@ def go_to(page: Page, title: str, heading: str, *, phone: bool) -> None:
     if phone and expand.is_visible():  # the collapsed sidebar keeps its links off screen
         expand.click()
     link.click()
+    expect(page.get_by_role("heading", name=heading, level=1)).to_be_attached()
+    collapse = page.get_by_role("button", name="Collapse sidebar")
+    if phone and collapse.is_visible():  # as a person would, to read the page
+        collapse.click()
+        expect(page.get_by_role("button", name="Expand sidebar")).to_be_visible()
     expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
 
 
