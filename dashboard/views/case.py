@@ -170,6 +170,7 @@ with right:
         on_click="ignore",
         icon=":material/print:",
         width="stretch",
+        wrap=True,  # in a column a long label is cut off otherwise
     )
 
 with left:
