@@ -1,4 +1,9 @@
-"""Altair chart builders for the staff pages. Values in, charts out: no data access here."""
+"""Altair chart builders for the staff pages. Values in, charts out: no data access here.
+
+A builder returns ``None`` when there is nothing to draw (the page says so in a sentence
+instead of drawing an empty axis), and each chart has a ``*_summary`` sentence: its text
+alternative, shown under it and set as the chart's description.
+"""
 
 from __future__ import annotations
 
@@ -44,7 +49,7 @@ def redness_vs_band(
     *,
     metric: str,
     current_id: int,
-) -> alt.LayerChart:
+) -> alt.LayerChart | None:
     """This patient's metric by day since treatment, over the clinic's expected band.
 
     The band is the interquartile range of patients with the same procedure (days with fewer
@@ -74,6 +79,8 @@ def redness_vs_band(
         ],
         columns=["day", "low", "median", "high", "patients"],
     )
+    if patient.empty and expected.empty:
+        return None
     x = alt.X("day:Q", title="Days since treatment", scale=alt.Scale(nice=False), axis=DAY_AXIS)
     area = (
         alt.Chart(expected)
@@ -105,10 +112,11 @@ def redness_vs_band(
             tooltip=[alt.Tooltip("check-in:N"), alt.Tooltip("value:Q", format=".2f")],
         )
     )
-    return alt.layer(area, median, line, dots).properties(height=HEIGHT)
+    summary = redness_summary(history, band, metric=metric, current_id=current_id)
+    return alt.layer(area, median, line, dots).properties(height=HEIGHT, description=summary)
 
 
-def recovery_curves(points: Sequence[CurvePoint], *, metric: str) -> alt.LayerChart:
+def recovery_curves(points: Sequence[CurvePoint], *, metric: str) -> alt.LayerChart | None:
     """Median (line) and interquartile band (area) per procedure, by day since treatment."""
     frame = pd.DataFrame(
         [
@@ -125,6 +133,8 @@ def recovery_curves(points: Sequence[CurvePoint], *, metric: str) -> alt.LayerCh
         ],
         columns=["day", "procedure", "q1", "median", "q3", "patients"],
     )
+    if frame.empty:
+        return None
     x = alt.X("day:Q", title="Days since treatment", axis=DAY_AXIS)
     colour = alt.Color("procedure:N", title="Procedure", legend=alt.Legend(orient="bottom"))
     band = (
@@ -151,10 +161,11 @@ def recovery_curves(points: Sequence[CurvePoint], *, metric: str) -> alt.LayerCh
             ],
         )
     )
-    return alt.layer(band, line).properties(height=HEIGHT)
+    summary = recovery_summary(points, metric=metric)
+    return alt.layer(band, line).properties(height=HEIGHT, description=summary)
 
 
-def queue_volume(rows: Sequence[VolumeRow]) -> alt.Chart:
+def queue_volume(rows: Sequence[VolumeRow]) -> alt.Chart | None:
     """Cases queued per ISO week, stacked by severity (suppressed weeks are left out)."""
     frame = pd.DataFrame(
         [
@@ -164,6 +175,8 @@ def queue_volume(rows: Sequence[VolumeRow]) -> alt.Chart:
         ],
         columns=["week", "severity", "cases"],
     )
+    if frame.empty:
+        return None
     return (
         alt.Chart(frame)
         .mark_bar(size=28)
@@ -179,5 +192,67 @@ def queue_volume(rows: Sequence[VolumeRow]) -> alt.Chart:
             ),
             tooltip=[alt.Tooltip("week:N"), alt.Tooltip("severity:N"), alt.Tooltip("cases:Q")],
         )
-        .properties(height=HEIGHT)
+        .properties(height=HEIGHT, description=volume_summary(rows))
     )
+
+
+# ---- Text alternatives: what each chart shows, in a sentence or two ---------------------------
+
+MAX_POINTS = 12  # a sentence lists at most this many days per line
+
+
+def _num(v: float | None) -> str:
+    return "—" if v is None else f"{v:.2f}"
+
+
+def redness_summary(
+    history: Sequence[CheckInView], band: Sequence[BandPoint], *, metric: str, current_id: int
+) -> str:
+    label = METRIC_LABELS.get(metric, metric)
+    mine = [
+        f"{'baseline' if c.is_baseline else f'day {c.day_since_treatment}'} {_num(v)}"
+        + (" (this check-in)" if c.id == current_id else "")
+        for c in history
+        if (v := _metric_value(c, metric)) is not None
+    ]
+    text = f"{label}, this patient: " + (", ".join(mine) if mine else "no measured photos") + "."
+    current = next((c for c in history if c.id == current_id), None)
+    day = current.day_since_treatment if current else None
+    same = [b for b in band if b.metric == metric and b.day == day and not b.suppressed]
+    if same:
+        b = same[0]
+        text += (
+            f" Patients with the same procedure on day {day}: middle half "
+            f"{_num(b.low)} to {_num(b.high)}, median {_num(b.median)}."
+        )
+    else:
+        text += " No expected band for this day (fewer than 11 patients, or none)."
+    return text
+
+
+def recovery_summary(points: Sequence[CurvePoint], *, metric: str) -> str:
+    label = METRIC_LABELS.get(metric, metric)
+    by_proc: dict[str, list[str]] = {}
+    for p in points:
+        if p.metric == metric and not p.suppressed:
+            name = PROCEDURE_LABELS.get(p.procedure, p.procedure)
+            by_proc.setdefault(name, []).append(f"day {p.day} {_num(p.median)}")
+    if not by_proc:
+        return f"No recovery curve for {label}: no day has 11 or more patients in this period."
+    parts = []
+    for name, days in by_proc.items():
+        more = f" and {len(days) - MAX_POINTS} more days" if len(days) > MAX_POINTS else ""
+        parts.append(f"{name}: " + ", ".join(days[:MAX_POINTS]) + more)
+    return f"Median {label} by day since treatment. " + "; ".join(parts) + "."
+
+
+def volume_summary(rows: Sequence[VolumeRow]) -> str:
+    weeks: dict[str, list[str]] = {}
+    for r in rows:
+        if not r.suppressed and r.cases:
+            weeks.setdefault(r.week, []).append(f"{r.cases} {r.severity}")
+    if not weeks:
+        return "No cases were queued in this period."
+    total = sum(r.cases or 0 for r in rows if not r.suppressed)
+    listed = [f"{w}: {', '.join(v)}" for w, v in list(weeks.items())[-MAX_POINTS:]]
+    return f"{total} cases queued over {len(weeks)} weeks. " + "; ".join(listed) + "."

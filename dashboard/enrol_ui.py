@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import patient_ui
+import staff
 import streamlit as st
-import ui
 from state import StateKeys
 
 from checkins import contact
@@ -130,7 +130,7 @@ def treatment_fields(clinic: ClinicView, *, key: str) -> dict[str, Any] | None:
 
 def treatment_summary(d: TreatmentDetail, tz: str) -> str:
     t = d.treatment
-    bits = [PROCEDURE_LABELS.get(t.procedure, t.procedure), ui.local_time(t.treated_at, tz)]
+    bits = [PROCEDURE_LABELS.get(t.procedure, t.procedure), staff.clinic_time(t.treated_at, tz)]
     bits.append(", ".join(AREAS.get(a, a) for a in t.areas))
     if t.needle_depth_mm:
         bits.append(f"{t.needle_depth_mm:g} mm")
@@ -152,7 +152,10 @@ def schedule_frame(d: TreatmentDetail, tz: str) -> pd.DataFrame:
         return "Due" if s.due_at <= now else "Upcoming"
 
     return pd.DataFrame(
-        [{"Day": s.day, "Due": ui.local_time(s.due_at, tz), "Status": state(s)} for s in d.schedule]
+        [
+            {"Day": s.day, "Due": staff.clinic_time(s.due_at, tz), "Status": state(s)}
+            for s in d.schedule
+        ]
     )
 
 
@@ -207,13 +210,13 @@ def delivery_frame(rows: Sequence[Any], tz: str) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "Queued": ui.local_time(d.created_at, tz),
+                "Queued": staff.clinic_time(d.created_at, tz),
                 "What": d.kind.replace("_", " "),
                 "By": d.channel,
                 "To": d.to,
                 "Status": d.status,
                 "Tries": d.attempts,
-                "Sent": ui.local_time(d.sent_at, tz) if d.sent_at else "",
+                "Sent": staff.clinic_time(d.sent_at, tz) if d.sent_at else "",
                 "Problem": d.last_error,
             }
             for d in rows
@@ -223,7 +226,7 @@ def delivery_frame(rows: Sequence[Any], tz: str) -> pd.DataFrame:
 
 def history_frames(record: PatientRecord, tz: str) -> dict[str, pd.DataFrame]:
     def when(at: datetime) -> str:
-        return ui.local_time(at, tz)
+        return staff.clinic_time(at, tz)
 
     def events(rows: Sequence[Any]) -> pd.DataFrame:
         return pd.DataFrame(

@@ -9,8 +9,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
@@ -50,12 +51,38 @@ ANSWER_LABELS: dict[str, str] = {
     "sun_exposure": "Sun exposure",
     "routine_followed": "Followed the routine",
     "antiviral_taken": "Took the antiviral",
-    "notes": "Notes",
 }
+# The patient's note is free text of any length: the case page shows it whole, beside the
+# table (a table cell cuts it off), so it is not one of the table's rows.
+NOTE = "notes"
 
 
 def procedure_label(code: str) -> str:
     return PROCEDURE_LABELS.get(code, code)
+
+
+def _zone(time_zone: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def clinic_time(at: datetime, time_zone: str, *, with_time: bool = True) -> str:
+    """A stored naive-UTC time in the clinic's zone, with the zone: "Tue 14 May 2026, 9:05 AM
+    EDT" (staff read the clinic's clock; a bare UTC time misleads by hours)."""
+    local = at.replace(tzinfo=UTC).astimezone(_zone(time_zone))
+    day = f"{local:%a} {local.day} {local:%b %Y}"
+    if not with_time:
+        return day
+    hour = local.strftime("%I").lstrip("0")
+    return f"{day}, {hour}:{local:%M %p} {local:%Z}"
+
+
+def rule_name(rule_id: str) -> str:
+    """A rule by its name in words: ``"low_grade_fever"`` -> ``"Low grade fever"``."""
+    words = rule_id.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 def minutes_text(minutes: float) -> str:
@@ -89,6 +116,13 @@ def status_text(status: str, claimed_by: str | None) -> str:
     return f"{label} by {claimed_by}" if claimed_by and status != "new" else label
 
 
+def patient_cell(r: QueueRow) -> str:
+    """The patient's name, and how many open cases they have when it is more than this one."""
+    if r.patient_open_cases > 1:
+        return f"{r.patient_name} ({r.patient_open_cases} open)"
+    return r.patient_name
+
+
 def queue_frame(rows: Sequence[QueueRow], target_minutes: int) -> pd.DataFrame:
     """One line per case, in the service's order (urgent first, then longest waiting).
 
@@ -101,7 +135,7 @@ def queue_frame(rows: Sequence[QueueRow], target_minutes: int) -> pd.DataFrame:
             {
                 "Severity": SEVERITY_TEXT.get(r.severity, r.severity.value),
                 "Why": r.summary,
-                "Patient": r.patient_name,
+                "Patient": patient_cell(r),
                 clock: response_clock(r.waiting_minutes, target_minutes, r.status),
                 "Day": r.day_since_treatment,
                 "Procedure": procedure_label(r.procedure),
@@ -114,7 +148,7 @@ def queue_frame(rows: Sequence[QueueRow], target_minutes: int) -> pd.DataFrame:
 
 
 # Pixel widths that fit the queue on a 1366-px screen beside the sidebar (hover shows the rest).
-QUEUE_WIDTHS = {"Severity": 70, "Why": 210, "Patient": 130, "Day": 45, "Procedure": 150}
+QUEUE_WIDTHS = {"Severity": 70, "Why": 200, "Patient": 170, "Day": 45, "Procedure": 150}
 
 
 def queue_column_config(target_minutes: int) -> dict[str, Any]:
@@ -160,7 +194,20 @@ def answers_frame(current: CheckInView, previous: CheckInView | None) -> pd.Data
     return pd.DataFrame(rows)
 
 
-def history_frame(messages: Sequence[MessageView], audit: Sequence[AuditView]) -> pd.DataFrame:
+def patient_notes(current: CheckInView, previous: CheckInView | None) -> list[tuple[str, str]]:
+    """The patient's notes, whole: (heading, text) for this check-in's and the previous one's."""
+    out = []
+    now = str(current.answers.get(NOTE) or "").strip()
+    out.append((f"The patient's note (day {current.day_since_treatment})", now))
+    before = str(previous.answers.get(NOTE) or "").strip() if previous else ""
+    if previous is not None and before:
+        out.append((f"Their note before (day {previous.day_since_treatment})", before))
+    return out
+
+
+def history_frame(
+    messages: Sequence[MessageView], audit: Sequence[AuditView], time_zone: str = "UTC"
+) -> pd.DataFrame:
     """The case's history, oldest first: every action (with refusals) and every message.
 
     Each staff member's first opening of the case is shown; their later re-openings (every
@@ -185,12 +232,13 @@ def history_frame(messages: Sequence[MessageView], audit: Sequence[AuditView]) -
         for m in messages
     ]
     events.sort(key=lambda e: e[0])
+    when = f"When ({time_zone})"
     return pd.DataFrame(
         [
-            {"When (UTC)": at.strftime("%Y-%m-%d %H:%M"), "Who": who, "What": what, "Detail": d}
+            {when: clinic_time(at, time_zone), "Who": who, "What": what, "Detail": d}
             for at, who, what, d in events
         ],
-        columns=["When (UTC)", "Who", "What", "Detail"],
+        columns=[when, "Who", "What", "Detail"],
     )
 
 
@@ -201,6 +249,7 @@ def _action_text(a: AuditView) -> str:
         "release": "Released",
         "reply": "Replied",
         "resolve": "Resolved",
+        "take_over": "Took over",
     }
     text = words.get(a.action, a.action.replace("_", " ").capitalize())
     if a.action == "resolve" and a.detail:
@@ -236,11 +285,11 @@ def case_status(item: QueueRow) -> str:
     )
 
 
-def treatment_text(t: TreatmentView) -> str:
+def treatment_text(t: TreatmentView, time_zone: str = "UTC") -> str:
     depth = f"{t.needle_depth_mm:g} mm" if t.needle_depth_mm else "—"
     antiviral = "prescribed" if t.antiviral_prescribed else "not prescribed"
     return (
-        f"{procedure_label(t.procedure)} on {t.treated_at:%d %b %Y} · areas: "
+        f"{procedure_label(t.procedure)} on {clinic_time(t.treated_at, time_zone)} · areas: "
         f"{', '.join(t.areas) or '—'} · needle depth {depth} · antiviral {antiviral}"
     )
 
@@ -283,6 +332,35 @@ def photo_grid(case: CaseView) -> list[list[PhotoCell]]:
     return grid
 
 
+def photo_titles(case: CaseView, time_zone: str) -> dict[int, str]:
+    """What the full-size dialog says it shows, by photo id: which check-in and day, which
+    photo of how many, and when it was sent ("This check-in, day 3 · photo 2 of 3 · sent …")."""
+    shown = [
+        ("Baseline", case.baseline),
+        ("Previous", case.previous),
+        ("This check-in", case.checkin),
+    ]
+    titles: dict[int, str] = {}
+    for label, c in shown:
+        if c is None:
+            continue
+        when = "before treatment" if c.is_baseline else f"day {c.day_since_treatment}"
+        for i, p in enumerate(c.photos, start=1):
+            titles[p.id] = (
+                f"{label}, {when} · photo {i} of {len(c.photos)} · sent "
+                f"{clinic_time(c.submitted_at, time_zone)}"
+            )
+    return titles
+
+
+def other_case_text(r: QueueRow) -> str:
+    """A link's label for the same patient's other open case."""
+    return (
+        f"{SEVERITY_TEXT.get(r.severity, r.severity.value)}: day {r.day_since_treatment} · "
+        f"{r.summary} · {status_text(r.status, r.claimed_by_name)}"
+    )
+
+
 # ---- Trends tables: one frame per table, suppressed groups spelled out --------------------------
 
 
@@ -293,20 +371,32 @@ def _fmt(value: Any, kind: str) -> Any:
         return round(100.0 * float(value), 1)
     if kind == "num":
         return round(float(value), 2)
+    if kind == "min":  # minutes: whole ones
+        return round(float(value))
+    if kind == "int":
+        return int(value)
     if kind == "proc":
         return procedure_label(str(value))
     if kind == "metric":
         return trends.METRIC_LABELS.get(str(value), value)
+    if kind == "rule":
+        return rule_name(str(value))
+    if kind == "severity":
+        return "All cases" if value == trends.ALL else str(value).capitalize()
     return value
 
 
-def trend_frame(rows: Sequence[Any], columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
+def trend_frame(
+    rows: Sequence[Any], columns: dict[str, tuple[str, str]], *, people: bool = True
+) -> pd.DataFrame:
     """A trends table: ``columns`` maps a field to (heading, kind); kind is one of
-    ``""`` (as is), ``"num"`` (2 decimals), ``"pct"`` (percent), ``"proc"`` (procedure name),
-    ``"metric"`` (metric name).
+    ``""`` (as is), ``"int"`` (a count), ``"min"`` (whole minutes), ``"num"`` (2 decimals),
+    ``"pct"`` (percent), ``"proc"`` (procedure name), ``"metric"`` (metric name), ``"rule"``
+    (the rule's name in words). Counts and minutes stay whole numbers in the CSV too.
 
-    A suppressed row keeps its group labels; its figures are empty and "Patients" reads
-    "fewer than 11 patients", so nobody mistakes a hidden group for a missing one.
+    ``people`` tables (their figures describe a group of patients) end with a "Patients"
+    column; a suppressed row keeps its group labels, its figures are empty and "Patients"
+    reads "fewer than 11 patients", so nobody mistakes a hidden group for a missing one.
     """
     out = []
     for r in rows:
@@ -314,46 +404,51 @@ def trend_frame(rows: Sequence[Any], columns: dict[str, tuple[str, str]]) -> pd.
         line: dict[str, Any] = {}
         for name, (heading, kind) in columns.items():
             line[heading] = _fmt(values[name], kind)
-        line["Patients"] = SUPPRESSED if r.suppressed else str(values.get("patients", ""))
+        if people:
+            line["Patients"] = SUPPRESSED if r.suppressed else str(values.get("patients", ""))
         out.append(line)
     headings = [h for h, _ in columns.values()]
-    return pd.DataFrame(out, columns=[*headings, "Patients"])
+    frame = pd.DataFrame(out, columns=[*headings, "Patients"] if people else headings)
+    for heading, kind in columns.values():
+        if kind in ("int", "min"):  # whole numbers, with gaps for hidden figures (not 12.0)
+            frame[heading] = frame[heading].astype("Int64")
+    return frame
 
 
 CURVE_COLUMNS = {
     "procedure": ("Procedure", "proc"),
     "metric": ("Metric", "metric"),
-    "day": ("Day", ""),
-    "checkins": ("Check-ins", ""),
+    "day": ("Day", "int"),
+    "checkins": ("Check-ins", "int"),
     "q1": ("25th percentile", "num"),
     "median": ("Median", "num"),
     "q3": ("75th percentile", "num"),
 }
 ADHERENCE_COLUMNS = {
     "procedure": ("Procedure", "proc"),
-    "expected": ("Check-ins due", ""),
-    "received": ("Received", ""),
+    "expected": ("Check-ins due", "int"),
+    "received": ("Received", "int"),
     "share": ("Received (%)", "pct"),
 }
 VOLUME_COLUMNS = {
     "week": ("ISO week", ""),
-    "severity": ("Severity", ""),
-    "cases": ("Cases", ""),
+    "severity": ("Severity", "severity"),
+    "cases": ("Cases", "int"),
 }
 REVIEW_TIME_COLUMNS = {
-    "severity": ("Severity", ""),
-    "cases": ("Cases", ""),
-    "reviewed": ("Reviewed", ""),
-    "first_review_median_min": ("To review: median", "num"),
-    "first_review_p90_min": ("To review: p90", "num"),
-    "resolved": ("Resolved", ""),
-    "resolution_median_min": ("To resolve: median", "num"),
-    "resolution_p90_min": ("To resolve: p90", "num"),
+    "severity": ("Severity", "severity"),
+    "cases": ("Cases", "int"),
+    "reviewed": ("Reviewed", "int"),
+    "first_review_median_min": ("To review: median (min)", "min"),
+    "first_review_p90_min": ("To review: p90 (min)", "min"),
+    "resolved": ("Resolved", "int"),
+    "resolution_median_min": ("To resolve: median (min)", "min"),
+    "resolution_p90_min": ("To resolve: p90 (min)", "min"),
 }
 RULE_COLUMNS = {
-    "rule_id": ("Rule", ""),
-    "resolved_cases": ("Resolved cases", ""),
-    "no_action_cases": ("No action needed", ""),
+    "rule_id": ("Rule", "rule"),
+    "resolved_cases": ("Resolved cases", "int"),
+    "no_action_cases": ("No action needed", "int"),
     "false_alarm_rate": ("False-alarm rate (%)", "pct"),
 }
 
@@ -363,4 +458,4 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def overview_text(value: int | None) -> str:
-    return "fewer than 11 patients" if value is None else f"{value:,}"
+    return SUPPRESSED if value is None else f"{value:,}"

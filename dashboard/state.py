@@ -40,6 +40,7 @@ class StateKeys:
     CASE_NOTE = "case_note"
     CASE_MEASURED = "case_measured"
     CASE_FLASH = "case_flash"  # (kind, sentence) shown once after an action
+    CASE_TAKE_OVER_REASON = "case_take_over_reason"
 
     # Patients pages (front desk).
     PATIENT_SEARCH = "patients_search"

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import auth
 import clinic_ui
 import resources
+import staff
 import streamlit as st
 import ui
 from state import StateKeys
@@ -56,6 +57,7 @@ with on_call:
 with people:
     with db.read() as s:
         accounts = users.list_users(session=s)
+        tz = clinic.get_clinic(session=s).time_zone
     st.dataframe(
         [
             {
@@ -63,7 +65,7 @@ with people:
                 "Name": u.display_name,
                 "Role": u.role.value,
                 "Active": u.active,
-                "Locked until (UTC)": u.locked_until or "",
+                "Locked until": staff.clinic_time(u.locked_until, tz) if u.locked_until else "",
             }
             for u in accounts
         ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import auth
 import enrol_ui
 import resources
+import staff
 import streamlit as st
 import treatment_ui
 import ui
@@ -66,7 +67,7 @@ st.caption(
     f"{patients.CONTACT_PREFERENCES[p.contact_preference].lower()}"
 )
 if p.discharged_at:
-    st.warning(f"Follow-up ended {ui.local_time(p.discharged_at, tz)}: {p.discharge_reason}")
+    st.warning(f"Follow-up ended {staff.clinic_time(p.discharged_at, tz)}: {p.discharge_reason}")
 treat_tab, new_tab, details_tab, history_tab = st.tabs(
     ["Treatments", "Record a treatment", "Details", "History"]
 )

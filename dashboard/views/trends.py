@@ -28,8 +28,9 @@ except AccessDenied as denied:
 SERIES = {None: "All", 1: "First", 2: "Second", 3: "Third or later"}
 st.title("Clinic trends")
 st.caption(
-    f"De-identified: no names, photos or free text. Groups of fewer than {trends.MIN_GROUP} "
-    "patients are suppressed and marked as such."
+    f"De-identified: no names, photos or free text. Figures about fewer than {trends.MIN_GROUP} "
+    "patients (redness curves, adherence) are suppressed and marked as such; counts of cases "
+    "and review times are shown however small the clinic."
 )
 today = utcnow().date()
 c1, c2, c3 = st.columns([2, 1, 1])
@@ -91,7 +92,12 @@ m4.metric("Resolved cases", staff.overview_text(r.overview.resolved_cases))
 st.subheader("Recovery curves")
 st.caption("Median and interquartile band by day since treatment (treatments in the period).")
 metric = st.radio("Metric", trends.METRICS, format_func=trends.METRIC_LABELS.get, horizontal=True)
-st.altair_chart(charts.recovery_curves(r.curves, metric=metric), width="stretch")
+curve = charts.recovery_curves(r.curves, metric=metric)
+if curve is None:
+    st.info(charts.recovery_summary(r.curves, metric=metric), icon=":material/info:")
+else:
+    st.altair_chart(curve, width="stretch")
+    st.caption(charts.recovery_summary(r.curves, metric=metric))
 table("recovery curves", staff.trend_frame(r.curves, staff.CURVE_COLUMNS), "recovery_curves")
 
 st.subheader("Check-in adherence")
@@ -99,13 +105,21 @@ st.caption("Share of due check-ins received (a day late still counts).")
 table("adherence", staff.trend_frame(r.adherence, staff.ADHERENCE_COLUMNS), "adherence")
 
 st.subheader("Queue volume by week")
-st.altair_chart(charts.queue_volume(r.volume), width="stretch")
-table("queue volume", staff.trend_frame(r.volume, staff.VOLUME_COLUMNS), "queue_volume")
+volume = charts.queue_volume(r.volume)
+if volume is None:
+    st.info(charts.volume_summary(r.volume), icon=":material/info:")
+else:
+    st.altair_chart(volume, width="stretch")
+    st.caption(charts.volume_summary(r.volume))
+people = {"people": False}  # counts of cases and times are the clinic's work, not people
+table("queue volume", staff.trend_frame(r.volume, staff.VOLUME_COLUMNS, **people), "queue_volume")
 
 st.subheader("Time to first review and to resolution")
 st.caption("Minutes from a case entering the queue; p90: 9 cases in 10 took at most this long.")
-table("review times", staff.trend_frame(r.review_times, staff.REVIEW_TIME_COLUMNS), "review_times")
+times = staff.trend_frame(r.review_times, staff.REVIEW_TIME_COLUMNS, **people)
+table("review times", times, "review_times")
 
 st.subheader("Rules: false-alarm rate")
 st.caption('Share of each rule\'s resolved cases closed as "no action needed".')
-table("rule false alarms", staff.trend_frame(r.false_alarms, staff.RULE_COLUMNS), "false_alarms")
+alarms = staff.trend_frame(r.false_alarms, staff.RULE_COLUMNS, **people)
+table("rule false alarms", alarms, "false_alarms")

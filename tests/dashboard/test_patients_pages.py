@@ -90,6 +90,9 @@ def test_enrol_a_patient_then_record_a_treatment(
     link.click().run()
     assert not at.exception
     assert "?t=" in " ".join(c.value for c in at.code)
+    # Staff read the clinic's clock, and the zone says which clock it is.
+    due = next(d.value for d in at.dataframe if "Due" in d.value.columns)
+    assert all(str(v).endswith((" EST", " EDT")) for v in due["Due"])
 
 
 def test_the_same_name_and_birth_date_offers_the_existing_record(

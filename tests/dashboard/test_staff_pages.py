@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
@@ -375,3 +375,128 @@ def test_resolving_needs_a_chosen_disposition(clinic: Clinic) -> None:
     with clinic.db.read() as s:
         item = s.get(ReviewItem, clinic.urgent_item)
         assert item is not None and item.status != "resolved" and item.disposition is None
+
+
+def test_the_patients_whole_note_is_shown(clinic: Clinic) -> None:
+    """The answers table used to cut the note off; the rule says "read it"."""
+    note = "It itches along the jaw line and " * 30 + "this is where the note ends."
+    with clinic.db.session() as s:
+        item = s.get(ReviewItem, clinic.urgent_item)
+        assert item is not None
+        checkin = s.get(CheckIn, item.checkin_id)
+        assert checkin is not None
+        checkin.notes = note
+    at = open_case(clinic.lee, clinic.urgent_item)
+    assert not at.exception
+    assert note in [t.value for t in at.text]
+    assert "Notes" not in list(at.dataframe[0].value["Question"])
+    assert "The patient's note (day 3)" in texts(at)
+
+
+def test_only_the_owner_sees_reply_and_resolve_and_others_can_take_over(clinic: Clinic) -> None:
+    lee = open_case(clinic.lee, clinic.urgent_item)
+    next(b for b in lee.button if b.label == "Claim").click().run()
+    kim = open_case(clinic.kim, clinic.urgent_item)
+    assert not kim.exception
+    labels = [b.label for b in kim.button]
+    assert "Send reply" not in labels and "Resolve" not in labels and "Claim" not in labels
+    assert "only they reply and resolve" in " ".join(i.value for i in kim.info)
+    next(b for b in kim.button if b.label == "Take over").click().run()  # no reason given
+    assert "Say why you are taking the case over" in texts(kim)
+    kim.text_input(key=StateKeys.CASE_TAKE_OVER_REASON).input("Dr Lee went home sick")
+    next(b for b in kim.button if b.label == "Take over").click().run()
+    assert not kim.exception
+    assert "You took the case over." in texts(kim)
+    assert "Claimed by **NP Kim**" in texts(kim)
+    assert {"Send reply", "Resolve", "Release"} <= {b.label for b in kim.button}
+    history = kim.dataframe[-1].value
+    took = history[history["What"] == "Took over"]
+    assert list(took["Who"]) == ["NP Kim"]
+    assert list(took["Detail"]) == ["from Dr Lee: Dr Lee went home sick"]
+
+
+def test_case_times_are_in_clinic_time_with_the_zone(clinic: Clinic) -> None:
+    at = open_case(clinic.lee, clinic.urgent_item)
+    next(b for b in at.button if b.label == "Claim").click().run()
+    history = at.dataframe[-1].value
+    assert history.columns[0] == "When (America/New_York)"
+    assert all(str(w).endswith((" EST", " EDT")) for w in history["When (America/New_York)"])
+    assert "Times are the clinic's (America/New_York)." in texts(at)
+    assert "Sent " in texts(at) and ("EST" in texts(at) or "EDT" in texts(at))
+
+
+def test_a_patients_several_open_cases_are_linked(clinic: Clinic) -> None:
+    with clinic.db.session() as s:
+        c = s.scalars(
+            select(CheckIn)
+            .where(CheckIn.day_since_treatment == 1, CheckIn.is_baseline.is_(False))
+            .order_by(CheckIn.id)
+        ).first()
+        assert c is not None
+        other = _queue(s, c, "review", 1, "redness_after_7_days", "Redness after a week")
+    at = signed_in(clinic.lee).run()
+    patients = list(at.dataframe[0].value["Patient"])
+    assert patients.count("Ada Urgent (2 open)") == 2
+    assert "Bo Routine" in patients
+    case = open_case(clinic.lee, clinic.urgent_item)
+    assert "Ada Urgent has 1 other open case" in " ".join(w.value for w in case.warning)
+    links = [e for e in case.get("page_link") if "day 1" in str(e.proto.label)]
+    assert links and f"item={other}" in links[0].proto.query_string
+
+
+def test_the_chart_export_button_is_on_the_case(clinic: Clinic) -> None:
+    at = open_case(clinic.lee, clinic.urgent_item)
+    labels = [str(b.proto.label) for b in at.get("download_button")]
+    assert labels == ["Print or export this case for the chart"]
+
+
+def test_the_full_size_dialog_says_which_photo_it_shows(clinic: Clinic) -> None:
+    import staff
+
+    from checkins.services import queue as queue_service
+
+    with clinic.db.session() as s:
+        case = queue_service.open_case(session=s, actor=clinic.lee, item_id=clinic.urgent_item)
+    titles = staff.photo_titles(case, "America/New_York")
+    this = titles[case.checkin.photos[0].id]
+    assert this.startswith("This check-in, day 3 · photo 1 of 1 · sent ")
+    assert this.endswith((" EST", " EDT"))
+    assert titles[case.baseline.photos[0].id].startswith("Baseline, before treatment")  # type: ignore[union-attr]
+
+
+def test_a_small_clinic_sees_its_figures_and_no_empty_chart(clinic: Clinic) -> None:
+    from checkins.services import queue as queue_service
+
+    with clinic.db.session() as s:
+        queue_service.resolve(
+            session=s, actor=clinic.lee, item_id=clinic.urgent_item, disposition="no_action_needed"
+        )
+    at = signed_in(clinic.manager).run()
+    assert not at.exception
+    body = texts(at)
+    # Two patients: no recovery curve to draw, said in a sentence instead of an empty axis.
+    assert "No recovery curve for Mean a* (CIELAB)" in " ".join(i.value for i in at.info)
+    charts_drawn = at.get("vega_lite_chart")
+    assert len(charts_drawn) == 1  # the queue volume only
+    assert "2 cases queued over" in body  # its text alternative
+    frames = {tuple(d.value.columns): d.value for d in at.dataframe}
+    times = next(f for cols, f in frames.items() if "To review: median (min)" in cols)
+    assert "Patients" not in times.columns  # cases, not people
+    everything = times.iloc[0]
+    assert (everything["Severity"], everything["Cases"], everything["Resolved"]) == (
+        "All cases",
+        2,
+        1,
+    )
+    assert str(times["To resolve: median (min)"].dtype) == "Int64"  # whole minutes
+    rules = next(f for cols, f in frames.items() if "False-alarm rate (%)" in cols)
+    assert list(rules["Rule"]) == ["Pus drainage"]
+    assert list(rules["Resolved cases"]) == [1] and list(rules["False-alarm rate (%)"]) == [100.0]
+    import staff
+
+    csv = staff.csv_bytes(times).decode()
+    header, first = csv.splitlines()[:2]
+    assert header.startswith("Severity,Cases,Reviewed,To review: median (min)")
+    assert first.startswith("All cases,2,1,") and ".0" not in first.split(",")[1]
+    cells = first.split(",")
+    assert all("." not in c for c in cells[1:]), first  # counts and minutes: integers

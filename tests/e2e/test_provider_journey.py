@@ -32,9 +32,8 @@ HEADER_PX, ROW_PX = 36, 35  # the data grid's header and row heights
 
 
 def top_up_resolved_cases(server: Server, n: int = 12) -> None:
-    """The demo clinic has cases for only a handful of patients, so the manager's case counts
-    are suppressed (fewer than 11 patients). Add ``n`` patients whose check-in (picked skin, a
-    "review" rule) was queued two days ago and resolved by Dr Lee, through the services."""
+    """Add ``n`` patients whose check-in (picked skin, a "review" rule) was queued two days ago
+    and resolved by Dr Lee, through the services: more cases for the manager's figures."""
     db = Database.connect(server.db_url)
     store = PhotoStore(server.home / "photos")
     answers = parse_answers(
@@ -187,6 +186,9 @@ def test_provider_claims_replies_resolves_and_manager_sees_it(
 
     kim.get_by_role("button", name="Claim", exact=True).click()
     expect(kim.get_by_text(re.compile(rf"{re.escape(LEE[2])} claimed this case"))).to_be_visible()
+    # Only the owner replies and resolves; Kim may take the case over, with a reason.
+    expect(kim.get_by_role("button", name="Take over")).to_be_visible()
+    expect(kim.get_by_role("button", name="Send reply")).to_have_count(0)
     shot(kim, "provider-4-someone-else-claimed")
     kim.context.close()
 

@@ -11,7 +11,7 @@ from checkins.domain import AccessDenied, Conflict, Disposition, InvalidInput, R
 from checkins.services import intake, queue
 from checkins.services.views import Actor
 from checkins.storage.db import Database
-from checkins.storage.models import AuditEvent, ReviewItem
+from checkins.storage.models import AuditEvent, Message, ReviewItem, User
 from checkins.storage.photos import PhotoStore
 
 from .helpers import ADMIN, at, calm_answers, make_provider, make_treatment
@@ -226,3 +226,101 @@ def test_a_reply_bumps_the_version_so_the_trends_stamp_changes(
         assert row is not None and row.first_reviewed_at is not None
         assert row.version == version + 1
         assert trends.data_stamp(session=s) != before
+
+
+def test_only_the_owner_replies_and_a_refused_reply_is_audited(
+    db: Database, items: dict[str, int]
+) -> None:
+    lee = make_provider(db, "dr.own", "Dr Own")
+    kim = make_provider(db, "np.other", "NP Other")
+    item = items["urgent_old"]
+    with db.session() as s:
+        queue.claim(session=s, actor=lee, item_id=item)
+    with db.session() as s, pytest.raises(Conflict, match="Dr Own has claimed this case"):
+        queue.reply(session=s, actor=kim, item_id=item, body="I am not the owner.")
+    with db.read() as s:
+        bodies = s.scalars(select(Message.body).where(Message.review_item_id == item)).all()
+    assert bodies == []  # nothing reached the patient
+    refused = [e for e in _events(db, item) if e.action == "reply" and e.outcome == "refused"]
+    assert [e.actor for e in refused] == ["NP Other"]
+    with db.session() as s:  # the owner still can
+        queue.reply(session=s, actor=lee, item_id=item, body="Please call us.")
+
+
+def test_a_reply_on_a_new_case_claims_it(db: Database, items: dict[str, int]) -> None:
+    lee = make_provider(db, "dr.first", "Dr First")
+    kim = make_provider(db, "np.second", "NP Second")
+    item = items["review"]
+    with db.session() as s:
+        queue.reply(session=s, actor=lee, item_id=item, body="How is it today?")
+    with db.read() as s:
+        row = s.get(ReviewItem, item)
+        assert row is not None and row.status == "claimed" and row.claimed_by == lee.user_id
+    with db.session() as s, pytest.raises(Conflict, match="Dr First"):
+        queue.resolve(session=s, actor=kim, item_id=item, disposition="no_action_needed")
+
+
+def test_take_over_needs_a_reason_is_audited_and_moves_the_case(
+    db: Database, items: dict[str, int]
+) -> None:
+    lee = make_provider(db, "dr.gone", "Dr Gone")
+    kim = make_provider(db, "np.here", "NP Here")
+    item = items["urgent_new"]
+    with db.session() as s, pytest.raises(Conflict, match="Nobody has claimed"):
+        queue.take_over(session=s, actor=kim, item_id=item, reason="x")
+    with db.session() as s:
+        queue.claim(session=s, actor=lee, item_id=item)
+    with db.session() as s, pytest.raises(InvalidInput, match="Say why"):
+        queue.take_over(session=s, actor=kim, item_id=item, reason="   ")
+    with db.session() as s, pytest.raises(Conflict, match="already have"):
+        queue.take_over(session=s, actor=lee, item_id=item, reason="mine")
+    with db.session() as s, pytest.raises(AccessDenied):
+        queue.take_over(session=s, actor=MANAGER, item_id=item, reason="curious")
+    with db.session() as s:
+        row = queue.take_over(session=s, actor=kim, item_id=item, reason="Dr Gone left at 5")
+    assert row.claimed_by_name == "NP Here" and row.status == "claimed"
+    taken = [e for e in _events(db, item) if e.action == "take_over"]
+    assert [(e.actor, e.outcome, e.detail) for e in taken] == [
+        ("NP Here", "ok", "from Dr Gone: Dr Gone left at 5")
+    ]
+    # Now the previous owner is the one refused, and the new owner replies and resolves.
+    with db.session() as s, pytest.raises(Conflict, match="NP Here has claimed"):
+        queue.reply(session=s, actor=lee, item_id=item, body="Still mine?")
+    with db.session() as s:
+        queue.reply(session=s, actor=kim, item_id=item, body="I have your case now.")
+        queue.resolve(session=s, actor=kim, item_id=item, disposition="contacted_patient")
+
+
+def test_an_admin_can_take_over(db: Database, items: dict[str, int]) -> None:
+    lee = make_provider(db, "dr.away", "Dr Away")
+    with db.session() as s:
+        u = User(username="boss", display_name="Admin Boss", role=Role.ADMIN.value)
+        s.add(u)
+        s.flush()
+        boss = Actor(role=Role.ADMIN, name="Admin Boss", user_id=u.id)
+        queue.claim(session=s, actor=lee, item_id=items["review"])
+    with db.session() as s:
+        row = queue.take_over(session=s, actor=boss, item_id=items["review"], reason="on leave")
+    assert row.claimed_by_id == boss.user_id
+
+
+def test_one_patients_several_open_cases_are_counted_and_linked(
+    db: Database, store: PhotoStore, items: dict[str, int]
+) -> None:
+    lee = make_provider(db, "dr.many", "Dr Many")
+    with db.read() as s:
+        tid = s.get(ReviewItem, items["review"]).treatment_id  # type: ignore[union-attr]
+    second = submit(db, store, tid, "q-review-2", 60, oozing=True)
+    with db.read() as s:
+        rows = {r.item_id: r for r in queue.list_queue(session=s, actor=lee).rows}
+    assert rows[items["review"]].patient_open_cases == 2
+    assert rows[second].patient_open_cases == 2
+    assert rows[items["urgent_old"]].patient_open_cases == 1
+    with db.session() as s:
+        case = queue.open_case(session=s, actor=lee, item_id=items["review"])
+    assert [r.item_id for r in case.other_open] == [second]
+    with db.session() as s:
+        queue.resolve(session=s, actor=lee, item_id=second, disposition="no_action_needed")
+    with db.read() as s:
+        rows = {r.item_id: r for r in queue.list_queue(session=s, actor=lee).rows}
+    assert rows[items["review"]].patient_open_cases == 1

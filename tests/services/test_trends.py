@@ -253,20 +253,14 @@ def test_queue_volume_by_iso_week_and_severity(clinic: tuple[Database, Record]) 
         groups[(monday, it["severity"])].append(it["patient"])
     got = {(r.week_start, r.severity): r for r in rows}
     assert set(got) == set(groups)
-    shown = 0
     for (monday, sev), pids in groups.items():
         r = got[(monday, sev)]
         iso = monday.isocalendar()
         assert r.week == f"{iso.year}-W{iso.week:02d}"
-        if len(set(pids)) < trends.MIN_GROUP:
-            assert r.suppressed and r.cases is None
-        else:
-            shown += 1
-            assert (r.cases, r.patients, r.suppressed) == (len(pids), len(set(pids)), False)
-    # Whole-clinic volume per week and severity is thin: check with a bigger clinic below.
+        # A count of cases is not a group of people: every week is shown, however thin.
+        assert (r.cases, r.patients, r.suppressed) == (len(pids), len(set(pids)), False)
     assert len(rows) == len(groups)
     assert [r.week_start for r in rows] == sorted(r.week_start for r in rows)
-    _ = shown
 
 
 def test_queue_volume_shows_large_weeks(db: Database) -> None:
@@ -293,9 +287,7 @@ def test_review_times_median_and_p90(clinic: tuple[Database, Record]) -> None:
     by_sev = {r.severity: r for r in rows}
     for sev, r in by_sev.items():
         items = [it for it in rec.items if sev == trends.ALL or it["severity"] == sev]
-        if len({it["patient"] for it in items}) < trends.MIN_GROUP:
-            assert r.suppressed and r.first_review_median_min is None
-            continue
+        assert not r.suppressed  # a time to review is not a group of people
         to_review = [m for it in items if (m := _minutes(it["created"], it["reviewed"]))]
         to_resolve = [m for it in items if (m := _minutes(it["created"], it["resolved"]))]
         assert (r.cases, r.reviewed, r.resolved) == (len(items), len(to_review), len(to_resolve))
@@ -316,9 +308,7 @@ def test_false_alarm_rate_per_rule(clinic: tuple[Database, Record]) -> None:
     shown = 0
     for rule, r in got.items():
         cases = [it for it in resolved if rule in it["rules"]]
-        if len({it["patient"] for it in cases}) < trends.MIN_GROUP:
-            assert r.suppressed and r.false_alarm_rate is None
-            continue
+        assert not r.suppressed  # cases, not people
         shown += 1
         none_needed = sum(it["disposition"] == "no_action_needed" for it in cases)
         assert (r.resolved_cases, r.no_action_cases) == (len(cases), none_needed)
@@ -340,7 +330,11 @@ def test_overview_counts(clinic: tuple[Database, Record]) -> None:
     assert o.open_cases == sum(it["status"] != "resolved" for it in items)
     assert o.resolved_cases == sum(it["status"] == "resolved" for it in items)
     assert not o.suppressed
-    assert rf.suppressed and rf.patients is None and rf.open_cases is None
+    # Eight RF patients: their count is hidden, the clinic's cases are not.
+    rf_items = [it for it in rec.items if it["procedure"] == "microneedling_rf"]
+    assert rf.suppressed and rf.patients is None and rf.checkins is None
+    assert rf.open_cases == sum(it["status"] != "resolved" for it in rf_items)
+    assert rf.resolved_cases == sum(it["status"] == "resolved" for it in rf_items)
 
 
 def test_filters_by_procedure_and_date(clinic: tuple[Database, Record]) -> None:
@@ -357,10 +351,7 @@ def test_filters_by_procedure_and_date(clinic: tuple[Database, Record]) -> None:
         if it["procedure"] == "microneedling" and start <= it["created"].date() <= end
     ]
     everything = rows[0]
-    if everything.suppressed:
-        assert len({it["patient"] for it in items}) < trends.MIN_GROUP
-    else:
-        assert everything.cases == len(items)
+    assert not everything.suppressed and everything.cases == len(items)
     cohort = {t["id"] for t in rec.treatments if start <= t["treated_at"].date() <= end}
     in_cohort = [c for c in rec.checkins if c["treatment"] in cohort and not c["baseline"]]
     assert {(p.procedure, p.day) for p in points} == {(c["procedure"], c["day"]) for c in in_cohort}
@@ -433,21 +424,17 @@ def test_data_stamp_changes_with_every_case_action(clinic: tuple[Database, Recor
         assert trends.data_stamp(session=s) != first
 
 
-def _times(sev: str, patients: int | None) -> trends.ReviewTimeRow:
-    if patients is None:
-        return trends.ReviewTimeRow(sev, None, None, None, None, None, None, None, None, True)
-    return trends.ReviewTimeRow(
-        sev, patients, patients, patients, 5.0, 9.0, patients, 60.0, 90.0, False
-    )
-
-
-def test_a_lone_suppressed_row_gets_a_complement_so_subtraction_reveals_nothing() -> None:
-    rows = [_times("urgent", None), _times("review", 12), _times("routine", 30)]
-    out = trends._complement(rows, keep=("severity",))
-    assert [r.suppressed for r in out] == [True, True, False]  # review, the smaller, hidden too
-    assert out[1].cases is None and out[1].first_review_median_min is None
-    assert out[1].severity == "review"
-    # Two hidden already: only their sum is known, nothing more to hide.
-    two = [_times("urgent", None), _times("review", None), _times("routine", 30)]
-    assert trends._complement(two, keep=("severity",)) == two
-    assert trends._complement([_times("review", 12)], keep=("severity",))[0].suppressed is False
+def test_a_small_clinic_sees_its_case_figures(db: Database) -> None:
+    """Three patients: their redness curves stay hidden, the clinic's work is shown."""
+    rec = seed(db, patients={"microneedling": 3}, rng_seed=5)
+    with db.read() as s:
+        report = trends.report(session=s, actor=MANAGER, now=NOW)
+    assert rec.items, "the seed queues some cases"
+    assert report.volume and not any(r.suppressed for r in report.volume)
+    assert sum(r.cases or 0 for r in report.volume) == len(rec.items)
+    everything = report.review_times[0]
+    assert everything.severity == trends.ALL and everything.cases == len(rec.items)
+    assert not any(r.suppressed for r in report.false_alarms)
+    assert report.overview.open_cases is not None and report.overview.patients is None
+    assert all(p.suppressed for p in report.curves)
+    assert all(a.suppressed for a in report.adherence)

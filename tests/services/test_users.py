@@ -192,3 +192,35 @@ def test_simultaneous_wrong_passwords_cannot_get_past_the_limit(db: Database) ->
     assert len(said) == 8
     assert sum("locked" in s for s in said) >= 4  # the 5th and every later one are refused
     assert "locked" in _try(db, GOOD)  # even the right password, now
+
+
+def _answers(db: Database, username: str, start: datetime) -> list[str]:
+    """What seven wrong attempts, a minute apart, then one 16 minutes later, are told."""
+    said = [
+        _try(db, "not the password", username=username, now=start + timedelta(minutes=i))
+        for i in range(7)
+    ]
+    said.append(_try(db, "not the password", username=username, now=start + timedelta(minutes=22)))
+    return said
+
+
+def test_an_unknown_username_locks_exactly_as_a_known_one(db: Database) -> None:
+    """Only real names used to lock, which told a guesser which names exist."""
+    _add(db)
+    known = _answers(db, "dr.test", NOW)
+    unknown = _answers(db, "dr.nobody", NOW)
+    assert "locked" in known[4] and known[:4] == [users.WRONG_CREDENTIALS] * 4
+    assert unknown == known
+    with db.read() as s:
+        lockouts = s.scalars(
+            select(AuditEvent.actor).where(AuditEvent.action == "auth.lockout")
+        ).all()
+    assert sorted(lockouts) == ["Dr Test", "dr.nobody"]
+
+
+def test_an_inactive_account_locks_like_an_active_one(db: Database) -> None:
+    _add(db, "dr.left")
+    with db.session() as s:
+        users.set_active(session=s, username="dr.left", active=False)
+    _add(db)
+    assert _answers(db, "dr.left", NOW) == _answers(db, "dr.test", NOW)

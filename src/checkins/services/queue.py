@@ -7,6 +7,7 @@ and every action writes an audit event.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -156,12 +157,43 @@ def list_queue(
         .order_by(*order)
     ).all()
     rules = _rules_by_checkin(session, [r[1].id for r in rows])
+    open_counts = _open_cases_by_patient(session, [r[3].id for r in rows])
     return QueuePage(
-        rows=tuple(_row(i, c, t, p, u, rules[c.id], now) for i, c, t, p, u in rows),
+        rows=tuple(
+            dataclasses.replace(
+                _row(i, c, t, p, u, rules[c.id], now), patient_open_cases=open_counts.get(p.id, 0)
+            )
+            for i, c, t, p, u in rows
+        ),
         total=int(total),
         page=page,
         page_size=page_size,
     )
+
+
+def _open_cases_by_patient(session: Session, patient_ids: Sequence[int]) -> dict[int, int]:
+    """How many open cases each of these patients has (over every treatment, every page)."""
+    if not patient_ids:
+        return {}
+    found = session.execute(
+        select(Treatment.patient_id, func.count(ReviewItem.id))
+        .join(Treatment, Treatment.id == ReviewItem.treatment_id)
+        .where(ReviewItem.status.in_(OPEN_STATUSES), Treatment.patient_id.in_(set(patient_ids)))
+        .group_by(Treatment.patient_id)
+    )
+    return {int(pid): int(n) for pid, n in found}
+
+
+def _other_open_cases(session: Session, patient_id: int, item_id: int) -> tuple[QueueRow, ...]:
+    """The patient's other open cases, most urgent first (for the case page's links)."""
+    now = utcnow()
+    rows = session.execute(
+        _base_query(statuses=OPEN_STATUSES, severity=None, procedure=None, claimed_by=None)
+        .where(Patient.id == patient_id, ReviewItem.id != item_id)
+        .order_by(ReviewItem.severity_rank.desc(), ReviewItem.created_at, ReviewItem.id)
+    ).all()
+    rules = _rules_by_checkin(session, [r[1].id for r in rows])
+    return tuple(_row(i, c, t, p, u, rules[c.id], now) for i, c, t, p, u in rows)
 
 
 def count_open(*, session: Session, actor: Actor, severity: str | None = None) -> int:
@@ -316,18 +348,70 @@ def resolve(
 
 
 def reply(*, session: Session, actor: Actor, item_id: int, body: str) -> MessageView:
-    """A message to the patient; they see it in their history."""
+    """A message to the patient; they see it in their history.
+
+    Only the case's owner replies: a reply on a new case claims it first (atomically, as
+    ``claim`` does), and a reply on a case someone else holds is refused and audited; the
+    sentence says how to take the case over.
+    """
     access.require_case_access(actor)
     text = body.strip()
     if not text:
         raise InvalidInput("Write a message before sending it.")
     if len(text) > MAX_NOTE:
         raise InvalidInput(f"The message is too long; keep it under {MAX_NOTE} characters.")
-    item = session.get(ReviewItem, item_id)
+    if actor.user_id is None:
+        raise InvalidInput("Sign in as a provider to reply to a patient.")
+    now = utcnow()
+    claimed = session.execute(
+        update(ReviewItem)
+        .where(
+            ReviewItem.id == item_id, ReviewItem.status == "new", ReviewItem.claimed_by.is_(None)
+        )
+        .values(
+            status="claimed",
+            claimed_by=actor.user_id,
+            claimed_at=now,
+            first_reviewed_at=func.coalesce(ReviewItem.first_reviewed_at, now),
+            version=ReviewItem.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    item = session.get(ReviewItem, item_id, populate_existing=True)
     if item is None:
         raise NotFound("That case is no longer in the queue.")
-    now = utcnow()
-    if item.first_reviewed_at is None:
+    patient_id = session.scalar(
+        select(Treatment.patient_id).where(Treatment.id == item.treatment_id)
+    )
+    if getattr(claimed, "rowcount", 0) == 1:
+        audit.record(
+            session=session,
+            actor=actor,
+            action="claim",
+            patient_id=patient_id,
+            object_type="review_item",
+            object_id=item_id,
+            detail="by replying",
+        )
+    elif item.claimed_by != actor.user_id:
+        holder = _author_names(session, [item.claimed_by]).get(item.claimed_by or 0, "Someone")
+        audit.record(
+            session=session,
+            actor=actor,
+            action="reply",
+            patient_id=patient_id,
+            object_type="review_item",
+            object_id=item_id,
+            outcome="refused",
+            detail=f"held by {holder}",
+        )
+        if item.status == "resolved":
+            raise Conflict(f"{holder} resolved this case; only they can reply on it.")
+        raise Conflict(
+            f"{holder} has claimed this case; only they can reply. "
+            "Take it over (with a reason) if they are away."
+        )
+    elif item.first_reviewed_at is None:
         # A change to the item like any other: it bumps the version, so caches keyed on the
         # data stamp (the trends report's review times) see it.
         item.first_reviewed_at = now
@@ -342,9 +426,6 @@ def reply(*, session: Session, actor: Actor, item_id: int, body: str) -> Message
     )
     session.add(msg)
     session.flush()
-    patient_id = session.scalar(
-        select(Treatment.patient_id).where(Treatment.id == item.treatment_id)
-    )
     audit.record(
         session=session,
         actor=actor,
@@ -354,8 +435,61 @@ def reply(*, session: Session, actor: Actor, item_id: int, body: str) -> Message
         object_id=item_id,
     )
     outbox.queue_reply_notice(session=session, message_id=msg.id, treatment_id=item.treatment_id)
-    names = {actor.user_id: actor.name} if actor.user_id is not None else {}
+    names = {actor.user_id: actor.name}
     return message_view(msg, names)
+
+
+MAX_REASON = 500
+
+
+def take_over(*, session: Session, actor: Actor, item_id: int, reason: str) -> QueueRow:
+    """Take a case someone else has claimed (they went home, say), with a reason; audited.
+
+    Providers and admins may. The change is one ``UPDATE … WHERE claimed_by = <the holder
+    read just before>``, so two people taking over at once (or the holder releasing meanwhile)
+    cannot both win.
+    """
+    access.require_case_access(actor)
+    if actor.user_id is None:
+        raise InvalidInput("Sign in as a provider to take over a case.")
+    why = reason.strip()
+    if not why:
+        raise InvalidInput("Say why you are taking the case over (for example: Dr Lee has left).")
+    if len(why) > MAX_REASON:
+        raise InvalidInput(f"Keep the reason under {MAX_REASON} characters.")
+    before = _load_row(session, item_id)
+    if before.status == "resolved":
+        raise Conflict("This case is already resolved.")
+    if before.claimed_by_id is None:
+        raise Conflict("Nobody has claimed this case: claim it instead.")
+    if before.claimed_by_id == actor.user_id:
+        raise Conflict("You already have this case.")
+    now = utcnow()
+    result = session.execute(
+        update(ReviewItem)
+        .where(
+            ReviewItem.id == item_id,
+            ReviewItem.status == "claimed",
+            ReviewItem.claimed_by == before.claimed_by_id,
+        )
+        .values(claimed_by=actor.user_id, claimed_at=now, version=ReviewItem.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    row = _load_row(session, item_id, now)
+    won = getattr(result, "rowcount", 0) == 1
+    audit.record(
+        session=session,
+        actor=actor,
+        action="take_over",
+        patient_id=row.patient_id,
+        object_type="review_item",
+        object_id=item_id,
+        outcome="ok" if won else "refused",
+        detail=f"from {before.claimed_by_name}: {why}",
+    )
+    if not won:
+        raise Conflict("The case changed hands a moment ago; look again before taking it over.")
+    return row
 
 
 def _checkins_of(session: Session, treatment_id: int) -> list[CheckIn]:
@@ -405,6 +539,7 @@ def open_case(*, session: Session, actor: Actor, item_id: int) -> CaseView:
         audit=tuple(
             audit.events_for_object(session=session, object_type="review_item", object_id=item_id)
         ),
+        other_open=_other_open_cases(session, row.patient_id, item_id),
     )
 
 

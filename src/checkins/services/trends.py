@@ -4,9 +4,16 @@ Everything here is a GROUP BY in the database; Python only reshapes the few aggr
 Nothing that names a patient, shows a photo or quotes free text leaves this module: results carry
 procedure codes, rule ids, severities, days, weeks, counts and numbers.
 
-Privacy: a group with fewer than ``MIN_GROUP`` (11) distinct patients is *suppressed*: its row is
-still returned (so a table shows "fewer than 11 patients" rather than silently missing a line),
-but every count and figure in it is ``None`` and ``suppressed`` is ``True``.
+Privacy: only figures that describe a group of people, and so could identify a patient, are
+suppressed: recovery curves (a metric of the patients treated that day), adherence (how the
+patients of a procedure kept to their schedule) and the overview's count of patients and their
+check-ins. Such a group with fewer than ``MIN_GROUP`` (11) distinct patients is *suppressed*:
+its row is still returned (so a table shows "fewer than 11 patients" rather than silently
+missing a line), but every count and figure in it is ``None`` and ``suppressed`` is ``True``.
+
+A count of cases, a time to review or a rule's false-alarm rate is about the clinic's work, not
+a group of people: those are shown however small the clinic (``suppressed`` is always ``False``
+there), so a small clinic sees its own figures.
 
 Percentiles are continuous (linear interpolation between the two nearest ranks, the same
 definition as PostgreSQL's ``percentile_cont`` and numpy's default ``np.percentile``):
@@ -24,7 +31,6 @@ volume, review times and false-alarm rates. ``procedure`` narrows every table to
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -156,8 +162,8 @@ class RuleRateRow:
 
 @dataclass(frozen=True)
 class Overview:
-    """Headline counts for the filtered period. Patients and check-ins form one group, queued
-    cases another; each is ``None`` when its group is too small, and ``suppressed`` says so."""
+    """Headline counts for the filtered period. Patients and check-ins describe a group of
+    people: ``None`` when it is too small, and ``suppressed`` says so. Cases are always shown."""
 
     patients: int | None
     checkins: int | None
@@ -239,16 +245,15 @@ def overview(
         procedure,
         series,
     )
-    case_patients, open_cases, resolved_cases = session.execute(cases).one()
-    # Two groups: the patients who checked in, and the patients whose cases were queued.
+    _, open_cases, resolved_cases = session.execute(cases).one()
+    # The patients who checked in are a group of people; the cases are the clinic's work.
     people_ok = int(patients) >= MIN_GROUP
-    cases_ok = int(case_patients) >= MIN_GROUP
     return Overview(
         patients=int(patients) if people_ok else None,
         checkins=int(n_checkins) if people_ok else None,
-        open_cases=int(open_cases) if cases_ok else None,
-        resolved_cases=int(resolved_cases) if cases_ok else None,
-        suppressed=not (people_ok and cases_ok),
+        open_cases=int(open_cases),
+        resolved_cases=int(resolved_cases),
+        suppressed=not people_ok,
     )
 
 
@@ -487,15 +492,10 @@ def queue_volume(
         monday = week_start if isinstance(week_start, date) else date.fromisoformat(week_start)
         iso = monday.isocalendar()
         label = f"{iso.year}-W{iso.week:02d}"
-        if int(patients) < MIN_GROUP:
-            rows.append(VolumeRow(label, monday, severity, None, None, suppressed=True))
-        else:
-            rows.append(VolumeRow(label, monday, severity, int(cases), int(patients), False))
+        rows.append(VolumeRow(label, monday, severity, int(cases), int(patients), False))
     rank = {s.value: s.rank for s in Severity}
     rows.sort(key=lambda r: (r.week_start, -rank.get(r.severity, -1)))
-    # The overview publishes the period's total cases: hide a second cell so that the total
-    # minus the shown cells cannot reveal a suppressed one.
-    return _complement(rows, keep=("week", "week_start", "severity"))
+    return rows
 
 
 def review_times(
@@ -545,9 +545,6 @@ def review_times(
         resolve_q = _quantiles(session, source, (key,), "to_resolve", (0.5, 0.9))
         found = []
         for g, cases, patients, reviewed, resolved in session.execute(counts_stmt):
-            if int(patients) < MIN_GROUP:
-                found.append(ReviewTimeRow(g, None, None, None, None, None, None, None, None, True))
-                continue
             r_med, r_p90 = review_q.get((g,), (None, None))
             s_med, s_p90 = resolve_q.get((g,), (None, None))
             found.append(
@@ -565,32 +562,8 @@ def review_times(
                 )
             )
         rank = {s.value: s.rank for s in Severity}
-        if key == "severity":  # the "all" row is their published total
-            found = _complement(found, keep=("severity",))
         rows.extend(sorted(found, key=lambda r: -rank.get(r.severity, 99)))
     return rows
-
-
-_Row = TypeVar("_Row", ReviewTimeRow, VolumeRow)
-
-
-def _complement(rows: list[_Row], *, keep: Sequence[str]) -> list[_Row]:
-    """Complementary suppression for rows that add up to a published total.
-
-    When exactly one row is suppressed, its figures could be recovered as the total minus the
-    others; suppressing the smallest shown row as well leaves only their sum known.
-    """
-    hidden = [r for r in rows if r.suppressed]
-    shown = [r for r in rows if not r.suppressed]
-    if len(hidden) != 1 or not shown:
-        return rows
-    smallest = min(shown, key=lambda r: (r.patients or 0, r.cases or 0))
-    blank: dict[str, Any] = {
-        f.name: None
-        for f in dataclasses.fields(smallest)
-        if f.name not in keep and f.name != "suppressed"
-    }
-    return [dataclasses.replace(r, **blank, suppressed=True) if r is smallest else r for r in rows]
 
 
 def false_alarm_rates(
@@ -627,9 +600,6 @@ def false_alarm_rates(
     )
     rows: list[RuleRateRow] = []
     for rule_id, resolved, none_needed, patients in session.execute(stmt):
-        if int(patients) < MIN_GROUP:
-            rows.append(RuleRateRow(rule_id, None, None, None, None, suppressed=True))
-            continue
         rate = int(none_needed) / int(resolved)
         rows.append(
             RuleRateRow(rule_id, int(resolved), int(none_needed), rate, int(patients), False)

@@ -16,6 +16,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -274,8 +275,9 @@ def authenticate(
 
     Unknown usernames and wrong passwords get the same sentence. After ``MAX_FAILED_LOGINS``
     wrong passwords in a row the account is locked for ``LOCKOUT``, and says so (with the time
-    left) even to the right password. Catch the error inside the unit of work: see the module
-    docstring.
+    left) even to the right password. A username without a usable account locks in the same
+    words at the same attempt (``_refuse_unusable``). Catch the error inside the unit of work:
+    see the module docstring.
     """
     now = now or utcnow()
     name = _normalise_username(username)
@@ -289,23 +291,11 @@ def authenticate(
         else None
     )
     if user is None or user.password_hash is None or not user.active:
-        # Same work, same sentence: nothing tells a guesser whether the account exists.
+        # Same work, same sentence, same lock-out: nothing tells a guesser whether the
+        # account exists.
         _verify(_DUMMY_HASH, password)
         reason = "unknown user" if user is None else "no local password or inactive"
-        # Nobody is signed in yet, so this row names the attempt, not an actor with a role.
-        session.add(
-            models.AuditEvent(
-                at=now,
-                actor_user_id=user.id if user is not None else None,
-                actor=name[:120] or "(blank)",
-                role="anonymous",
-                action="auth.sign_in",
-                object_type="user",
-                outcome="denied",
-                detail=reason,
-            )
-        )
-        raise AccessDenied(WRONG_CREDENTIALS)
+        _refuse_unusable(session, name, user.id if user is not None else None, reason, now)
 
     who = actor_for(user)
     if user.locked_until is not None and user.locked_until > now:
@@ -342,6 +332,66 @@ def authenticate(
         user.password_hash = _hasher.hash(password)
     _audit(session, actor=who, action="auth.sign_in", object_id=user.id)
     return who
+
+
+UNKNOWN_MEMORY = timedelta(hours=24)
+"""How far back wrong attempts at a name without a usable account are counted."""
+
+
+def _refuse_unusable(
+    session: Session, name: str, user_id: int | None, reason: str, now: datetime
+) -> NoReturn:
+    """Refuse a name that has no usable account exactly as a real account is refused.
+
+    A real account locks after ``MAX_FAILED_LOGINS`` wrong passwords and then says so for
+    ``LOCKOUT``. Such a name has no row to count in, so its attempts are counted from the audit
+    log (the last ``UNKNOWN_MEMORY``, since its last lock-out), and it "locks" in the same
+    words at the same attempt.
+    """
+    who = name[:120] or "(blank)"
+
+    def attempt(action: str, detail: str) -> None:
+        # Nobody is signed in yet, so this row names the attempt, not an actor with a role.
+        session.add(
+            models.AuditEvent(
+                at=now,
+                actor_user_id=user_id,
+                actor=who,
+                role="anonymous",
+                action=action,
+                object_type="user",
+                outcome="denied",
+                detail=detail,
+            )
+        )
+
+    mine = (
+        models.AuditEvent.role == "anonymous",
+        models.AuditEvent.actor == who,
+        models.AuditEvent.at > now - UNKNOWN_MEMORY,
+    )
+    last_lock = session.scalar(
+        select(func.max(models.AuditEvent.at)).where(
+            *mine, models.AuditEvent.action == "auth.lockout"
+        )
+    )
+    if last_lock is not None and last_lock + LOCKOUT > now:
+        attempt("auth.sign_in", "locked")
+        raise _locked(last_lock + LOCKOUT, now)
+    since = [models.AuditEvent.at > last_lock] if last_lock is not None else []
+    failures = session.scalar(
+        select(func.count(models.AuditEvent.id)).where(
+            *mine,
+            *since,
+            models.AuditEvent.action == "auth.sign_in",
+            models.AuditEvent.detail != "locked",
+        )
+    )
+    if int(failures or 0) + 1 >= MAX_FAILED_LOGINS:
+        attempt("auth.lockout", f"{MAX_FAILED_LOGINS} wrong passwords ({reason})")
+        raise _locked(now + LOCKOUT, now)
+    attempt("auth.sign_in", reason)
+    raise AccessDenied(WRONG_CREDENTIALS)
 
 
 def actor_for_username(*, session: Session, username: str) -> Actor | None:

@@ -123,6 +123,7 @@ class QueueRow:
     created_at: datetime
     waiting_minutes: float
     version: int
+    patient_open_cases: int = 1  # this patient's open cases in the whole queue (with this one)
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,7 @@ class CaseView:
     history: tuple[CheckInView, ...]  # every check-in of this treatment, oldest first
     messages: tuple[MessageView, ...]
     audit: tuple[AuditView, ...]
+    other_open: tuple[QueueRow, ...] = ()  # the same patient's other open cases
 
 
 @dataclass(frozen=True)
