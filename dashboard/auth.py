@@ -39,6 +39,7 @@ class Notice:
 
     kind: str
     message: str
+    code: str = ""  # the refusal's code for a link ("link_incomplete": cut off, not forged)
 
 
 def resolve() -> Actor | None:
@@ -126,7 +127,7 @@ def _patient(token: str, now: datetime) -> Actor | None:
                 try:
                     actor = links.verify_token(session=s, token=token, now=now)
                 except AccessDenied as refused:  # caught inside so the refusal is committed
-                    notice = Notice("link", refused.message)
+                    notice = Notice("link", refused.message, refused.code)
                     refused_code = refused.code
                 if actor is not None:
                     audit.record(
@@ -159,6 +160,7 @@ def _patient(token: str, now: datetime) -> Actor | None:
                 notice.kind,
                 f"{notice.message} If you were filling in a check-in, it was not sent: "
                 "please call the clinic.",
+                notice.code,
             )
         _clear()
         st.session_state[StateKeys.AUTH_NOTICE] = notice
