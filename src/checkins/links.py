@@ -117,13 +117,28 @@ class _Claims:
     expires_at: datetime
 
 
+def _cut_or_malformed(body: str) -> tuple[str, str]:
+    """(message, code) for a token missing its end: cut off when ``body`` starts a payload."""
+    try:
+        start = _b64decode(body)
+    except (binascii.Error, ValueError):
+        start = b""
+    prefix = f"{_VERSION}:".encode("ascii")
+    if start and (start.startswith(prefix) or prefix.startswith(start)):
+        return CUT_OFF, "link_incomplete"
+    return MALFORMED, "link_malformed"
+
+
 def _parse(token: str) -> _Claims:
     """Check the signature first, then read the fields; every failure is a sentence."""
     token = token.strip().rstrip(_TRAILING_PUNCTUATION)
     if not token or len(token) > _MAX_TOKEN_CHARS or token.count(".") > 1:
         raise AccessDenied(MALFORMED, code="link_malformed")
-    if token.count(".") == 0:  # the signature and its separator are gone: cut off
-        raise AccessDenied(CUT_OFF, code="link_incomplete")
+    if token.count(".") == 0:
+        # The signature and its separator are gone: cut off, if what is left is the start of a
+        # payload (its version tag is no secret); anything else is not a link of ours.
+        message, code = _cut_or_malformed(token[: len(token) - len(token) % 4])
+        raise AccessDenied(message, code=code)
     body, sig = token.split(".")
     try:
         payload = _b64decode(body)
@@ -136,7 +151,8 @@ def _parse(token: str) -> _Claims:
     if len(signature) < _SIGNATURE_BYTES:
         # Too short to be a signature: the link was cut short (SMS apps do), which needs the
         # rest of it, not a warning. Only the length is looked at, so a forger learns nothing.
-        raise AccessDenied(CUT_OFF, code="link_incomplete")
+        message, code = _cut_or_malformed(body)
+        raise AccessDenied(message, code=code)
     if len(signature) != _SIGNATURE_BYTES:
         raise AccessDenied(MALFORMED, code="link_malformed")
     if not hmac.compare_digest(signature, _sign(payload, secret_key())):
