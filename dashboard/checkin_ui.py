@@ -53,6 +53,12 @@ def load_draft(*, actor: Actor, token: str | None) -> drafts.Draft | None:
         return None
 
 
+def worth_keeping(answers: Mapping[str, Any], photos: Sequence[object]) -> bool:
+    """A photo or an answer given (the °F/°C choice alone is not an answer)."""
+    given = (v for k, v in answers.items() if k not in ("unit", "antiviral_prescribed"))
+    return bool(photos) or any(v not in (None, "", False) for v in given)
+
+
 def draft_signature(answers: Mapping[str, Any], photos: Sequence[tuple[str, bytes]]) -> str:
     """A fingerprint of the form, so an unchanged rerun writes nothing."""
     digest = hashlib.sha256(json.dumps(answers, sort_keys=True, default=str).encode())

@@ -112,7 +112,7 @@ def photo_verdict(check: PhotoCheck, *, card_hint: str | None) -> None:
     with st.container(border=True):
         left, right = st.columns([1, 3], vertical_alignment="center")
         if check.thumb is not None:
-            left.image(check.thumb, width=96)
+            left.image(check.thumb, width=96, alt=f"Your photo {check.name}")
         else:
             left.markdown(":material/broken_image:")
         if check.ok:

@@ -52,7 +52,7 @@ sends = st.session_state.setdefault(StateKeys.SENDS, 0)
 if not st.session_state.get(StateKeys.DRAFT_CHECKED):  # a new visit (or a reload): restore
     st.session_state[StateKeys.DRAFT_CHECKED] = True
     draft = checkin_ui.load_draft(actor=actor, token=token)
-    if draft is not None and not draft.empty:
+    if draft is not None and checkin_ui.worth_keeping(draft.answers, draft.photos):
         for name, value in draft.answers.items():
             st.session_state[patient_ui.question_key(name)] = value
         st.session_state[StateKeys.DRAFT_PHOTOS] = list(draft.photos)
@@ -138,7 +138,9 @@ if not baseline:
     st.subheader("2 · How is your skin today?")
     raw = patient_ui.questionnaire(antiviral_prescribed=home.treatment.antiviral_prescribed)
 signature = checkin_ui.draft_signature(raw, uploads)
-changed = signature != st.session_state.get(StateKeys.DRAFT_SIGNATURE) and (raw or uploads)
+last = st.session_state.get(StateKeys.DRAFT_SIGNATURE)
+# Kept when something was entered, and again when it is all cleared (or a reload brings it back).
+changed = signature != last and (checkin_ui.worth_keeping(raw, uploads) or last is not None)
 if changed and checkin_ui.save_draft(actor=actor, token=token, answers=raw, photos=uploads):
     st.session_state[StateKeys.DRAFT_SIGNATURE] = signature
 

@@ -63,4 +63,4 @@ for c in reversed(home.history):
         if shown:
             cols = st.columns(min(len(shown), 4))
             for i, data in enumerate(shown):
-                cols[i % len(cols)].image(data, width=160)
+                cols[i % len(cols)].image(data, width=160, alt=f"{title}: photo {i + 1}")
