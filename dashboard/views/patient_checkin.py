@@ -69,11 +69,10 @@ checkin_ui.field_links()
 
 if result is not None:
     with st.container(key=checkin_ui.RESULT_KEY):
-        guide = None if baseline else guidance_for_day(day)
         patient_ui.triage_result(
             result.triage,
             phone=phone,
-            guidance=guide,
+            guidance=None,  # the result's message already carries the day's course: once only
             next_day=home.next_checkin_day,
             call=home.call_now,
         )

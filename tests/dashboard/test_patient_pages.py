@@ -434,3 +434,14 @@ def test_a_reload_keeps_the_photos_and_answers(app: Callable[[], AppTest], seede
     # Sent: the draft is gone, a later reload starts afresh.
     fresh = open_link(app, token)
     assert "still here" not in texts(fresh)
+
+
+def test_the_result_gives_the_days_guidance_once(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    at = open_link(app, seeded.token(seeded.treatment_a))
+    at.file_uploader[0].set_value([("good.jpg", good_jpeg(), "image/jpeg")]).run()
+    answer(at)
+    send(at)
+    assert not at.exception and "normal for this stage" in at.success[0].value
+    assert texts(at).count("Peeling and flaking, which generally start") == 1
