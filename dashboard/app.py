@@ -105,5 +105,6 @@ if actor is not None and actor.role is not Role.PATIENT:
         if st.button("Sign out", icon=":material/logout:", key="router_sign_out"):
             auth.sign_out()
             st.rerun()
+        auth.remember_staff_tab()  # so a reload can say why it signed out
     auth.idle_watch()
 page.run()

@@ -16,6 +16,7 @@ class StateKeys:
     VIA_OIDC = "auth_via_oidc"  # True when the staff member signed in through st.login
     LINK_STALE_SINCE = "auth_link_stale_since"  # when this session's link expired
     LINK_GRACE_NOTICE = "auth_link_grace_notice"  # why: shown while the patient finishes
+    RELOAD_CHECKED = "auth_reload_checked"  # this session looked for the marker (once)
 
     # Sign-in form.
     SIGN_IN_USERNAME = "sign_in_username"

@@ -36,8 +36,9 @@ if notice is not None and notice.kind == "link":
     st.stop()
 
 st.title("Clinic sign-in")
+auth.forget_staff_tab()
 if notice is not None:
-    if notice.kind == "timeout" or notice.kind == "info":
+    if notice.kind in ("timeout", "info", "reload"):
         st.info(notice.message, icon=":material/info:")
     else:
         st.error(notice.message, icon=":material/error:")
