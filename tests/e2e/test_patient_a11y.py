@@ -251,3 +251,15 @@ def test_a_staff_reload_says_why_it_signed_out(app_server: Server, desktop_page:
     expect(page.get_by_role("heading", name="Clinic sign-in")).to_be_visible()
     settle(page)
     expect(page.get_by_text("signed out because the page was reloaded")).to_have_count(0)
+
+
+def test_a_phone_camera_photo_is_accepted(app_server: Server, phone_page: Page) -> None:
+    """What the uploader's "Camera" choice gives on a phone: 4032 × 3024, full resolution."""
+    page = phone_page
+    _, url = new_patient_link(app_server, "Cam Person")
+    page.goto(url)
+    expect(page.get_by_role("heading", name="Day 1 after your treatment")).to_be_visible()
+    expect(page.get_by_text("Use this device's camera")).to_have_count(0)  # the 358 × 269 widget
+    upload(page, photo("IMG_4032.jpg", width=4032, height=3024, redness=0.4, seed=61))
+    expect(page.get_by_text(re.compile("IMG_4032.jpg.*good photo"))).to_be_visible()
+    expect(page.get_by_text("too small")).to_have_count(0)
