@@ -11,6 +11,7 @@ import auth
 import resources
 import sidebar
 import streamlit as st
+import ui
 
 from checkins import access
 from checkins.domain import Role
@@ -89,7 +90,12 @@ resources.db()
 actor = auth.resolve()
 if actor is not None and actor.role is not Role.PATIENT:
     st.set_page_config(layout="wide")
-page = st.navigation(pages_for(actor), position="top" if actor is not None else "hidden")
+# Patients move between their two pages by links on the pages themselves: no navigation bar,
+# so on a phone the first screen holds the day, the call button and the first step.
+staff = actor is not None and actor.role is not Role.PATIENT
+page = st.navigation(pages_for(actor), position="top" if staff else "hidden")
+if actor is not None and actor.role is Role.PATIENT:
+    ui.compact_page()
 if actor is not None and actor.role is not Role.PATIENT:
     with st.sidebar:
         st.caption(f"Signed in as **{actor.name}** ({actor.role.value})")
@@ -99,5 +105,6 @@ if actor is not None and actor.role is not Role.PATIENT:
         if st.button("Sign out", icon=":material/logout:", key="router_sign_out"):
             auth.sign_out()
             st.rerun()
+        auth.remember_staff_tab()  # so a reload can say why it signed out
     auth.idle_watch()
 page.run()

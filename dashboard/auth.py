@@ -39,6 +39,7 @@ class Notice:
 
     kind: str
     message: str
+    code: str = ""  # the refusal's code for a link ("link_incomplete": cut off, not forged)
 
 
 def resolve() -> Actor | None:
@@ -54,6 +55,7 @@ def resolve() -> Actor | None:
     if actor is None:
         actor = _from_oidc(now)
         if actor is None:
+            _explain_reload()
             return None
     if users.session_expired(st.session_state.get(StateKeys.LAST_SEEN), now):
         sign_out(
@@ -126,7 +128,7 @@ def _patient(token: str, now: datetime) -> Actor | None:
                 try:
                     actor = links.verify_token(session=s, token=token, now=now)
                 except AccessDenied as refused:  # caught inside so the refusal is committed
-                    notice = Notice("link", refused.message)
+                    notice = Notice("link", refused.message, refused.code)
                     refused_code = refused.code
                 if actor is not None:
                     audit.record(
@@ -159,6 +161,7 @@ def _patient(token: str, now: datetime) -> Actor | None:
                 notice.kind,
                 f"{notice.message} If you were filling in a check-in, it was not sent: "
                 "please call the clinic.",
+                notice.code,
             )
         _clear()
         st.session_state[StateKeys.AUTH_NOTICE] = notice
@@ -280,3 +283,44 @@ def idle_watch() -> None:
     """
     if users.session_expired(st.session_state.get(StateKeys.LAST_SEEN), utcnow()):
         st.rerun()
+
+
+# --- A reload signs staff out: say so ---------------------------------------------------------
+# A staff sign-in lives in this tab's server session only (no credential in a cookie or the
+# address), so a reload (F5) or a reopened tab starts signed out. A marker cookie, which carries
+# nothing but "a staff member was signed in here", lets the sign-in page say why.
+STAFF_TAB_COOKIE = "checkins_staff_tab"
+RELOAD_NOTICE = (
+    "You were signed out because the page was reloaded or reopened: to protect patients' "
+    "records, a clinic sign-in lasts only while its tab stays open. Please sign in again."
+)
+
+
+def _set_marker(value: str, max_age: int) -> None:
+    st.html(
+        f"<script>document.cookie = '{STAFF_TAB_COOKIE}={value}; path=/; max-age={max_age}; "
+        "SameSite=Strict';</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def remember_staff_tab() -> None:
+    """Mark this browser as holding a staff sign-in (the router calls it in the sidebar)."""
+    _set_marker("1", 12 * 3600)
+
+
+def forget_staff_tab() -> None:
+    """The sign-in page clears the marker once it has said why (or on a plain visit)."""
+    if st.context.cookies.get(STAFF_TAB_COOKIE):
+        _set_marker("", 0)
+
+
+def _explain_reload() -> None:
+    """Once per browser session: a fresh session in a tab that had a staff sign-in says why."""
+    if st.session_state.get(StateKeys.RELOAD_CHECKED):
+        return
+    st.session_state[StateKeys.RELOAD_CHECKED] = True
+    if st.context.cookies.get(STAFF_TAB_COOKIE) == "1" and StateKeys.AUTH_NOTICE not in (
+        st.session_state
+    ):
+        st.session_state[StateKeys.AUTH_NOTICE] = Notice("reload", RELOAD_NOTICE)

@@ -40,14 +40,24 @@ def routine_checklist(am: tuple[str, ...], pm: tuple[str, ...], *, key_prefix: s
             st.checkbox(step, key=f"{key_prefix}_pm_{i}")
 
 
-def clinic_line(home: PatientHome) -> None:
-    """The clinic, whom to call now, and when the next treatment of the series usually is."""
+def clinic_line(home: PatientHome, *, button: bool = True) -> None:
+    """The clinic's call button (whom to call now), then the clinic and the next treatment.
+
+    At the top of the patient's page: on a 390 × 844 phone the title, this button and the first
+    step fit on the first screen. Plain text, not a grey caption, so it reads at full contrast.
+    """
     call = home.call_now or CallNow(office_phone=home.clinic.phone)
+    if not button:
+        pass  # the result below has its own, larger call to action
+    elif not call.office_open and call.on_call_phone:
+        call_button(call.on_call_phone, label=f"Call on-call: {call.on_call_phone}")
+    elif call.office_phone:
+        call_button(call.office_phone, label=f"Call the clinic: {call.office_phone}")
     line = f"{home.clinic.name} · questions? {call.call()}"
     if home.next_treatment_window and home.day_since_treatment >= 0:
         lo, hi = home.next_treatment_window
         line += f" · next treatment usually {lo:%b %-d} – {hi:%b %-d}"
-    st.caption(line)
+    st.markdown(line)
 
 
 def triage_result(
@@ -103,9 +113,9 @@ def photo_verdict(check: PhotoCheck, *, card_hint: str | None) -> None:
         left, right = st.columns([1, 3], vertical_alignment="center")
         measured = check.measured_thumb
         if measured is not None:
-            left.image(measured, width=96)
+            left.image(measured, width=96, alt=f"Your photo {check.name}, measured area outlined")
         elif check.thumb is not None:
-            left.image(check.thumb, width=96)
+            left.image(check.thumb, width=96, alt=f"Your photo {check.name}")
         else:
             left.markdown(":material/broken_image:")
         if check.ok:
@@ -124,90 +134,102 @@ def question_key(name: str) -> str:
     return f"q_{name}"
 
 
+def _field(name: str) -> Any:
+    """The container around one question: the error list links to it (``st-key-field-NAME``)."""
+    return st.container(key=f"field-{name}")
+
+
 def _yes_no(name: str, label: str) -> str | None:
-    value: str | None = st.radio(label, YES_NO, index=None, horizontal=True, key=question_key(name))
+    with _field(name):
+        value: str | None = st.radio(
+            label, YES_NO, index=None, horizontal=True, key=question_key(name)
+        )
     return value
 
 
-def questionnaire(*, antiviral_prescribed: bool) -> dict[str, Any] | None:
-    """The symptom questions in one form; the raw values when sent, else ``None``.
+def questionnaire(*, antiviral_prescribed: bool) -> dict[str, Any]:
+    """The symptom questions; their raw values (typed text, choices) on every run.
 
-    Nothing is pre-answered: an unanswered question is refused with a sentence, so a patient
-    never reports "no pus" by leaving a default in place.
+    Not an ``st.form``: each answer reaches the server as it is given, so the page can keep it
+    in the draft and a reload loses nothing. Nothing is pre-answered: an unanswered question is
+    refused with a sentence, so a patient never reports "no pus" by leaving a default in place.
+    Numbers are typed as text, so "38,7" can be read as 38.7 and "3.5" refused, not rounded.
     """
-    with st.form("questionnaire", border=False, enter_to_submit=False):
+    with _field("temperature"):
         temp, unit = st.columns([3, 2], vertical_alignment="bottom")
-        temperature = temp.number_input(
+        temperature = temp.text_input(
             "Temperature",
-            value=None,
-            step=0.1,
-            format="%.1f",
-            placeholder="e.g. 98.6",
+            placeholder="e.g. 98.6 or 37,0",
+            max_chars=8,
             key=question_key("temperature"),
         )
         unit_choice = unit.radio("Unit", ["°F", "°C"], horizontal=True, key=question_key("unit"))
         no_thermometer = st.checkbox(
             "I did not take my temperature", key=question_key("no_thermometer")
         )
-        values: dict[str, Any] = {
-            "temperature": temperature,
-            "unit": unit_choice or "°F",
-            "no_thermometer": no_thermometer,
-            "drainage_like_pus": _yes_no(
-                "drainage_like_pus", "Is there drainage that looks like pus?"
-            ),
-            "increased_warmth": _yes_no(
-                "increased_warmth", "Is the area getting warmer, at or around it?"
-            ),
-            "swelling": st.radio(
-                "Swelling",
-                list(SWELLING_CHOICES),
-                index=None,
-                format_func=SWELLING_CHOICES.__getitem__,
-                key=question_key("swelling"),
-            ),
-            "redness": st.radio(
-                "Redness",
-                list(REDNESS_CHOICES),
-                index=None,
-                format_func=REDNESS_CHOICES.__getitem__,
-                key=question_key("redness"),
-            ),
-            "oozing": _yes_no("oozing", "Is the skin oozing clear fluid?"),
-            "pain": st.number_input(
-                "Pain, from 0 (none) to 10 (worst)",
-                value=None,
-                step=1,
-                placeholder="0 to 10",
-                key=question_key("pain"),
-            ),
-            "picked_or_peeled_skin": _yes_no(
-                "picked_or_peeled_skin", "Have you picked, rubbed or peeled any skin?"
-            ),
-            "sun_exposure": _yes_no("sun_exposure", "Have you been in direct sun since treatment?"),
-            "routine_followed": _yes_no(
-                "routine_followed", "Are you following your morning and evening routine?"
-            ),
-            "antiviral_taken": (
-                _yes_no("antiviral_taken", "Are you taking your antiviral as prescribed?")
-                if antiviral_prescribed
-                else None
-            ),
-            "antiviral_prescribed": antiviral_prescribed,
-            "notes": st.text_area(
-                "Anything else for your provider? (optional)",
-                max_chars=2000,
-                key=question_key("notes"),
-            ),
-        }
-        sent = st.form_submit_button(
-            "Send check-in", type="primary", icon=":material/send:", width="stretch"
+    values: dict[str, Any] = {
+        "temperature": temperature,
+        "unit": unit_choice or "°F",
+        "no_thermometer": no_thermometer,
+        "drainage_like_pus": _yes_no("drainage_like_pus", "Is there drainage that looks like pus?"),
+        "increased_warmth": _yes_no(
+            "increased_warmth", "Is the area getting warmer, at or around it?"
+        ),
+    }
+    with _field("swelling"):
+        values["swelling"] = st.radio(
+            "Swelling",
+            list(SWELLING_CHOICES),
+            index=None,
+            format_func=SWELLING_CHOICES.__getitem__,
+            key=question_key("swelling"),
         )
-    return values if sent else None
+    with _field("redness"):
+        values["redness"] = st.radio(
+            "Redness",
+            list(REDNESS_CHOICES),
+            index=None,
+            format_func=REDNESS_CHOICES.__getitem__,
+            key=question_key("redness"),
+        )
+    values["oozing"] = _yes_no("oozing", "Is the skin oozing clear fluid?")
+    with _field("pain"):
+        values["pain"] = st.text_input(
+            "Pain, from 0 (none) to 10 (worst)",
+            placeholder="a whole number, 0 to 10",
+            max_chars=4,
+            key=question_key("pain"),
+        )
+    values["picked_or_peeled_skin"] = _yes_no(
+        "picked_or_peeled_skin", "Have you picked, rubbed or peeled any skin?"
+    )
+    values["sun_exposure"] = _yes_no("sun_exposure", "Have you been in direct sun since treatment?")
+    values["routine_followed"] = _yes_no(
+        "routine_followed", "Are you following your morning and evening routine?"
+    )
+    values["antiviral_taken"] = (
+        _yes_no("antiviral_taken", "Are you taking your antiviral as prescribed?")
+        if antiviral_prescribed
+        else None
+    )
+    values["antiviral_prescribed"] = antiviral_prescribed
+    with _field("notes"):
+        values["notes"] = st.text_area(
+            "Anything else for your provider? (optional)",
+            max_chars=2000,
+            key=question_key("notes"),
+        )
+    return values
 
 
-def patient_outcome(severity: Severity | None) -> str:
-    """A check-in's result as the patient reads it (no clinical jargon)."""
+def patient_outcome(severity: Severity | None, *, baseline: bool = False) -> str:
+    """A check-in's result as the patient reads it (no clinical jargon).
+
+    A baseline is the photo later ones are compared with, not a check-in "normal for this
+    stage of healing", whatever its triage said.
+    """
+    if baseline:
+        return ":blue[:material/photo_camera: Baseline: the photo later ones are compared with]"
     if severity is Severity.URGENT:
         return ":red[:material/emergency: You were asked to contact the office]"
     if severity is Severity.REVIEW:

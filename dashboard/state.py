@@ -16,6 +16,7 @@ class StateKeys:
     VIA_OIDC = "auth_via_oidc"  # True when the staff member signed in through st.login
     LINK_STALE_SINCE = "auth_link_stale_since"  # when this session's link expired
     LINK_GRACE_NOTICE = "auth_link_grace_notice"  # why: shown while the patient finishes
+    RELOAD_CHECKED = "auth_reload_checked"  # this session looked for the marker (once)
 
     # Sign-in form.
     SIGN_IN_USERNAME = "sign_in_username"
@@ -23,12 +24,18 @@ class StateKeys:
 
     # Patient check-in page.
     SUBMISSION_ID = "checkin_submission_id"  # one per form: retries store one check-in
-    PHOTO_NONCE = "checkin_photo_nonce"  # bumped after sending: new uploader/camera keys
-    CAMERA_ON = "checkin_camera_on"  # the patient chose the camera instead of the file picker
+    PHOTO_NONCE = "checkin_photo_nonce"  # bumped after sending: a new, empty uploader
     ANALYSED = "checkin_analysed"  # sha256 -> PhotoCheck (analysis cached per session)
     LAST_RESULT = "checkin_last_result"  # SubmitResult shown after sending
     ROUTINE_DONE = "checkin_routine_done"  # prefix for the routine checklist boxes
     HOME_AUDITED = "checkin_home_audited"  # the visit's first read of the patient home is audited
+    # The draft kept on the server across a reload (services/drafts.py).
+    DRAFT_CHECKED = "checkin_draft_checked"  # this session has looked for a draft
+    DRAFT_PHOTOS = "checkin_draft_photos"  # [(name, bytes)] restored from the draft
+    DRAFT_SIGNATURE = "checkin_draft_signature"  # fingerprint of the form last kept
+    DRAFT_RESTORED = "checkin_draft_restored"  # a sentence: what came back after a reload
+    FORM_ERRORS = "checkin_form_errors"  # [FieldError] from the last Send, shown at the top
+    SENDS = "checkin_sends"  # counts Send presses: each result or error list is scrolled to
 
     # Provider pages (written by the queue/case pages).
     SELECTED_ITEM = "queue_selected_item"  # review item id opened on the case page
@@ -62,7 +69,3 @@ class StateKeys:
     @staticmethod
     def uploader(nonce: int) -> str:
         return f"checkin_uploader_{nonce}"
-
-    @staticmethod
-    def camera(nonce: int) -> str:
-        return f"checkin_camera_{nonce}"

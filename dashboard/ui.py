@@ -100,3 +100,16 @@ def day_label(day: int) -> str:
 
 def bullets(items: tuple[str, ...] | list[str]) -> str:
     return "\n".join(f"- {item}" for item in items)
+
+
+_COMPACT_CSS = """<style>
+/* Patient pages: no toolbar strip and a small top margin, so a 390 x 844 phone shows the day's
+   title, the call button and the first step without scrolling. */
+[data-testid="stHeader"] { display: none; }
+[data-testid="stMainBlockContainer"] { padding-top: 1.25rem; }
+</style>"""
+
+
+def compact_page() -> None:
+    """Hide Streamlit's top bar and most of the space above the title (patient pages)."""
+    st.html(_COMPACT_CSS)

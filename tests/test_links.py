@@ -82,8 +82,27 @@ def test_a_malformed_link_is_refused(db: Database, token: str) -> None:
     make_treatment(db)
     with pytest.raises(AccessDenied) as err:
         _verify(db, token)
-    assert err.value.code in {"link_malformed", "link_altered"}
+    assert err.value.code in {"link_malformed", "link_altered", "link_incomplete"}
     assert err.value.message.endswith(".")
+
+
+@pytest.mark.parametrize("keep", [10, 26, 40, 60, -1])
+def test_a_link_cut_off_by_a_messaging_app_says_so_calmly(db: Database, keep: int) -> None:
+    tid = make_treatment(db)
+    token = _token(_issue(db, tid))
+    assert len(token) > 60
+    with pytest.raises(AccessDenied) as err:
+        _verify(db, token[:keep])
+    assert err.value.code == "link_incomplete"
+    assert "again from the clinic's message" in err.value.message
+    assert "changed" not in err.value.message
+
+
+@pytest.mark.parametrize("tail", [".", ",", ").", "!", "”"])
+def test_punctuation_after_a_link_is_tolerated(db: Database, tail: str) -> None:
+    tid = make_treatment(db)
+    token = _token(_issue(db, tid))
+    assert _verify(db, token + tail).treatment_id == tid
 
 
 def test_revoking_makes_earlier_links_stale(db: Database) -> None:

@@ -35,8 +35,11 @@ if loaded is None:
 home, thumbs = loaded
 tz, phone = home.clinic.time_zone, home.clinic.phone
 
+st.page_link(
+    "views/patient_checkin.py", label="Back to today's check-in", icon=":material/arrow_back:"
+)
 st.title("My check-ins")
-st.caption(f"{home.clinic.name} · questions? call {phone}")
+st.markdown(f"{home.clinic.name} · questions? call {phone}")
 
 if home.messages:
     st.subheader("Messages with your care team")
@@ -53,11 +56,11 @@ for c in reversed(home.history):
     with st.container(border=True):
         title = "Baseline photo" if c.is_baseline else ui.day_label(c.day_since_treatment)
         st.markdown(f"**{title}** · {ui.local_time(c.submitted_at, tz)}")
-        st.markdown(patient_ui.patient_outcome(c.severity))
-        if c.patient_message:
+        st.markdown(patient_ui.patient_outcome(c.severity, baseline=c.is_baseline))
+        if c.patient_message and not c.is_baseline:
             st.caption(c.patient_message)
         shown = [thumbs[p.id] for p in c.photos if p.id in thumbs]
         if shown:
             cols = st.columns(min(len(shown), 4))
             for i, data in enumerate(shown):
-                cols[i % len(cols)].image(data, width=160)
+                cols[i % len(cols)].image(data, width=160, alt=f"{title}: photo {i + 1}")

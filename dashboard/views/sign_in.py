@@ -20,8 +20,12 @@ def clinic_phone() -> str:
 
 
 if notice is not None and notice.kind == "link":
-    st.title("This link can't be opened")
-    st.error(notice.message, icon=":material/link_off:")
+    if notice.code == "link_incomplete":  # cut short by a messaging app: nothing is wrong
+        st.title("Please open your link again")
+        st.info(notice.message, icon=":material/link:")
+    else:
+        st.title("This link can't be opened")
+        st.error(notice.message, icon=":material/link_off:")
     office = ui.attempt(clinic_phone, doing="finding the clinic's phone number")
     st.markdown(
         "If you have a new symptom that worries you, such as a fever, drainage that looks "
@@ -32,8 +36,9 @@ if notice is not None and notice.kind == "link":
     st.stop()
 
 st.title("Clinic sign-in")
+auth.forget_staff_tab()
 if notice is not None:
-    if notice.kind == "timeout" or notice.kind == "info":
+    if notice.kind in ("timeout", "info", "reload"):
         st.info(notice.message, icon=":material/info:")
     else:
         st.error(notice.message, icon=":material/error:")

@@ -135,7 +135,12 @@ _DAYS_8_14 = DayGuidance(
 
 _LATER = DayGuidance(
     title="after healing",
-    what_is_normal=(),
+    what_is_normal=(
+        "Your skin has healed: redness normally lasts no longer than 7 days, and peeling and "
+        "swelling are short-term responses.",
+        "The length of healing time increases with the depth of your treatment.",
+        _MAKEUP,
+    ),
     do=(
         _SUNBLOCK,
         "If your treatments are a series, your next treatment will typically be within 4-6 weeks.",

@@ -38,6 +38,9 @@ MAX_TTL_DAYS = 365
 _CONTEXT = b"checkins/patient-link/v1\x00"
 _VERSION = "v1"
 _MAX_TOKEN_CHARS = 256
+_SIGNATURE_BYTES = 32  # HMAC-SHA256
+# What a message or a mail client may glue to the end of a link ("open it here: LINK.").
+_TRAILING_PUNCTUATION = ".,;:!?)]}>'\"\u2019\u201d"
 
 MALFORMED = (
     "This check-in link is incomplete or damaged. Open the link from the clinic's message "
@@ -46,6 +49,10 @@ MALFORMED = (
 ALTERED = (
     "This check-in link has been changed and cannot be used. Open the link exactly as the "
     "clinic sent it, or call the clinic for a new one."
+)
+CUT_OFF = (
+    "This check-in link is not complete: some messaging apps cut long links short. Open it "
+    "again from the clinic's message, tapping the whole link, or call the clinic for a new one."
 )
 REVOKED = (
     "This check-in link has been replaced by a newer one. Use the latest link the clinic "
@@ -110,17 +117,44 @@ class _Claims:
     expires_at: datetime
 
 
+def _cut_or_malformed(body: str) -> tuple[str, str]:
+    """(message, code) for a token missing its end: cut off when ``body`` starts a payload."""
+    try:
+        start = _b64decode(body)
+    except (binascii.Error, ValueError):
+        start = b""
+    prefix = f"{_VERSION}:".encode("ascii")
+    if start and (start.startswith(prefix) or prefix.startswith(start)):
+        return CUT_OFF, "link_incomplete"
+    return MALFORMED, "link_malformed"
+
+
 def _parse(token: str) -> _Claims:
     """Check the signature first, then read the fields; every failure is a sentence."""
-    token = token.strip()
-    if not token or len(token) > _MAX_TOKEN_CHARS or token.count(".") != 1:
+    token = token.strip().rstrip(_TRAILING_PUNCTUATION)
+    if not token or len(token) > _MAX_TOKEN_CHARS or token.count(".") > 1:
         raise AccessDenied(MALFORMED, code="link_malformed")
+    if token.count(".") == 0:
+        # The signature and its separator are gone: cut off, if what is left is the start of a
+        # payload (its version tag is no secret); anything else is not a link of ours.
+        message, code = _cut_or_malformed(token[: len(token) - len(token) % 4])
+        raise AccessDenied(message, code=code)
     body, sig = token.split(".")
     try:
         payload = _b64decode(body)
-        signature = _b64decode(sig)
     except (binascii.Error, ValueError):
         raise AccessDenied(MALFORMED, code="link_malformed") from None
+    try:
+        signature = _b64decode(sig)
+    except (binascii.Error, ValueError):
+        signature = b""  # a partial base64 group: the end is missing
+    if len(signature) < _SIGNATURE_BYTES:
+        # Too short to be a signature: the link was cut short (SMS apps do), which needs the
+        # rest of it, not a warning. Only the length is looked at, so a forger learns nothing.
+        message, code = _cut_or_malformed(body)
+        raise AccessDenied(message, code=code)
+    if len(signature) != _SIGNATURE_BYTES:
+        raise AccessDenied(MALFORMED, code="link_malformed")
     if not hmac.compare_digest(signature, _sign(payload, secret_key())):
         raise AccessDenied(ALTERED, code="link_altered")
     try:
@@ -319,4 +353,24 @@ def link_command(
         revoke_links(session=session, treatment_id=treatment_id, by=by)
     return issue_link(
         session=session, treatment_id=treatment_id, base_url=base_url, ttl_days=ttl_days, by=by
+    )
+
+
+@dataclass(frozen=True)
+class LinkIdentity:
+    """What a check-in draft is keyed on: the link itself, not only its treatment."""
+
+    key: str  # SHA-256 of the token (the token itself is never stored)
+    treatment_id: int
+    expires_at: datetime  # naive UTC
+
+
+def link_identity(token: str) -> LinkIdentity:
+    """The identity of a signed token (``AccessDenied`` when it does not verify)."""
+    claims = _parse(token)
+    canonical = token.strip().rstrip(_TRAILING_PUNCTUATION)
+    return LinkIdentity(
+        key=sha256(canonical.encode("ascii", "replace")).hexdigest(),
+        treatment_id=claims.treatment_id,
+        expires_at=claims.expires_at,
     )

@@ -47,18 +47,18 @@ def answer(
     pus: str = "No",
 ) -> None:
     if temperature is not None:
-        at.number_input(key="q_temperature").set_value(temperature)
+        at.text_input(key="q_temperature").set_value(str(temperature))
     at.radio(key="q_unit").set_value(unit)
     at.radio(key="q_drainage_like_pus").set_value(pus)
     for name in ("increased_warmth", "oozing", "picked_or_peeled_skin"):
         at.radio(key=f"q_{name}").set_value("No")
     at.radio(key="q_swelling").set_value("mild")
     at.radio(key="q_redness").set_value("moderate")
-    at.number_input(key="q_pain").set_value(pain)
+    at.text_input(key="q_pain").set_value(str(pain))
 
 
 def send(at: AppTest) -> AppTest:
-    return at.button(key="FormSubmitter:questionnaire-Send check-in").click().run()
+    return at.button(key="send").click().run()
 
 
 def stored(seeded: Clinic) -> tuple[int, int]:
@@ -173,9 +173,9 @@ def test_antiviral_question_only_when_prescribed(
 def test_baseline_photo_before_treatment(app: Callable[[], AppTest], seeded: Clinic) -> None:
     at = open_link(app, seeded.token(seeded.treatment_future))
     assert "before your treatment" in at.title[0].value
-    assert not at.number_input  # no questionnaire before treatment
+    assert not at.text_input  # no questionnaire before treatment
     at.file_uploader[0].set_value([("before.jpg", good_jpeg(), "image/jpeg")]).run()
-    next(b for b in at.button if b.label == "Send baseline photo").click().run()
+    at.button(key="send").click().run()
     assert not at.exception
     assert "baseline photo is saved" in texts(at)
     with seeded.db.read() as s:
@@ -332,3 +332,116 @@ def test_the_card_hint_shows_only_when_the_clinic_gives_out_cards(
     at = open_link(app, seeded.token(seeded.treatment_a))
     assert not at.exception
     assert ("hold it flat beside the treated area" in texts(at)) is printed
+
+
+def test_photos_come_through_the_uploader_at_phone_resolution(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    """No low-resolution camera widget; a 4032 × 3024 phone photo is accepted (issue 12)."""
+    at = open_link(app, seeded.token(seeded.treatment_a))
+    assert not at.get("camera_input") and not at.toggle
+    big = to_jpeg(skin_photo(width=4032, height=3024, redness=0.4, seed=3))
+    at.file_uploader[0].set_value([("IMG_0001.jpg", big, "image/jpeg")]).run()
+    assert not at.exception
+    assert "**IMG_0001.jpg**: good photo" in texts(at)
+    answer(at)
+    send(at)
+    assert not at.exception and not at.error
+    assert stored(seeded) == (1, 1)
+    with seeded.db.read() as s:
+        photo = s.scalars(select(Photo)).one()
+        assert (photo.width, photo.height) == (4032, 3024)
+
+
+def test_a_comma_decimal_is_read_and_a_half_pain_is_refused(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    at = open_link(app, seeded.token(seeded.treatment_a))
+    at.file_uploader[0].set_value([("good.jpg", good_jpeg(), "image/jpeg")]).run()
+    answer(at, unit="°C")
+    at.text_input(key="q_temperature").set_value("38,7")
+    at.text_input(key="q_pain").set_value("3.5")
+    send(at)
+    assert "Pain is a whole number" in at.error[0].value and "3 or 4" in at.error[0].value
+    assert "temperature" not in at.error[0].value.lower()  # 38,7 was understood
+    assert stored(seeded) == (0, 0)  # not silently made 3
+    at.text_input(key="q_pain").set_value("3").run()
+    assert not at.error  # the list shrinks as each answer is fixed
+    send(at)
+    assert not at.exception
+    with seeded.db.read() as s:
+        checkin = s.scalars(select(CheckIn)).one()
+        assert checkin.pain == 3
+        assert (checkin.temperature_value, checkin.temperature_unit) == (38.7, "C")
+
+
+def test_every_form_error_at_once_in_form_order_each_linked(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    at = open_link(app, seeded.token(seeded.treatment_a))
+    at.radio(key="q_swelling").set_value("mild").run()
+    send(at)
+    assert not at.exception
+    assert len(at.error) == 1
+    shown = at.error[0].value
+    order = [
+        "#field-temperature",
+        "#field-drainage_like_pus",
+        "#field-increased_warmth",
+        "#field-redness",
+        "#field-oozing",
+        "#field-pain",
+        "#field-picked_or_peeled_skin",
+    ]
+    positions = [shown.index(f"]({anchor})") for anchor in order]
+    assert positions == sorted(positions)
+    assert "#field-swelling" not in shown  # answered
+    assert "Please fix these 7 things" in shown
+    assert stored(seeded) == (0, 0)
+
+
+def test_a_ninth_photo_is_refused_when_added(app: Callable[[], AppTest], seeded: Clinic) -> None:
+    at = open_link(app, seeded.token(seeded.treatment_a))
+    files = [
+        (f"p{i}.jpg", to_jpeg(skin_photo(width=640, height=480, seed=40 + i)), "image/jpeg")
+        for i in range(9)
+    ]
+    at.file_uploader[0].set_value(files).run()
+    assert not at.exception
+    assert "at most 8 photos, so “p8.jpg” was not added" in at.error[0].value
+    shown = texts(at)
+    assert "**p7.jpg**" in shown and "**p8.jpg**" not in shown
+
+
+def test_a_reload_keeps_the_photos_and_answers(app: Callable[[], AppTest], seeded: Clinic) -> None:
+    token = seeded.token(seeded.treatment_a)
+    at = open_link(app, token)
+    at.file_uploader[0].set_value([("good.jpg", good_jpeg(), "image/jpeg")]).run()
+    answer(at, temperature=None)
+    at.text_input(key="q_temperature").set_value("37,2")
+    at.text_area(key="q_notes").set_value("itchy on the left").run()
+    # A reload is a new session with the same link in the address bar.
+    again = open_link(app, token)
+    assert not again.exception
+    assert "what you entered before is still here, with 1 photo" in texts(again)
+    assert again.text_input(key="q_temperature").value == "37,2"
+    assert again.radio(key="q_swelling").value == "mild"
+    assert again.text_area(key="q_notes").value == "itchy on the left"
+    assert "**good.jpg**: good photo" in texts(again)
+    again.radio(key="q_unit").set_value("°C")
+    send(again)
+    assert not again.exception and stored(seeded) == (1, 1)
+    # Sent: the draft is gone, a later reload starts afresh.
+    fresh = open_link(app, token)
+    assert "still here" not in texts(fresh)
+
+
+def test_the_result_gives_the_days_guidance_once(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    at = open_link(app, seeded.token(seeded.treatment_a))
+    at.file_uploader[0].set_value([("good.jpg", good_jpeg(), "image/jpeg")]).run()
+    answer(at)
+    send(at)
+    assert not at.exception and "normal for this stage" in at.success[0].value
+    assert texts(at).count("Peeling and flaking, which generally start") == 1

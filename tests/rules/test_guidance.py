@@ -91,3 +91,10 @@ def test_skin_care_routine() -> None:
     assert am[2].startswith("Apply Jan Marini SPF")
     assert am[-1] == "Apply Oxygenetix Foundation."
     assert not any("SPF" in step for step in pm)
+
+
+@pytest.mark.parametrize("day", [0, 1, 3, 8, 15, 49, 90])
+def test_every_day_after_treatment_says_what_is_normal(day: int) -> None:
+    """Day 49's "What is normal now: after healing" was an empty heading (issue 12)."""
+    assert guidance_for_day(day).what_is_normal
+    assert all(line.strip().endswith(".") for line in guidance_for_day(day).what_is_normal)

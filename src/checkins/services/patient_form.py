@@ -7,16 +7,21 @@ Kept out of the page script so it can be unit-tested and the page stays a thin l
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import math
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from checkins.domain import Answers, CheckinsError, InvalidInput
+from pydantic import ValidationError
+
+from checkins.domain import Answers, CheckinsError, InvalidInput, Temperature
 from checkins.imaging import MAX_UPLOAD_BYTES
 from checkins.services import intake
-from checkins.validation import parse_answers
+from checkins.validation import friendly, parse_answers
 
 log = logging.getLogger(__name__)
 MAX_PHOTOS = 8
@@ -140,10 +145,65 @@ def ready_to_send(checks: Sequence[PhotoCheck], *, baseline: bool) -> str | None
     return None
 
 
-def _yes_no(value: str | None, question: str) -> bool:
-    if value is None:
-        raise InvalidInput(f"Please answer: {question}", code="missing_answer")
-    return value == YES
+# The questionnaire's fields in the order the form shows them; errors are listed in this order.
+FORM_ORDER = (
+    "temperature",
+    "drainage_like_pus",
+    "increased_warmth",
+    "swelling",
+    "redness",
+    "oozing",
+    "pain",
+    "picked_or_peeled_skin",
+    "sun_exposure",
+    "routine_followed",
+    "antiviral_taken",
+    "notes",
+)
+# Every raw form value a draft may keep (services/drafts.py drops anything else).
+DRAFT_FIELDS = frozenset({*FORM_ORDER, "unit", "no_thermometer"})
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one answer: ``field`` names the question (the page links to it)."""
+
+    field: str
+    message: str
+
+
+class FormErrors(InvalidInput):
+    """Every problem in the form at once, in the form's order."""
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        self.errors = tuple(sorted(errors, key=lambda e: FORM_ORDER.index(e.field)))
+        super().__init__(" ".join(e.message for e in self.errors), code="form_errors")
+
+
+def read_number(text: str | float | int | None) -> float | None:
+    """A number as a person types it: "38,7" and "38.7" are both 38.7; blank is ``None``.
+
+    Raises ``ValueError`` for anything else ("thirty-eight", "38.7.1", "1e3").
+    """
+    if text is None:
+        return None
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return float(text)
+    cleaned = str(text).strip().replace("\u00a0", "").replace(" ", "")
+    if not cleaned:
+        return None
+    if not _NUMBER.fullmatch(cleaned):
+        raise ValueError(cleaned)
+    return float(cleaned.replace(",", "."))
+
+
+QUESTIONS = {
+    "drainage_like_pus": "is there drainage that looks like pus?",
+    "increased_warmth": "is the area getting warmer?",
+    "oozing": "is the skin oozing clear fluid?",
+    "picked_or_peeled_skin": "have you picked, rubbed or peeled any skin?",
+}
 
 
 def _optional_yes_no(value: str | None) -> bool | None:
@@ -152,7 +212,7 @@ def _optional_yes_no(value: str | None) -> bool | None:
 
 def answers_from_form(
     *,
-    temperature: float | None,
+    temperature: str | float | None,
     unit: str,
     no_thermometer: bool,
     drainage_like_pus: str | None,
@@ -160,7 +220,7 @@ def answers_from_form(
     swelling: str | None,
     redness: str | None,
     oozing: str | None,
-    pain: float | None,
+    pain: str | float | None,
     picked_or_peeled_skin: str | None,
     sun_exposure: str | None,
     routine_followed: str | None,
@@ -168,46 +228,94 @@ def answers_from_form(
     antiviral_prescribed: bool,
     notes: str,
 ) -> Answers:
-    """The questionnaire's widgets (Yes/No radios, °F/°C) as validated ``Answers``.
+    """The questionnaire's widgets (typed numbers, Yes/No radios, °F/°C) as validated ``Answers``.
 
-    Raises ``InvalidInput`` with one sentence: the first unanswered question, or the first
-    impossible value (a temperature no body has, pain above 10…).
+    Raises ``FormErrors`` listing every unanswered question and every value we cannot use (a
+    temperature no body has, pain of 3.5 or 12), each naming its field, in the form's order.
+    A value is never silently changed: "3.5" is refused, not read as 3.
     """
-    if temperature is None and not no_thermometer:
-        raise InvalidInput(
-            "Please enter your temperature, or tick “I did not take my temperature”.",
-            code="missing_answer",
+    errors: list[FieldError] = []
+    unit_code = "C" if unit.endswith("C") else "F"
+    reading: float | None = None
+    try:
+        reading = read_number(temperature)
+    except ValueError:
+        errors.append(
+            FieldError(
+                "temperature",
+                "Please type your temperature as a number, for example 98.6 or 37,0.",
+            )
         )
+    else:
+        if reading is None and not no_thermometer:
+            errors.append(
+                FieldError(
+                    "temperature",
+                    "Please enter your temperature, or tick “I did not take my temperature”.",
+                )
+            )
+        elif reading is not None:
+            try:
+                Temperature(value=reading, unit=unit_code)
+            except ValidationError as bad:
+                errors.append(FieldError("temperature", friendly(bad).message))
+    yes_no = {
+        "drainage_like_pus": drainage_like_pus,
+        "increased_warmth": increased_warmth,
+        "oozing": oozing,
+        "picked_or_peeled_skin": picked_or_peeled_skin,
+    }
+    for name, question in QUESTIONS.items():
+        if yes_no[name] is None:
+            errors.append(FieldError(name, f"Please answer: {question}"))
     if swelling is None:
-        raise InvalidInput("Please answer: how swollen is the treated area?", code="missing_answer")
+        errors.append(FieldError("swelling", "Please answer: how swollen is the treated area?"))
     if redness is None:
-        raise InvalidInput("Please answer: how red is the treated area?", code="missing_answer")
-    if pain is None:
-        raise InvalidInput(
-            "Please give your pain from 0 (none) to 10 (worst).", code="missing_answer"
+        errors.append(FieldError("redness", "Please answer: how red is the treated area?"))
+    pain_value: float | None = None
+    with contextlib.suppress(ValueError):  # not a number: said below
+        pain_value = read_number(pain)
+    if pain_value is None:
+        if pain is None or not str(pain).strip():
+            errors.append(FieldError("pain", "Please give your pain from 0 (none) to 10 (worst)."))
+        else:
+            errors.append(
+                FieldError("pain", "Please give your pain as a whole number from 0 to 10.")
+            )
+    elif not pain_value.is_integer():
+        errors.append(
+            FieldError(
+                "pain",
+                f"Pain is a whole number from 0 (none) to 10 (worst): {pain_value:g} is between "
+                f"two; please choose {math.floor(pain_value):g} or {math.ceil(pain_value):g}.",
+            )
         )
+    elif not 0 <= pain_value <= 10:
+        errors.append(FieldError("pain", "Pain is a whole number from 0 (none) to 10 (worst)."))
     if antiviral_prescribed and antiviral_taken is None:
-        raise InvalidInput(
-            "Please answer: are you taking your antiviral as prescribed?", code="missing_answer"
+        errors.append(
+            FieldError(
+                "antiviral_taken", "Please answer: are you taking your antiviral as prescribed?"
+            )
         )
+    if errors:
+        raise FormErrors(errors)
     data: dict[str, object] = {
-        "temperature": (
-            None
-            if temperature is None
-            else {"value": float(temperature), "unit": "C" if unit.endswith("C") else "F"}
-        ),
-        "drainage_like_pus": _yes_no(drainage_like_pus, "is there drainage that looks like pus?"),
-        "increased_warmth": _yes_no(increased_warmth, "is the area getting warmer?"),
+        "temperature": None if reading is None else {"value": reading, "unit": unit_code},
+        "drainage_like_pus": drainage_like_pus == YES,
+        "increased_warmth": increased_warmth == YES,
         "swelling": swelling,
         "redness": redness,
-        "oozing": _yes_no(oozing, "is the skin oozing clear fluid?"),
-        "pain": pain if not float(pain).is_integer() else int(pain),
-        "picked_or_peeled_skin": _yes_no(
-            picked_or_peeled_skin, "have you picked, rubbed or peeled any skin?"
-        ),
+        "oozing": oozing == YES,
+        "pain": int(pain_value or 0),  # not None here: checked above
+        "picked_or_peeled_skin": picked_or_peeled_skin == YES,
         "sun_exposure": _optional_yes_no(sun_exposure),
         "routine_followed": _optional_yes_no(routine_followed),
         "antiviral_taken": _optional_yes_no(antiviral_taken) if antiviral_prescribed else None,
         "notes": notes.strip(),
     }
-    return parse_answers(data)
+    try:
+        return parse_answers(data)
+    except InvalidInput as refused:
+        field = "notes" if "notes" in refused.message.lower() else "temperature"
+        raise FormErrors([FieldError(field, refused.message)]) from None

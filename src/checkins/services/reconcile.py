@@ -64,6 +64,10 @@ def reconcile(
             if repair and MISSING not in (photo.quality_issues or []):
                 photo.quality_issues = [*(photo.quality_issues or []), MISSING]
                 photo.quality_acceptable = False
+    # A patient's draft names photos no check-in row does yet (services/drafts.py).
+    from checkins.services import drafts
+
+    referenced.update(drafts.referenced_keys(session=session))
     for key in store.keys():  # noqa: SIM118 - a PhotoStore is not a dict
         if key in referenced:
             continue

@@ -346,3 +346,22 @@ class AlertContact(Base):
     failed_at: Mapped[datetime | None] = mapped_column(DateTime)
     failure_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CheckinDraft(Base):
+    """A patient's check-in in progress, so a reload mid-form loses no photo and no answer.
+
+    Keyed on the link (``link_key``: the SHA-256 of the token, never the token itself) and gone
+    with it: ``expires_at`` is the link's own expiry. The photos are blobs in the photo store,
+    written before this row (``photos``: ``[{"key": sha256, "name": shown name}]``);
+    ``checkins reconcile`` keeps them while a draft names them. Migration 0007.
+    """
+
+    __tablename__ = "checkin_drafts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_key: Mapped[str] = mapped_column(String(64), unique=True)
+    treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id"), index=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    photos: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
