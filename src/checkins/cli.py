@@ -205,9 +205,12 @@ def cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
         elif stored is not None:
             treatment_id = stored  # sent before: answer with what was stored, add no patient
         else:
-            pid = clinic.create_patient(session=s, display_name="Patient (command line)")
+            pid = clinic.create_patient(
+                session=s, actor=cli_actor(), display_name="Patient (command line)"
+            )
             treatment_id = clinic.create_treatment(
                 session=s,
+                actor=cli_actor(),
                 patient_id=pid,
                 procedure=inp.treatment.procedure,
                 treated_at=inp.treatment.treated_at,
@@ -297,6 +300,7 @@ def cmd_users_add(args: argparse.Namespace, out: TextIO) -> int:
     with db.session() as s:
         users.add_user(
             session=s,
+            actor=cli_actor(),
             username=args.username,
             display_name=args.name or args.username,
             role=Role(args.role),
@@ -323,7 +327,7 @@ def cmd_link(args: argparse.Namespace, out: TextIO) -> int:
             base_url=args.base_url,
             ttl_days=args.days,
             revoke=args.revoke,
-            by=cli_actor(),
+            actor=cli_actor(),
         )
     _emit(out, {"ok": True, "patient_id": args.patient, "url": url}, args.json, url)
     return EXIT_OK
@@ -341,7 +345,11 @@ def cmd_reconcile(args: argparse.Namespace, out: TextIO) -> int:
     db = _connect()
     with db.session() as s:
         report = reconcile(
-            session=s, store=photo_store(), repair=args.repair, grace_seconds=args.grace
+            session=s,
+            actor=cli_actor(),
+            store=photo_store(),
+            repair=args.repair,
+            grace_seconds=args.grace,
         )
     human = (
         "Photo store and database agree."

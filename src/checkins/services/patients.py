@@ -740,8 +740,8 @@ def issue_patient_link(
     access.require_enrolment_access(actor)
     days = ttl_days or _clinic(session).link_validity_days
     return links.issue_link(
-        session=session, treatment_id=treatment_id, base_url=base_url, ttl_days=days, now=now,
-        by=actor,
+        session=session, actor=actor, treatment_id=treatment_id, base_url=base_url,
+        ttl_days=days, now=now,
     )  # fmt: skip
 
 
