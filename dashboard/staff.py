@@ -349,8 +349,26 @@ RULE_COLUMNS = {
 }
 
 
+# A cell a spreadsheet would run as a formula (OWASP "CSV injection"): `=cmd|' /C calc'!A0`.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """Text that starts like a formula gets a leading ' so a spreadsheet shows it as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8")
+    """A table as CSV for download, every text cell safe to open in a spreadsheet."""
+    safe = frame.copy()
+    safe.columns = [csv_cell(str(c)) for c in safe.columns]
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(csv_cell)
+    # CRLF rows (RFC 4180) also make the writer quote a cell holding a bare CR.
+    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def overview_text(value: int | None) -> str:
