@@ -11,6 +11,7 @@ import auth
 import resources
 import sidebar
 import streamlit as st
+import ui
 
 from checkins import access
 from checkins.domain import Role
@@ -92,7 +93,7 @@ if actor is not None and actor.role is not Role.PATIENT:
 page = st.navigation(pages_for(actor), position="top" if actor is not None else "hidden")
 if actor is not None and actor.role is not Role.PATIENT:
     with st.sidebar:
-        st.caption(f"Signed in as **{actor.name}** ({actor.role.value})")
+        st.caption(f"Signed in as **{ui.plain(actor.name)}** ({actor.role.value})")
         if actor.role in access.STAFF_CASE_ROLES:
             sidebar.urgent_count(actor)
         sidebar.clinic_phone_warning()

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
+import ui
 
 from checkins.domain import PROCEDURE_LABELS, Disposition, Severity
 from checkins.services import trends
@@ -220,7 +221,7 @@ def photo_caption(
 
 
 def case_status(item: QueueRow) -> str:
-    holder = f" by **{item.claimed_by_name}**" if item.claimed_by_name else ""
+    holder = f" by **{ui.plain(item.claimed_by_name)}**" if item.claimed_by_name else ""
     return (
         f"{STATUS_LABELS.get(item.status, item.status)}{holder} · waiting "
         f"{minutes_text(item.waiting_minutes)} · {item.summary}"

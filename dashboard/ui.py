@@ -17,6 +17,19 @@ from checkins.domain import CheckinsError, Severity
 log = logging.getLogger("checkins.dashboard")
 T = TypeVar("T")
 
+# Every ASCII punctuation mark CommonMark lets a backslash escape, so a name is only ever text.
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def plain(text: str) -> str:
+    """``text`` for st.markdown, st.caption, st.success…: shown as typed, never as Markdown.
+
+    A display name like ``![x](http://evil/x.png)`` would otherwise load a remote image in every
+    colleague's browser; ``:red[...]`` or ``$...$`` would restyle the page.
+    """
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
+
+
 SEVERITY_LABELS = {
     Severity.URGENT: ":red-badge[:material/emergency: Urgent]",
     Severity.REVIEW: ":orange-badge[:material/visibility: Review]",

@@ -70,7 +70,7 @@ with right:
     st.subheader("Actions")
     mine = item.claimed_by_id == actor.user_id
     if item.status == "resolved":
-        st.success(f"Resolved by {item.claimed_by_name or 'a provider'}.")
+        st.success(f"Resolved by {ui.plain(item.claimed_by_name or 'a provider')}.")
     elif mine:
         action(st.button, "Release", queue.release, "Released.", icon=":material/undo:")
     else:
