@@ -40,9 +40,7 @@ def ensure_demo_accounts(*, session: Session, actor: Actor) -> list[tuple[str, s
                 password=password,
             )
         else:
-            users.set_password(
-                session=session, actor=actor, username=username, password=password
-            )
+            users.set_password(session=session, actor=actor, username=username, password=password)
             if not existing.active:
                 users.set_active(session=session, actor=actor, username=username, active=True)
         out.append((username, password, role))
