@@ -220,6 +220,21 @@ def photo_caption(
     return f"{label} · {quality} · {card}"
 
 
+MAX_ITEM_ID = 2**31 - 1  # the review items' id column on PostgreSQL
+BAD_ITEM = "That address does not name a case. Choose a case in the queue to open it."
+
+
+def item_id(raw: object) -> int | None:
+    """The case id in ``?item=`` (or the selection), or ``None`` for anything else: ASCII
+    digits only (``"²"`` is a digit to ``str.isdigit``), no 5,000-digit number, nothing the
+    database's integer column cannot hold."""
+    text = str(raw if raw is not None else "").strip()
+    if not (0 < len(text) <= 10 and text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ITEM_ID else None
+
+
 def case_status(item: QueueRow) -> str:
     holder = f" by **{ui.plain(item.claimed_by_name)}**" if item.claimed_by_name else ""
     return (

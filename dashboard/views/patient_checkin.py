@@ -74,9 +74,10 @@ with st.expander("How to take a good photo"):
     if home.clinic.reference_card:
         st.markdown(form.CARD_HINT)
 nonce = st.session_state[StateKeys.PHOTO_NONCE]
+# No `type=`: Streamlit enforces it by raising before the page runs (its error page for a name
+# with a NUL byte or a .html file); check_photo refuses those with a sentence instead.
 files = st.file_uploader(
     "Add photos (you can choose several)",
-    type=["jpg", "jpeg", "png", "webp", "heic", "heif"],
     accept_multiple_files=True,
     key=StateKeys.uploader(nonce),
     max_upload_size=form.MAX_UPLOAD_MB,
