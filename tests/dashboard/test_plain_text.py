@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import sys
 from pathlib import Path
@@ -14,8 +15,8 @@ import ui  # noqa: E402 - needs the path above
 
 
 def _unescape(text: str) -> str:
-    """What CommonMark shows for backslash escapes (the inverse of ui.plain)."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
+    """What CommonMark shows for numeric character references (the inverse of ui.plain)."""
+    return html.unescape(text).replace(ui.WORD_JOINER, "")
 
 
 def test_every_markdown_mark_is_escaped_and_reads_back_as_typed() -> None:
@@ -26,14 +27,21 @@ def test_every_markdown_mark_is_escaped_and_reads_back_as_typed() -> None:
         "$x^2$",
         "<b>",
         "Dr. O'Neil",
+        "www.x.com a@b.org",
     ]:
         escaped = ui.plain(name)
         assert _unescape(escaped) == name
-        assert not re.search(r"(?<!\\)[!\[\]()*_:$<`]", escaped)  # no unescaped mark is left
+        assert not re.search(r"[!\[\]()*_:$<`/@.]", escaped)  # no mark is left as itself
+
+
+def test_urls_and_addresses_are_broken_up_so_no_autolink_can_form() -> None:
+    shown = html.unescape(ui.plain("see http://evil/x www.evil.com me@evil.com"))
+    assert "http://" not in shown and "www." not in shown and "e@e" not in shown
+    assert shown.replace(ui.WORD_JOINER, "") == "see http://evil/x www.evil.com me@evil.com"
 
 
 def test_line_breaks_cannot_start_a_heading_or_a_list() -> None:
-    assert ui.plain("Dr Lee\n# Admin\n- x") == "Dr Lee \\# Admin \\- x"
+    assert ui.plain("Dr Lee\n# Admin\n- x") == "Dr Lee &#35; Admin &#45; x"
 
 
 def test_sign_in_caption_and_case_status_use_it() -> None:
