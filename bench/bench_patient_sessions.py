@@ -40,7 +40,10 @@ from sqlalchemy import func, select  # noqa: E402
 from checkins.domain import utcnow  # noqa: E402
 from checkins.imaging.synthetic import skin_photo, to_jpeg  # noqa: E402
 from checkins.services import clinic  # noqa: E402
+from checkins.services.views import Actor  # noqa: E402
 from checkins.storage.db import Database  # noqa: E402
+
+SETUP = Actor.system("bench set-up")
 from checkins.storage.models import CheckIn, Photo  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, PHONE, Server, start_server, stop_server  # noqa: E402
 
@@ -63,10 +66,13 @@ def make_patients(server: Server, n: int) -> list[tuple[int, str]]:
         ids = []
         with db.session() as s:
             for i in range(n):
-                pid = clinic.create_patient(session=s, display_name=f"Bench Patient {i:02d}")
+                pid = clinic.create_patient(
+                    session=s, actor=SETUP, display_name=f"Bench Patient {i:02d}"
+                )
                 ids.append(
                     clinic.create_treatment(
                         session=s,
+                        actor=SETUP,
                         patient_id=pid,
                         procedure="microneedling",
                         treated_at=utcnow() - timedelta(days=1.5),

@@ -56,6 +56,7 @@ from checkins.storage.models import (
     User,
 )
 
+SETUP = Actor.system("bench set-up")
 ROOT = Path(__file__).resolve().parents[1]
 GOALS = {
     "queue page (browser)": 2.0,
@@ -87,10 +88,16 @@ def populate(db: Database, n_checkins: int, *, seed: int = 5) -> dict[str, int]:
         )
         for username, name, password in (PROVIDER, SECOND):
             users.add_user(
-                session=s, username=username, display_name=name, role="provider", password=password
+                session=s,
+                actor=SETUP,
+                username=username,
+                display_name=name,
+                role="provider",
+                password=password,
             )
         users.add_user(
             session=s,
+            actor=SETUP,
             username=MANAGER[0],
             display_name=MANAGER[1],
             role="manager",

@@ -98,7 +98,7 @@ if actor is not None and actor.role is Role.PATIENT:
     ui.compact_page()
 if actor is not None and actor.role is not Role.PATIENT:
     with st.sidebar:
-        st.caption(f"Signed in as **{actor.name}** ({actor.role.value})")
+        st.caption(f"Signed in as **{ui.plain(actor.name)}** ({actor.role.value})")
         if actor.role in access.STAFF_CASE_ROLES:
             sidebar.urgent_count(actor)
         sidebar.clinic_phone_warning()

@@ -8,6 +8,8 @@
   provider's e-mail must match a local username, which gives the role.
 - Staff are signed out after ``users.IDLE_TIMEOUT`` without a full rerun (a click, a form, a
   page change). A small fragment re-checks every minute so an unattended screen is cleared.
+- The account is re-read on every rerun, and by every timed fragment (``recheck``) before it
+  reads anything, so a deactivated user's open screen is signed out at its next refresh.
 
 Services raise ``CheckinsError`` with a sentence; this module turns refusals into notices for
 the sign-in page and never lets a traceback through.
@@ -275,14 +277,28 @@ def _from_oidc(now: datetime) -> Actor | None:
     return actor
 
 
+def recheck() -> None:
+    """In a timed fragment, before it reads: a deactivated account (or an idle session) reruns
+    the whole app, whose ``resolve`` signs it out. A fragment rerun skips the router, so without
+    this an open queue would keep refreshing for someone who may no longer see it."""
+    actor: Actor | None = st.session_state.get(StateKeys.ACTOR)
+    if actor is None or actor.role is Role.PATIENT:
+        return
+    if users.session_expired(st.session_state.get(StateKeys.LAST_SEEN), utcnow()):
+        st.rerun(scope="app")
+    if actor.user_id is not None:
+        with resources.db().read() as s:
+            if users.active_actor(session=s, user_id=actor.user_id) is None:
+                st.rerun(scope="app")
+
+
 @st.fragment(run_every=IDLE_CHECK_SECONDS)
 def idle_watch() -> None:
-    """Re-check the idle time-out every minute; an expired session reruns the app (signed out).
+    """Re-check the idle time-out and the account every minute; either reruns the app.
 
     A fragment rerun does not touch LAST_SEEN, so this timer is not mistaken for activity.
     """
-    if users.session_expired(st.session_state.get(StateKeys.LAST_SEEN), utcnow()):
-        st.rerun()
+    recheck()
 
 
 # --- A reload signs staff out: say so ---------------------------------------------------------

@@ -184,8 +184,7 @@ def baseline_photos(*, reference_card: bool) -> BaselinePhotos:
     """The baseline photo, through the same quality gate as the patient's own photos."""
     nonce = st.session_state.setdefault(StateKeys.BASELINE_NONCE, 0)
     files = st.file_uploader(
-        "Baseline photo of the treated area",
-        type=["jpg", "jpeg", "png", "webp", "heic", "heif"],
+        "Baseline photo of the treated area",  # no `type=`: see patient_checkin.py
         accept_multiple_files=True,
         key=f"baseline_uploader_{nonce}",
         max_upload_size=form.MAX_UPLOAD_MB,

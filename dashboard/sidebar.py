@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import auth
 import resources
 import staff
 import streamlit as st
@@ -14,6 +15,7 @@ from checkins.services.views import Actor
 @st.fragment(run_every=staff.QUEUE_REFRESH_SECONDS)
 def urgent_count(actor: Actor) -> None:
     """How many urgent cases wait, refreshed on a timer so new ones show without a reload."""
+    auth.recheck()
     with resources.db().read() as s:
         waiting = queue.count_open(session=s, actor=actor, severity=Severity.URGENT.value)
     st.metric("Urgent cases waiting", waiting)

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
+import ui
 
 from checkins.domain import PROCEDURE_LABELS, Disposition, Severity
 from checkins.services import trends
@@ -277,8 +278,23 @@ def photo_caption(
     return f"{label} · {quality} · {card}"
 
 
+MAX_ITEM_ID = 2**31 - 1  # the review items' id column on PostgreSQL
+BAD_ITEM = "That address does not name a case. Choose a case in the queue to open it."
+
+
+def item_id(raw: object) -> int | None:
+    """The case id in ``?item=`` (or the selection), or ``None`` for anything else: ASCII
+    digits only (``"²"`` is a digit to ``str.isdigit``), no 5,000-digit number, nothing the
+    database's integer column cannot hold."""
+    text = str(raw if raw is not None else "").strip()
+    if not (0 < len(text) <= 10 and text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ITEM_ID else None
+
+
 def case_status(item: QueueRow) -> str:
-    holder = f" by **{item.claimed_by_name}**" if item.claimed_by_name else ""
+    holder = f" by **{ui.plain(item.claimed_by_name)}**" if item.claimed_by_name else ""
     return (
         f"{STATUS_LABELS.get(item.status, item.status)}{holder} · waiting "
         f"{minutes_text(item.waiting_minutes)} · {item.summary}"
@@ -453,8 +469,26 @@ RULE_COLUMNS = {
 }
 
 
+# A cell a spreadsheet would run as a formula (OWASP "CSV injection"): `=cmd|' /C calc'!A0`.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """Text that starts like a formula gets a leading ' so a spreadsheet shows it as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8")
+    """A table as CSV for download, every text cell safe to open in a spreadsheet."""
+    safe = frame.copy()
+    safe.columns = [csv_cell(str(c)) for c in safe.columns]
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(csv_cell)
+    # CRLF rows (RFC 4180) also make the writer quote a cell holding a bare CR.
+    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def overview_text(value: int | None) -> str:

@@ -17,6 +17,26 @@ from checkins.domain import CheckinsError, Severity
 log = logging.getLogger("checkins.dashboard")
 T = TypeVar("T")
 
+# Every ASCII punctuation mark, as a numeric character reference: CommonMark shows it as the
+# character, and no Markdown or directive (:red[...]) can form from it. GFM's autolinks (http://,
+# www., a@b) are found in the decoded text, so an invisible WORD JOINER breaks them up.
+_MARKDOWN_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
+_AUTOLINK_STARTS = re.compile(r"(?i)(https?|ftp|www|mailto)(?=[:.])|(?=@)")
+WORD_JOINER = "\u2060"
+
+
+def plain(text: str) -> str:
+    """``text`` for st.markdown, st.caption, st.success…: shown as typed, never as Markdown.
+
+    A display name like ``![x](http://evil/x.png)`` would otherwise load a remote image in every
+    colleague's browser; ``:red[...]`` or ``$...$`` would restyle the page, a URL become a link.
+    """
+    unlinked = _AUTOLINK_STARTS.sub(
+        lambda m: (m.group(1) or "") + WORD_JOINER, " ".join(text.split())
+    )
+    return _MARKDOWN_PUNCTUATION.sub(lambda m: f"&#{ord(m.group())};", unlinked)
+
+
 SEVERITY_LABELS = {
     Severity.URGENT: ":red-badge[:material/emergency: Urgent]",
     Severity.REVIEW: ":orange-badge[:material/visibility: Review]",

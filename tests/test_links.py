@@ -15,7 +15,7 @@ from checkins import links
 from checkins.domain import AccessDenied, InvalidInput, NotFound, Role
 from checkins.storage.db import Database
 from checkins.storage.models import AuditEvent
-from tests.services.helpers import TREATED_AT, make_treatment
+from tests.services.helpers import ADMIN, TREATED_AT, make_treatment
 
 NOW = TREATED_AT + timedelta(days=1)
 
@@ -26,7 +26,7 @@ def _token(url: str) -> str:
 
 def _issue(db: Database, treatment_id: int, **kw: object) -> str:
     with db.session() as s:
-        return links.issue_link(session=s, treatment_id=treatment_id, now=NOW, **kw)  # type: ignore[arg-type]
+        return links.issue_link(session=s, actor=ADMIN, treatment_id=treatment_id, now=NOW, **kw)  # type: ignore[arg-type]
 
 
 def _verify(db: Database, token: str, *, now=NOW):  # type: ignore[no-untyped-def]
@@ -109,7 +109,7 @@ def test_revoking_makes_earlier_links_stale(db: Database) -> None:
     tid = make_treatment(db)
     old = _token(_issue(db, tid))
     with db.session() as s:
-        assert links.revoke_links(session=s, treatment_id=tid) == 2
+        assert links.revoke_links(session=s, actor=ADMIN, treatment_id=tid) == 2
     with pytest.raises(AccessDenied, match="replaced") as err:
         _verify(db, old)
     assert err.value.code == "link_revoked"
@@ -154,11 +154,13 @@ def test_link_command_by_patient_or_treatment(db: Database) -> None:
     tid = make_treatment(db)
     pid = _verify(db, _token(_issue(db, tid))).patient_id
     with db.session() as s:
-        by_patient = links.link_command(session=s, patient_id=pid)
-        by_treatment = links.link_command(session=s, treatment_id=tid, base_url="http://x:1")
+        by_patient = links.link_command(session=s, actor=ADMIN, patient_id=pid)
+        by_treatment = links.link_command(
+            session=s, actor=ADMIN, treatment_id=tid, base_url="http://x:1"
+        )
     assert _verify(db, _token(by_patient), now=NOW).treatment_id == tid
     assert by_treatment.startswith("http://x:1/?t=")
     with db.session() as s, pytest.raises(NotFound):
-        links.link_command(session=s, treatment_id=9999)
+        links.link_command(session=s, actor=ADMIN, treatment_id=9999)
     with db.session() as s, pytest.raises(InvalidInput):
-        links.link_command(session=s)
+        links.link_command(session=s, actor=ADMIN)

@@ -41,7 +41,7 @@ def act(fn: Callable[[Any], object], done: str) -> None:
 def _issue(treatment_id: int, base_url: str, ttl_days: int) -> str:
     with db.session() as s:
         return links.issue_link(
-            session=s, treatment_id=treatment_id, base_url=base_url, ttl_days=ttl_days, by=actor
+            session=s, treatment_id=treatment_id, base_url=base_url, ttl_days=ttl_days, actor=actor
         )
 
 
@@ -56,7 +56,7 @@ with on_call:
 
 with people:
     with db.read() as s:
-        accounts = users.list_users(session=s)
+        accounts = users.list_users(session=s, actor=actor)
         tz = clinic.get_clinic(session=s).time_zone
     st.dataframe(
         [
@@ -85,7 +85,7 @@ with people:
                     display_name=name,
                     role=role,
                     password=password or None,
-                    by=actor,
+                    actor=actor,
                 ),
                 f"Added {username}.",
             )
@@ -94,19 +94,21 @@ with people:
     reset, unlock, off, on = st.columns(4)
     if reset.button("Set password", disabled=not new_password):
         act(
-            lambda s: users.set_password(session=s, username=who, password=new_password, by=actor),
+            lambda s: users.set_password(
+                session=s, username=who, password=new_password, actor=actor
+            ),
             f"Password changed for {who}.",
         )
     if unlock.button("Unlock"):
-        act(lambda s: users.unlock(session=s, username=who, by=actor), f"Unlocked {who}.")
+        act(lambda s: users.unlock(session=s, username=who, actor=actor), f"Unlocked {who}.")
     if off.button("Deactivate"):
         act(
-            lambda s: users.set_active(session=s, username=who, active=False, by=actor),
+            lambda s: users.set_active(session=s, username=who, active=False, actor=actor),
             f"Deactivated {who}.",
         )
     if on.button("Activate"):
         act(
-            lambda s: users.set_active(session=s, username=who, active=True, by=actor),
+            lambda s: users.set_active(session=s, username=who, active=True, actor=actor),
             f"Activated {who}.",
         )
 
@@ -135,7 +137,9 @@ with patient_links:
             st.session_state[StateKeys.ISSUED_LINK] = (target.treatment_id, url) if url else None
         if revoke.button("Revoke every link for this treatment"):
             act(
-                lambda s: links.revoke_links(session=s, treatment_id=target.treatment_id, by=actor),
+                lambda s: links.revoke_links(
+                    session=s, treatment_id=target.treatment_id, actor=actor
+                ),
                 "Earlier links no longer open.",
             )
             st.session_state.pop(StateKeys.ISSUED_LINK, None)

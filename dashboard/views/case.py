@@ -56,11 +56,11 @@ except AccessDenied as denied:
     st.error(denied.message, icon=":material/block:")
     st.stop()
 raw = st.query_params.get("item") or st.session_state.get(StateKeys.SELECTED_ITEM)
-if not str(raw or "").isdigit():
-    st.info("Choose a case in the queue to open it.")
+item_id = staff.item_id(raw)
+if item_id is None:
+    st.info("Choose a case in the queue to open it." if raw is None else staff.BAD_ITEM)
     st.page_link(QUEUE_PAGE, label="Go to the queue", icon=":material/inbox:")
     st.stop()
-item_id = int(str(raw))
 try:
     with resources.db().session() as s:
         case = queue.open_case(session=s, actor=actor, item_id=item_id)
@@ -95,7 +95,7 @@ with right:
     mine = item.claimed_by_id == actor.user_id
     held_by_other = item.claimed_by_id is not None and not mine
     if item.status == "resolved":
-        st.success(f"Resolved by {item.claimed_by_name or 'a provider'}.")
+        st.success(f"Resolved by {ui.plain(item.claimed_by_name or 'a provider')}.")
     elif mine:
         action(st.button, "Release", queue.release, "Released.", icon=":material/undo:")
     elif held_by_other:

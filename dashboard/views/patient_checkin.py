@@ -97,9 +97,10 @@ if baseline:
 nonce = st.session_state[StateKeys.PHOTO_NONCE]
 kept: list[tuple[str, bytes]] = st.session_state.get(StateKeys.DRAFT_PHOTOS, [])
 with st.container(key=checkin_ui.field_key(checkin_ui.PHOTOS_FIELD)):
+    # No `type=`: Streamlit enforces it by raising before the page runs (its error page for a
+    # name with a NUL byte or a .html file); check_photo refuses those with a sentence instead.
     files = st.file_uploader(
         "Take or choose photos (you can add several)",
-        type=["jpg", "jpeg", "png", "webp", "heic", "heif"],
         accept_multiple_files=True,
         key=StateKeys.uploader(nonce),
         max_upload_size=form.MAX_UPLOAD_MB,

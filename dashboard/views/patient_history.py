@@ -46,7 +46,7 @@ if home.messages:
     for m in reversed(home.messages):
         with st.chat_message("assistant" if m.direction == "to_patient" else "user"):
             who = m.author_name if m.direction == "to_patient" else "You"
-            st.markdown(f"**{who}** · {ui.local_time(m.created_at, tz)}")
+            st.markdown(f"**{ui.plain(who)}** · {ui.local_time(m.created_at, tz)}")
             st.text(m.body)
     patient_ui.answer_box(actor)
 

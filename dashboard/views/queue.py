@@ -47,6 +47,7 @@ mine = f4.toggle("Claimed by me")
 
 @st.fragment(run_every=staff.QUEUE_REFRESH_SECONDS)
 def live_queue() -> None:
+    auth.recheck()  # a timed refresh skips the router: a deactivated account stops here
     try:
         with resources.db().read() as s:
             result = queue.list_queue(

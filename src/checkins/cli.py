@@ -7,6 +7,8 @@ import argparse
 import getpass
 import json
 import os
+import re
+import stat
 import sys
 import uuid
 from collections.abc import Callable, Sequence
@@ -30,6 +32,12 @@ def cli_actor() -> Actor:
     from checkins.services.views import Actor
 
     return Actor(role=Role.ADMIN, name="checkins command")
+
+
+def _now() -> datetime:
+    from checkins.domain import utcnow
+
+    return utcnow()
 
 
 def home() -> Path:
@@ -135,13 +143,41 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _read(path: str) -> bytes:
+MAX_CHECKIN_FILE_BYTES = 1_000_000  # a check-in's JSON is a few hundred bytes
+MAX_PHOTO_FILE_BYTES = 25 * 1024 * 1024  # as imaging.MAX_UPLOAD_BYTES; intake checks again
+
+
+def _read(path: str, limit: int = MAX_PHOTO_FILE_BYTES) -> bytes:
+    """A regular file's bytes, at most ``limit``: /dev/zero, a FIFO or a directory is refused
+    with a sentence instead of reading forever (or blocking on a FIFO with no writer)."""
     try:
-        return Path(path).read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as e:
         raise InvalidInput(
             f"Cannot read {path}: {e.strerror or e}.", code="unreadable_file"
         ) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise InvalidInput(
+            f"Cannot read {path}: it is not a regular file (a device, a pipe or a directory).",
+            code="unreadable_file",
+        )
+    with os.fdopen(fd, "rb") as fh:
+        if info.st_size > limit:
+            raise InvalidInput(
+                f"{path} is too large ({info.st_size:,} bytes; at most {limit:,}).",
+                code="file_too_large",
+            )
+        try:
+            data = fh.read(limit + 1)
+        except OSError as e:
+            raise InvalidInput(
+                f"Cannot read {path}: {e.strerror or e}.", code="unreadable_file"
+            ) from None
+    if len(data) > limit:  # it grew while we read
+        raise InvalidInput(f"{path} is too large (at most {limit:,} bytes).", code="file_too_large")
+    return data
 
 
 def cmd_triage(args: argparse.Namespace, out: TextIO) -> int:
@@ -151,7 +187,7 @@ def cmd_triage(args: argparse.Namespace, out: TextIO) -> int:
     from checkins.services.clinic import UNSET_CLINIC, call_now, get_clinic
     from checkins.validation import parse_checkin_json
 
-    inp = parse_checkin_json(_read(args.file))
+    inp = parse_checkin_json(_read(args.file, MAX_CHECKIN_FILE_BYTES), now=_now())
     view = UNSET_CLINIC
     if os.environ.get("CHECKINS_DATABASE_URL") or (home() / "checkins.db").exists():
         try:
@@ -186,8 +222,8 @@ def cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
     from checkins.storage.models import CheckIn
     from checkins.validation import parse_checkin_json
 
-    raw = _read(args.file)
-    inp = parse_checkin_json(raw)
+    raw = _read(args.file, MAX_CHECKIN_FILE_BYTES)
+    inp = parse_checkin_json(raw, now=_now())
     base = Path(args.file).resolve().parent
     prepared = []
     for name in inp.photos:
@@ -205,9 +241,12 @@ def cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
         elif stored is not None:
             treatment_id = stored  # sent before: answer with what was stored, add no patient
         else:
-            pid = clinic.create_patient(session=s, display_name="Patient (command line)")
+            pid = clinic.create_patient(
+                session=s, actor=cli_actor(), display_name="Patient (command line)"
+            )
             treatment_id = clinic.create_treatment(
                 session=s,
+                actor=cli_actor(),
                 patient_id=pid,
                 procedure=inp.treatment.procedure,
                 treated_at=inp.treatment.treated_at,
@@ -297,6 +336,7 @@ def cmd_users_add(args: argparse.Namespace, out: TextIO) -> int:
     with db.session() as s:
         users.add_user(
             session=s,
+            actor=cli_actor(),
             username=args.username,
             display_name=args.name or args.username,
             role=Role(args.role),
@@ -323,7 +363,7 @@ def cmd_link(args: argparse.Namespace, out: TextIO) -> int:
             base_url=args.base_url,
             ttl_days=args.days,
             revoke=args.revoke,
-            by=cli_actor(),
+            actor=cli_actor(),
         )
     _emit(out, {"ok": True, "patient_id": args.patient, "url": url}, args.json, url)
     return EXIT_OK
@@ -341,7 +381,11 @@ def cmd_reconcile(args: argparse.Namespace, out: TextIO) -> int:
     db = _connect()
     with db.session() as s:
         report = reconcile(
-            session=s, store=photo_store(), repair=args.repair, grace_seconds=args.grace
+            session=s,
+            actor=cli_actor(),
+            store=photo_store(),
+            repair=args.repair,
+            grace_seconds=args.grace,
         )
     human = (
         "Photo store and database agree."
@@ -532,8 +576,37 @@ class _Parser(argparse.ArgumentParser):
     """Usage errors are bad input too: a sentence (JSON under --json) and exit 2."""
 
     def error(self, message: str) -> NoReturn:
+        message = re.sub(r"'([^']{40})[^']+'", r"'\1…'", message)  # no 5,000-digit echo
         raise InvalidInput(f"{message[:1].upper()}{message[1:]} (see `{self.prog} --help`).",
                            code="usage")  # fmt: skip
+
+
+# Ids fit the tables' 32-bit integer columns on PostgreSQL (and SQLite's 64-bit ones); pages and
+# counts stay far from an OFFSET that overflows. A longer run of digits is refused before int()
+# (Python refuses over 4,300 digits with a traceback-worthy ValueError of its own).
+MAX_ID = 2**31 - 1
+MAX_COUNT = 1_000_000
+
+
+def _whole(what: str, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from 1 to ``high``, or a sentence saying so."""
+
+    def parse(text: str) -> int:
+        digits = text.strip()
+        value = int(digits) if digits.isdigit() and len(digits) <= 12 else 0
+        if not 1 <= value <= high:
+            shown = digits if len(digits) <= 20 else digits[:20] + "…"
+            raise argparse.ArgumentTypeError(
+                f"{what} is a whole number from 1 to {high:,}, not {shown!r}"
+            )
+        return value
+
+    parse.__name__ = what  # argparse names the type in some messages
+    return parse
+
+
+_ID = _whole("an id", MAX_ID)
+_COUNT = _whole("a count", MAX_COUNT)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -558,7 +631,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--time-zone")
     sp.add_argument("--after-hours-phone", help="the on-call number given out of office hours")
     sp.add_argument("--schedule", help="default check-in days, e.g. '1,3,7,14,28'")
-    sp.add_argument("--link-days", type=int, help="how long a patient's link lasts (days)")
+    sp.add_argument("--link-days", type=_COUNT, help="how long a patient's link lasts (days)")
     sp.add_argument(
         "--office-hours", help="e.g. 'mon-fri 09:00-17:00, sat 10:00-13:00', or 'always'"
     )
@@ -578,11 +651,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file")
     sp = add("submit", cmd_submit, "Store one check-in JSON file with its photos, and triage it.")
     sp.add_argument("file")
-    sp.add_argument("--treatment", type=int, help="the treatment id (default: a new patient)")
+    sp.add_argument("--treatment", type=_ID, help="the treatment id (default: a new patient)")
     sp = add("queue", cmd_queue, "List the open review queue, most urgent first.")
     sp.add_argument("--severity", choices=["urgent", "review"])
-    sp.add_argument("--page", type=int, default=1)
-    sp.add_argument("--page-size", type=int, default=50)
+    sp.add_argument("--page", type=_COUNT, default=1)
+    sp.add_argument("--page-size", type=_COUNT, default=50)
     users = sub.add_parser("users", help="Manage staff accounts.")
     usub = users.add_subparsers(dest="users_command", required=True)
     sp = usub.add_parser("add", help="Add a staff account (password from --password or stdin).")
@@ -612,14 +685,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(fn=cmd_patients_add)
     sp = psub.add_parser("list", help="List patients, or search by name, birth date or phone.")
     sp.add_argument("--search")
-    sp.add_argument("--page", type=int, default=1)
-    sp.add_argument("--page-size", type=int, default=25)
+    sp.add_argument("--page", type=_COUNT, default=1)
+    sp.add_argument("--page-size", type=_COUNT, default=25)
     sp.add_argument("--json", action="store_true", help="print JSON")
     sp.set_defaults(fn=cmd_patients_list)
     treatments = sub.add_parser("treatments", help="Record treatments.")
     tsub = treatments.add_subparsers(dest="treatments_command", required=True)
     sp = tsub.add_parser("add", help="Record a treatment and start its check-in schedule.")
-    sp.add_argument("patient", type=int, help="the patient id")
+    sp.add_argument("patient", type=_ID, help="the patient id")
     sp.add_argument("--procedure", required=True, help="microneedling or microneedling_rf")
     sp.add_argument("--treated-at", required=True, help="clinic time, e.g. 2026-11-20T10:00")
     sp.add_argument("--areas", default="face", help="face,neck,decollete,hands,scar,other")
@@ -632,15 +705,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="print JSON")
     sp.set_defaults(fn=cmd_treatments_add)
     sp = add("handout", cmd_handout, "Write a treatment's one-page patient handout (PDF).")
-    sp.add_argument("treatment", type=int, help="the treatment id")
+    sp.add_argument("treatment", type=_ID, help="the treatment id")
     sp.add_argument("--out", required=True)
     sp.add_argument("--base-url", default="http://localhost:8501")
     sp = add("link", cmd_link, "Print a patient's personal check-in link (latest treatment).")
-    sp.add_argument("patient", type=int, nargs="?", help="the patient id")
-    sp.add_argument("--treatment", type=int, help="link this treatment instead of the latest")
+    sp.add_argument("patient", type=_ID, nargs="?", help="the patient id")
+    sp.add_argument("--treatment", type=_ID, help="link this treatment instead of the latest")
     sp.add_argument("--revoke", action="store_true", help="make earlier links stale first")
     sp.add_argument("--base-url", default="http://localhost:8501")
-    sp.add_argument("--days", type=int, default=60)
+    sp.add_argument("--days", type=_COUNT, default=60)
     sp = add(
         "reconcile",
         cmd_reconcile,

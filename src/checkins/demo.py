@@ -90,7 +90,7 @@ def load_demo(
     spec = json.loads((sample_dir / "demo.json").read_text(encoding="utf-8"))
     summary = DemoSummary()
     with db.session() as s:
-        summary.accounts = ensure_demo_accounts(session=s)
+        summary.accounts = ensure_demo_accounts(session=s, actor=DEMO_ACTOR)
         c = spec["clinic"]
         clinic.set_clinic(
             session=s,
@@ -113,12 +113,14 @@ def load_demo(
         _load_patients(db, store, sample_dir, spec["patients"], summary, progress)
     with db.session() as s:
         summary.open_items = queue.count_open(session=s, actor=DEMO_ACTOR)
-        for t in clinic.list_treatments(session=s):
+        for t in clinic.list_treatments(session=s, actor=DEMO_ACTOR):
             for p in spec["patients"]:
                 if p["name"] == t.patient_name and p.get("show_link"):
                     day = (utcnow() - t.treated_at).days
                     label = "before treatment" if day < 0 else f"day {day}"
-                    url = links.issue_link(session=s, treatment_id=t.id, base_url=base_url)
+                    url = links.issue_link(
+                        session=s, actor=DEMO_ACTOR, treatment_id=t.id, base_url=base_url
+                    )
                     summary.links.append((t.patient_name, label, url))
     return summary
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checkins.services import users
+from checkins.services.views import Actor
 from checkins.storage import models
 
 DEMO_ACCOUNTS: tuple[tuple[str, str, str, str], ...] = (
@@ -23,22 +24,24 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def ensure_demo_accounts(*, session: Session) -> list[tuple[str, str, str]]:
-    """Create (or reset) the demo accounts; returns (username, password, role) for each."""
+def ensure_demo_accounts(*, session: Session, actor: Actor) -> list[tuple[str, str, str]]:
+    """Create (or reset) the demo accounts as ``actor`` (an admin); returns (username,
+    password, role) for each."""
     out: list[tuple[str, str, str]] = []
     for username, display_name, role, password in DEMO_ACCOUNTS:
         existing = session.scalar(select(models.User).where(models.User.username == username))
         if existing is None:
             users.add_user(
                 session=session,
+                actor=actor,
                 username=username,
                 display_name=display_name,
                 role=role,
                 password=password,
             )
         else:
-            users.set_password(session=session, username=username, password=password)
+            users.set_password(session=session, actor=actor, username=username, password=password)
             if not existing.active:
-                users.set_active(session=session, username=username, active=True)
+                users.set_active(session=session, actor=actor, username=username, active=True)
         out.append((username, password, role))
     return out

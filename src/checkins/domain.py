@@ -90,7 +90,10 @@ def to_naive_utc(value: datetime) -> datetime:
     """Aware datetimes are converted to UTC; naive ones are taken to be UTC already."""
     if value.tzinfo is None:
         return value
-    return value.astimezone(UTC).replace(tzinfo=None)
+    try:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # 0001-01-01T00:00+05:00 has no UTC time: a ValueError says so
+        raise ValueError("that date and time is out of range; check the year") from None
 
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, strict=False)

@@ -25,6 +25,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from checkins import access
 from checkins.domain import AccessDenied, InvalidInput, NotFound, Role, utcnow
 from checkins.services import audit
 from checkins.services.views import Actor
@@ -204,16 +205,14 @@ def _day(at: datetime) -> str:
 
 
 def _audit_refusal(session: Session, refused: AccessDenied, now: datetime) -> None:
-    session.add(
-        models.AuditEvent(
-            at=now,
-            actor="patient link",
-            role=Role.PATIENT.value,
-            action="link.refused",
-            object_type="treatment",
-            outcome="denied",
-            detail=refused.code,
-        )
+    audit.record(
+        session=session,
+        actor=Actor(role=Role.PATIENT, name="patient link"),
+        action="link.refused",
+        object_type="treatment",
+        outcome="denied",
+        detail=refused.code,
+        at=now,
     )
 
 
@@ -228,13 +227,16 @@ def with_token(base_url: str, token: str) -> str:
 def issue_link(
     *,
     session: Session,
+    actor: Actor,
     treatment_id: int,
     base_url: str = "http://localhost:8501",
     ttl_days: int = DEFAULT_TTL_DAYS,
     now: datetime | None = None,
-    by: Actor | None = None,
 ) -> str:
-    """The patient's check-in URL for one treatment, valid ``ttl_days`` from now (audited)."""
+    """The patient's check-in URL for one treatment, valid ``ttl_days`` from now (audited).
+
+    Whoever enrols patients hands out links: the front desk, providers and admins."""
+    access.require_enrolment_access(actor)
     if not 1 <= ttl_days <= MAX_TTL_DAYS:
         raise InvalidInput(f"A link lasts from 1 to {MAX_TTL_DAYS} days.")
     treatment = session.get(models.Treatment, treatment_id)
@@ -246,7 +248,7 @@ def issue_link(
     )
     audit.record(
         session=session,
-        actor=by or Actor.system(),
+        actor=actor,
         action="link.issue",
         patient_id=treatment.patient_id,
         object_type="treatment",
@@ -256,15 +258,16 @@ def issue_link(
     return with_token(base_url, token)
 
 
-def revoke_links(*, session: Session, treatment_id: int, by: Actor | None = None) -> int:
+def revoke_links(*, session: Session, actor: Actor, treatment_id: int) -> int:
     """Make every link issued so far for this treatment stale; returns the new generation."""
+    access.require_enrolment_access(actor)
     treatment = session.get(models.Treatment, treatment_id)
     if treatment is None:
         raise NotFound(f"There is no treatment {treatment_id}.")
     treatment.link_generation = (treatment.link_generation or 1) + 1
     audit.record(
         session=session,
-        actor=by or Actor.system(),
+        actor=actor,
         action="link.revoke",
         patient_id=treatment.patient_id,
         object_type="treatment",
@@ -287,9 +290,7 @@ class LinkTarget:
 
 def list_link_targets(*, session: Session, actor: Actor) -> list[LinkTarget]:
     """Every treatment, newest first: for staff who hand out links (providers and admins)."""
-    from checkins.access import require_case_access
-
-    require_case_access(actor)
+    access.require_case_access(actor)
     rows = session.execute(
         select(models.Treatment, models.Patient)
         .join(models.Patient, models.Treatment.patient_id == models.Patient.id)
@@ -308,7 +309,8 @@ def list_link_targets(*, session: Session, actor: Actor) -> list[LinkTarget]:
     ]
 
 
-def latest_treatment_id(*, session: Session, patient_id: int) -> int:
+def latest_treatment_id(*, session: Session, actor: Actor, patient_id: int) -> int:
+    access.require_enrolment_access(actor)
     treatment_id = session.scalar(
         select(models.Treatment.id)
         .where(models.Treatment.patient_id == patient_id)
@@ -330,17 +332,18 @@ def link_command(
     base_url: str = "http://localhost:8501",
     ttl_days: int = DEFAULT_TTL_DAYS,
     revoke: bool = False,
-    by: Actor | None = None,
+    actor: Actor,
 ) -> str:
     """`checkins link PATIENT [--treatment ID] [--revoke]`: the URL to print.
 
     With a patient id, the link opens that patient's latest treatment. ``revoke=True`` first
     makes every earlier link for the treatment stale.
     """
+    access.require_enrolment_access(actor)
     if treatment_id is None:
         if patient_id is None:
             raise InvalidInput("Give a patient id or a treatment id.")
-        treatment_id = latest_treatment_id(session=session, patient_id=patient_id)
+        treatment_id = latest_treatment_id(session=session, actor=actor, patient_id=patient_id)
     else:
         treatment = session.get(models.Treatment, treatment_id)
         if treatment is None:
@@ -350,9 +353,13 @@ def link_command(
                 f"Treatment {treatment_id} belongs to another patient, not patient {patient_id}."
             )
     if revoke:
-        revoke_links(session=session, treatment_id=treatment_id, by=by)
+        revoke_links(session=session, actor=actor, treatment_id=treatment_id)
     return issue_link(
-        session=session, treatment_id=treatment_id, base_url=base_url, ttl_days=ttl_days, by=by
+        session=session,
+        actor=actor,
+        treatment_id=treatment_id,
+        base_url=base_url,
+        ttl_days=ttl_days,
     )
 
 

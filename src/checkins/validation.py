@@ -4,6 +4,7 @@ understands, with a code a program can branch on. Never a traceback, never pydan
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -98,7 +99,13 @@ def parse_checkin(data: Any) -> CheckInInput:
     return _validate(CheckInInput, data)
 
 
-def parse_checkin_json(text: str | bytes) -> CheckInInput:
+# A check-in is sent when it is made: one dated later than this is a typo (year 2999), not a
+# clock a little ahead or a time zone away.
+FUTURE_SLACK = timedelta(days=1)
+
+
+def parse_checkin_json(text: str | bytes, *, now: datetime | None = None) -> CheckInInput:
+    """A check-in from JSON. With ``now`` (naive UTC), one dated in the future is refused."""
     try:
         data = json.loads(text)
     except RecursionError:
@@ -110,7 +117,19 @@ def parse_checkin_json(text: str | bytes) -> CheckInInput:
             f"The file is not valid JSON (line {getattr(e, 'lineno', '?')}); please check it.",
             code="invalid_json",
         ) from None
-    return parse_checkin(data)
+    except ValueError:  # Python refuses integers over 4,300 digits
+        raise InvalidInput(
+            "The file holds a number far too long to be an answer; please check it.",
+            code="invalid_json",
+        ) from None
+    checkin = parse_checkin(data)
+    if now is not None and checkin.submitted_at > now + FUTURE_SLACK:
+        raise InvalidInput(
+            f"The check-in is dated {checkin.submitted_at:%Y-%m-%d}, in the future; "
+            "please check the date.",
+            code="dated_in_future",
+        )
+    return checkin
 
 
 def parse_answers(data: Any) -> Answers:

@@ -13,10 +13,12 @@ from streamlit.testing.v1 import AppTest
 
 from checkins import links
 from checkins.demo_accounts import ensure_demo_accounts
-from checkins.domain import utcnow
+from checkins.domain import Role, utcnow
 from checkins.services import clinic
 from checkins.services.views import Actor
 from checkins.storage.db import Database
+
+SETUP = Actor(role=Role.ADMIN, name="test set-up")
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 PASSWORDS = {
@@ -36,7 +38,7 @@ class Clinic:
 
     def token(self, treatment_id: int) -> str:
         with self.db.session() as s:
-            url = links.issue_link(session=s, treatment_id=treatment_id)
+            url = links.issue_link(session=s, actor=SETUP, treatment_id=treatment_id)
         return parse_qs(urlsplit(url).query)["t"][0]
 
 
@@ -55,16 +57,17 @@ def seeded(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
         )
         ids = []
         for name, days in (("Ann Alpha", 1.2), ("Ben Beta", 2.5), ("Cy Gamma", -3)):
-            pid = clinic.create_patient(session=s, display_name=name)
+            pid = clinic.create_patient(session=s, actor=SETUP, display_name=name)
             t = clinic.create_treatment(
                 session=s,
+                actor=SETUP,
                 patient_id=pid,
                 procedure="microneedling",
                 treated_at=now - timedelta(days=days),
                 antiviral_prescribed=name == "Ben Beta",
             )
             ids.append(t.id)
-        ensure_demo_accounts(session=s)
+        ensure_demo_accounts(session=s, actor=SETUP)
     return Clinic(sqlite_db, *ids)
 
 

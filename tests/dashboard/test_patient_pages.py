@@ -19,7 +19,7 @@ from checkins.domain import Role, utcnow
 from checkins.imaging.synthetic import skin_photo, to_jpeg
 from checkins.services.views import Actor
 from checkins.storage.models import CheckIn, Photo
-from tests.dashboard.conftest import Clinic, texts
+from tests.dashboard.conftest import SETUP, Clinic, texts
 
 
 @cache
@@ -222,7 +222,7 @@ def test_a_refused_link_gets_a_clear_page_and_no_data(
         )
     elif kind == "revoked":
         with seeded.db.session() as s:
-            links.revoke_links(session=s, treatment_id=seeded.treatment_a)
+            links.revoke_links(session=s, actor=SETUP, treatment_id=seeded.treatment_a)
     else:
         token = "not-a-token"
     at = open_link(app, token)
@@ -246,7 +246,7 @@ def test_a_link_revoked_mid_session_stops_working(
     at = open_link(app, seeded.token(seeded.treatment_a))
     assert at.title[0].value.startswith("Day 1")
     with seeded.db.session() as s:
-        links.revoke_links(session=s, treatment_id=seeded.treatment_a)
+        links.revoke_links(session=s, actor=SETUP, treatment_id=seeded.treatment_a)
     at.run()
     assert at.title[0].value == "This link can't be opened"
 
@@ -289,7 +289,7 @@ def test_a_link_revoked_mid_form_says_the_check_in_was_not_sent(
     at = open_link(app, seeded.token(seeded.treatment_a))
     answer(at)
     with seeded.db.session() as s:
-        links.revoke_links(session=s, treatment_id=seeded.treatment_a)
+        links.revoke_links(session=s, actor=SETUP, treatment_id=seeded.treatment_a)
     at.run()
     assert at.title[0].value == "This link can't be opened"
     assert "it was not sent" in texts(at)

@@ -9,7 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from checkins.domain import Role, utcnow
-from tests.dashboard.conftest import sign_in, texts
+from checkins.services import users
+from tests.dashboard.conftest import SETUP, Clinic, sign_in, texts
 
 SIGN_IN = "views/sign_in.py"
 
@@ -134,3 +135,18 @@ def test_admin_never_sees_one_patients_link_beside_another(app: Callable[[], App
     assert next(s for s in at.selectbox if s.label == "Treatment").value != first
     assert not at.exception
     assert len(at.code) == 0  # the first patient's link is not offered for the second
+
+
+def test_a_deactivated_account_is_signed_out_on_the_next_rerun(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    at = sign_in(app(), "dr.lee")
+    assert "Review queue" in texts(at)
+    with seeded.db.session() as s:  # an admin deactivates the account while the screen is open
+        users.set_active(session=s, actor=SETUP, username="dr.lee", active=False)
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Clinic sign-in"
+    assert "This account is no longer active." in texts(at)
+    assert "auth_actor" not in at.session_state
+    assert "Review queue" not in texts(at) and "Ann Alpha" not in texts(at)

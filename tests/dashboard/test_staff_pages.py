@@ -35,6 +35,8 @@ from checkins.storage.models import (
 )
 from checkins.storage.photos import PhotoStore
 
+SETUP = Actor(role=Role.ADMIN, name="test set-up")
+
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
 if str(DASHBOARD) not in sys.path:  # the pages import auth, state, staff… as Streamlit does
     sys.path.insert(0, str(DASHBOARD))
@@ -144,7 +146,12 @@ def clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clinic]:
             ("manager", "Morgan Manager", "manager"),
         ):
             u = users.add_user(
-                session=s, username=username, display_name=name, role=role, password=None
+                session=s,
+                actor=SETUP,
+                username=username,
+                display_name=name,
+                role=role,
+                password=None,
             )
             accounts[username] = users.actor_for(u)
         ada = Patient(display_name="Ada Urgent")

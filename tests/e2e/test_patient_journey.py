@@ -17,6 +17,7 @@ from checkins.services import clinic
 from checkins.storage.db import Database
 from checkins.storage.models import CheckIn, Photo
 from tests.e2e.conftest import SCREENSHOTS, Server
+from tests.services.helpers import ADMIN as SETUP
 
 pytestmark = pytest.mark.e2e
 
@@ -26,9 +27,10 @@ def new_patient_link(server: Server, name: str, *, days_ago: float = 1.3) -> tup
     db = Database.connect(server.db_url)
     try:
         with db.session() as s:
-            pid = clinic.create_patient(session=s, display_name=name)
+            pid = clinic.create_patient(session=s, actor=SETUP, display_name=name)
             tid = clinic.create_treatment(
                 session=s,
+                actor=SETUP,
                 patient_id=pid,
                 procedure="microneedling",
                 treated_at=utcnow() - timedelta(days=days_ago),

@@ -23,6 +23,7 @@ from checkins.storage.db import Database
 from checkins.storage.photos import PhotoStore
 from checkins.validation import parse_answers
 from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOTS, Server
+from tests.services.helpers import ADMIN as SETUP
 
 pytestmark = pytest.mark.e2e
 
@@ -54,9 +55,12 @@ def top_up_resolved_cases(server: Server, n: int = 12) -> None:
         assert lee is not None
         for i in range(n):
             with db.session() as s:
-                pid = clinic.create_patient(session=s, display_name=f"Topup Patient {i:02d}")
+                pid = clinic.create_patient(
+                    session=s, actor=SETUP, display_name=f"Topup Patient {i:02d}"
+                )
                 tid = clinic.create_treatment(
                     session=s,
+                    actor=SETUP,
                     patient_id=pid,
                     procedure="microneedling",
                     treated_at=utcnow() - timedelta(days=4),

@@ -46,9 +46,9 @@ def make_treatment(
             phone="(555) 000-1234",
             office_hours=clinic.ALWAYS_OPEN,
         )
-        pid = clinic.create_patient(session=s, display_name=name)
+        pid = clinic.create_patient(session=s, actor=ADMIN, display_name=name)
         return clinic.create_treatment(
-            session=s, patient_id=pid, procedure=procedure, treated_at=treated_at
+            session=s, actor=ADMIN, patient_id=pid, procedure=procedure, treated_at=treated_at
         ).id
 
 

@@ -32,7 +32,7 @@ def test_settings_refuse_an_unknown_time_zone_and_audit_a_change(db: Database) -
 def test_issuing_a_link_is_audited_with_the_patient(db: Database) -> None:
     tid = make_treatment(db)
     with db.session() as s:
-        url = links.issue_link(session=s, treatment_id=tid, by=ADMIN)
+        url = links.issue_link(session=s, actor=ADMIN, treatment_id=tid)
     assert "?t=" in url
     with db.read() as s:
         event = s.scalars(select(AuditEvent).where(AuditEvent.action == "link.issue")).one()

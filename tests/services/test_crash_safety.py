@@ -15,7 +15,7 @@ from checkins.storage.db import Database
 from checkins.storage.models import CheckIn, Photo
 from checkins.storage.photos import PhotoStore
 
-from .helpers import make_treatment
+from .helpers import ADMIN, make_treatment
 
 CHILD = textwrap.dedent(
     """
@@ -65,13 +65,13 @@ def test_kill_between_photo_write_and_commit(
     orphans = list(store.keys())
     assert len(orphans) == 4  # stored copy, display copy, thumbnail and region, all written first
     with db.session() as s:
-        report = reconcile(session=s, store=store, repair=False, grace_seconds=0)
+        report = reconcile(session=s, actor=ADMIN, store=store, repair=False, grace_seconds=0)
     assert sorted(report.files_without_rows) == sorted(orphans) and not report.rows_without_files
     with db.session() as s:
-        reconcile(session=s, store=store, repair=True, grace_seconds=0)
+        reconcile(session=s, actor=ADMIN, store=store, repair=True, grace_seconds=0)
     assert list(store.keys()) == []
     with db.session() as s:
-        assert reconcile(session=s, store=store, grace_seconds=0).clean
+        assert reconcile(session=s, actor=ADMIN, store=store, grace_seconds=0).clean
 
 
 def test_recent_orphans_are_left_alone_for_an_intake_in_flight(
@@ -79,7 +79,7 @@ def test_recent_orphans_are_left_alone_for_an_intake_in_flight(
 ) -> None:
     key = store.put(b"in flight")
     with db.session() as s:
-        report = reconcile(session=s, store=store, repair=True)  # default grace period
+        report = reconcile(session=s, actor=ADMIN, store=store, repair=True)  # default grace period
     assert report.clean and store.exists(key)
 
 
@@ -104,7 +104,7 @@ def test_rows_without_files_are_flagged_not_deleted(db: Database, store: PhotoSt
         )
     store.delete(res.photos[0].storage_key)
     with db.session() as s:
-        report = reconcile(session=s, store=store, repair=True, grace_seconds=0)
+        report = reconcile(session=s, actor=ADMIN, store=store, repair=True, grace_seconds=0)
     assert report.rows_without_files == [(res.photos[0].id, res.photos[0].storage_key)]
     with db.read() as s:
         row = s.scalar(select(Photo))

@@ -12,6 +12,7 @@ from checkins.domain import AccessDenied, Conflict, InvalidInput, NotFound, Role
 from checkins.services import users
 from checkins.storage.db import Database
 from checkins.storage.models import AuditEvent, User
+from tests.services.helpers import ADMIN
 
 NOW = datetime(2026, 11, 21, 9, 0, 0)
 GOOD = "correct horse battery"
@@ -20,7 +21,12 @@ GOOD = "correct horse battery"
 def _add(db: Database, username: str = "dr.test", role: str = "provider") -> None:
     with db.session() as s:
         users.add_user(
-            session=s, username=username, display_name="Dr Test", role=role, password=GOOD
+            session=s,
+            actor=ADMIN,
+            username=username,
+            display_name="Dr Test",
+            role=role,
+            password=GOOD,
         )
 
 
@@ -84,9 +90,28 @@ def test_attempts_are_audited_without_the_password(db: Database) -> None:
     with db.read() as s:
         events = s.scalars(select(AuditEvent).where(AuditEvent.action.like("auth.%"))).all()
     outcomes = [(e.actor, e.outcome) for e in events]
-    assert ("Dr Test", "denied") in outcomes and ("ghost", "denied") in outcomes
+    assert ("Dr Test", "denied") in outcomes and ("(unknown user)", "denied") in outcomes
     assert ("Dr Test", "ok") in outcomes
     assert all(GOOD not in e.detail and "wrong password!" not in e.detail for e in events)
+
+
+def test_an_unknown_username_is_audited_as_a_keyed_hash_never_verbatim(db: Database) -> None:
+    """A password typed into the username box must not land in the audit log."""
+    typed = "Tr0ub4dor&3-my-password"
+    _try(db, "x", username=typed)
+    _try(db, "y", username=typed)
+    _try(db, "z", username="someone else")
+    with db.read() as s:
+        events = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "auth.sign_in").order_by(AuditEvent.id)
+        ).all()
+    assert len(events) == 3
+    for e in events:
+        assert e.role == "anonymous" and e.outcome == "denied" and e.actor == "(unknown user)"
+        for field in (e.actor, e.detail, e.object_type or ""):
+            assert typed.lower() not in field.lower() and "someone" not in field
+    assert events[0].detail == events[1].detail != events[2].detail  # repeats can be told apart
+    assert events[0].detail.startswith("unknown user #")
 
 
 @pytest.mark.parametrize(
@@ -98,16 +123,30 @@ def test_weak_passwords_are_refused_with_a_sentence(
 ) -> None:
     with db.session() as s, pytest.raises(InvalidInput, match=phrase):
         users.add_user(
-            session=s, username="dr.test", display_name="Dr", role="provider", password=password
+            session=s,
+            actor=ADMIN,
+            username="dr.test",
+            display_name="Dr",
+            role="provider",
+            password=password,
         )
 
 
 def test_patients_get_no_account_and_usernames_are_unique(db: Database) -> None:
     with db.session() as s, pytest.raises(InvalidInput, match="link"):
-        users.add_user(session=s, username="p", display_name="P", role="patient", password=GOOD)
+        users.add_user(
+            session=s, actor=ADMIN, username="p", display_name="P", role="patient", password=GOOD
+        )
     _add(db)
     with db.session() as s, pytest.raises(Conflict):
-        users.add_user(session=s, username="DR.TEST", display_name="X", role="admin", password=GOOD)
+        users.add_user(
+            session=s,
+            actor=ADMIN,
+            username="DR.TEST",
+            display_name="X",
+            role="admin",
+            password=GOOD,
+        )
 
 
 def test_set_password_unlocks_and_deactivation_refuses_sign_in(db: Database) -> None:
@@ -115,22 +154,25 @@ def test_set_password_unlocks_and_deactivation_refuses_sign_in(db: Database) -> 
     for _ in range(5):
         _try(db, "wrong wrong wrong")
     with db.session() as s:
-        users.set_password(session=s, username="dr.test", password="a new long password")
+        users.set_password(
+            session=s, actor=ADMIN, username="dr.test", password="a new long password"
+        )
     assert _try(db, "a new long password") == ""
     with db.session() as s:
-        users.set_active(session=s, username="dr.test", active=False)
-        uid = users.get_user(session=s, username="dr.test").id
+        users.set_active(session=s, actor=ADMIN, username="dr.test", active=False)
+        uid = users.get_user(session=s, actor=ADMIN, username="dr.test").id
     assert _try(db, "a new long password") == users.WRONG_CREDENTIALS
     with db.read() as s:
         assert users.active_actor(session=s, user_id=uid) is None
     with db.session() as s, pytest.raises(NotFound):
-        users.set_password(session=s, username="ghost", password="whatever long")
+        users.set_password(session=s, actor=ADMIN, username="ghost", password="whatever long")
 
 
 def test_oidc_only_account_cannot_sign_in_with_a_password(db: Database) -> None:
     with db.session() as s:
         users.add_user(
             session=s,
+            actor=ADMIN,
             username="a@clinic.example",
             display_name="A",
             role="manager",
@@ -151,23 +193,28 @@ def test_idle_timeout_is_15_minutes() -> None:
 
 def test_demo_accounts_are_idempotent_and_work(db: Database) -> None:
     with db.session() as s:
-        first = ensure_demo_accounts(session=s)
+        first = ensure_demo_accounts(session=s, actor=ADMIN)
     with db.session() as s:
-        again = ensure_demo_accounts(session=s)
+        again = ensure_demo_accounts(session=s, actor=ADMIN)
     assert first == again == [(u, p, r) for u, _, r, p in DEMO_ACCOUNTS]
     for username, password, role in first:
         with db.session() as s:
             actor = users.authenticate(session=s, username=username, password=password)
         assert actor.role.value == role
     with db.read() as s:
-        assert len(users.list_users(session=s)) == len(DEMO_ACCOUNTS)
-        assert len(users.list_users_lines(session=s)) == len(DEMO_ACCOUNTS)
+        assert len(users.list_users(session=s, actor=ADMIN)) == len(DEMO_ACCOUNTS)
+        assert len(users.list_users_lines(session=s, actor=ADMIN)) == len(DEMO_ACCOUNTS)
 
 
 def test_add_user_command_line(db: Database) -> None:
     with db.session() as s:
         line = users.add_user_command(
-            session=s, username="np.new", display_name="NP New", role="provider", password=GOOD
+            session=s,
+            actor=ADMIN,
+            username="np.new",
+            display_name="NP New",
+            role="provider",
+            password=GOOD,
         )
     assert "np.new" in line and "provider" in line
 

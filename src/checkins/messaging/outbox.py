@@ -110,7 +110,7 @@ def queue_patient_message(
         return 0
     url = links.issue_link(
         session=session, treatment_id=treatment_id, base_url=base_url() + "/",
-        ttl_days=clinic.link_validity_days, now=now, by=WORKER,
+        ttl_days=clinic.link_validity_days, now=now, actor=WORKER,
     )  # fmt: skip
     added = 0
     for channel, address in addresses:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from checkins import access
 from checkins.domain import utcnow
 from checkins.services.views import Actor, AuditView
 from checkins.storage.models import AuditEvent
@@ -20,13 +23,17 @@ def record(
     object_id: int | None = None,
     outcome: str = "ok",
     detail: str = "",
+    as_role: str | None = None,
+    at: datetime | None = None,
 ) -> None:
+    """Append one event. ``as_role`` names who acted when nobody is signed in yet (a sign-in
+    attempt: "anonymous"); the database refuses to change or delete the row afterwards."""
     session.add(
         AuditEvent(
-            at=utcnow(),
+            at=at or utcnow(),
             actor_user_id=actor.user_id,
             actor=actor.name,
-            role=actor.role.value,
+            role=as_role or actor.role.value,
             action=action,
             patient_id=patient_id if patient_id is not None else actor.patient_id,
             object_type=object_type,
@@ -38,9 +45,10 @@ def record(
 
 
 def events_for_object(
-    *, session: Session, object_type: str, object_id: int, limit: int = 200
+    *, session: Session, actor: Actor, object_type: str, object_id: int, limit: int = 200
 ) -> list[AuditView]:
-    """The newest ``limit`` events about one object, oldest first."""
+    """The newest ``limit`` events about one object, oldest first (a case's history)."""
+    access.require_case_access(actor)
     rows = session.scalars(
         select(AuditEvent)
         .where(AuditEvent.object_type == object_type, AuditEvent.object_id == object_id)

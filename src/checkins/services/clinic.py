@@ -178,7 +178,10 @@ def set_clinic(
     return _clinic_view(row)
 
 
-def create_patient(*, session: Session, display_name: str, phone: str | None = None) -> int:
+def create_patient(
+    *, session: Session, actor: Actor, display_name: str, phone: str | None = None
+) -> int:
+    access.require_enrolment_access(actor)
     if not display_name.strip():
         raise InvalidInput("A patient needs a name.")
     from checkins.services.patients import search_key
@@ -193,6 +196,7 @@ def create_patient(*, session: Session, display_name: str, phone: str | None = N
 def create_treatment(
     *,
     session: Session,
+    actor: Actor,
     patient_id: int,
     procedure: str,
     treated_at: datetime,
@@ -201,6 +205,7 @@ def create_treatment(
     antiviral_prescribed: bool = False,
     schedule_days: Sequence[int] = DEFAULT_SCHEDULE_DAYS,
 ) -> TreatmentView:
+    access.require_enrolment_access(actor)
     if procedure not in PROCEDURES:
         raise InvalidInput(f"Unknown procedure {procedure!r}; use one of {', '.join(PROCEDURES)}.")
     if session.get(Patient, patient_id) is None:
@@ -218,7 +223,7 @@ def create_treatment(
     )
     session.add(t)
     session.flush()
-    return get_treatment(session=session, treatment_id=t.id)
+    return treatment_view(_treatment(session, t.id))
 
 
 def _treatment(session: Session, treatment_id: int) -> Treatment:
@@ -228,11 +233,13 @@ def _treatment(session: Session, treatment_id: int) -> Treatment:
     return t
 
 
-def get_treatment(*, session: Session, treatment_id: int) -> TreatmentView:
+def get_treatment(*, session: Session, actor: Actor, treatment_id: int) -> TreatmentView:
+    access.require_treatment_access(actor, treatment_id)
     return treatment_view(_treatment(session, treatment_id))
 
 
-def list_treatments(*, session: Session) -> list[TreatmentView]:
+def list_treatments(*, session: Session, actor: Actor) -> list[TreatmentView]:
+    access.require_case_access(actor)
     rows = session.scalars(
         select(Treatment).options(selectinload(Treatment.patient)).order_by(Treatment.id)
     )

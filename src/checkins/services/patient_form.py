@@ -15,6 +15,7 @@ import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from pydantic import ValidationError
 
@@ -90,10 +91,35 @@ def photo_key(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# What the uploaders accept. The page does not pass these to Streamlit as `type=` (it enforces
+# them by raising, which shows its error page): the name is checked here, the content by the
+# decoder's own format allow-list.
+PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
+NOT_A_PHOTO_NAME = (
+    "Only photos can be sent (JPEG, PNG, WebP or HEIC), and “{name}” is not one. "
+    "Please remove it and choose a photo."
+)
+DAMAGED_NAME = "That file's name is damaged; please remove it and choose the photo again."
+
+
+def name_problem(name: str) -> str | None:
+    """A sentence when an upload's name is not a photo's (a .html file, a NUL byte), else None.
+
+    A name without an extension passes: some phones send one; the decoder decides."""
+    if any(not ch.isprintable() for ch in name):
+        return DAMAGED_NAME
+    suffix = PurePath(name.replace("\\", "/")).suffix.lower()
+    if suffix and suffix not in PHOTO_EXTENSIONS:
+        return NOT_A_PHOTO_NAME.format(name=intake.display_name(name))
+    return None
+
+
 def check_photo(data: bytes, *, name: str) -> PhotoCheck:
     """Decode and analyse a photo (in the imaging worker process) and say what to do with it."""
     key = photo_key(data)
     shown = intake.display_name(name)
+    if (problem := name_problem(name)) is not None:
+        return PhotoCheck(key, shown, False, (problem,), False, None)
     try:
         prepared = intake.prepare_photo(data, name=name)
     except CheckinsError as refused:
@@ -120,13 +146,19 @@ def check_photos(
     ``cache`` (sha256 -> PhotoCheck) is the caller's, per user; ``progress(done, total, name)``
     is called before each new analysis so the page can show where it is.
     """
+    refused = {  # by name, before the cache: the same bytes may have passed under a photo's name
+        photo_key(data): check_photo(data, name=name)
+        for name, data in uploads
+        if name_problem(name) is not None
+    }
     keyed = [(photo_key(data), name, data) for name, data in uploads]
-    new = [(k, n, d) for k, n, d in keyed if k not in cache]
+    new = [(k, n, d) for k, n, d in keyed if k not in cache and k not in refused]
     for i, (key, name, data) in enumerate(new):
         if progress is not None:
             progress(i, len(new), name)
         cache[key] = check_photo(data, name=name)
-    return [cache[k] for k in dict.fromkeys(k for k, _, _ in keyed)]  # a repeat counts once
+    # A repeat counts once.
+    return [refused.get(k) or cache[k] for k in dict.fromkeys(k for k, _, _ in keyed)]
 
 
 def ready_to_send(checks: Sequence[PhotoCheck], *, baseline: bool) -> str | None:

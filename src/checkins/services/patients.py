@@ -720,9 +720,14 @@ def local_to_utc(value: datetime, time_zone: str) -> datetime:
     """A naive clinic-local time (as the front desk types it) → naive UTC."""
     from datetime import UTC
 
-    if value.tzinfo is not None:
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value.replace(tzinfo=ZoneInfo(time_zone)).astimezone(UTC).replace(tzinfo=None)
+    try:
+        if value.tzinfo is not None:
+            return value.astimezone(UTC).replace(tzinfo=None)
+        return value.replace(tzinfo=ZoneInfo(time_zone)).astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # 9999-12-31T23:59 in New York is past the last UTC datetime
+        raise InvalidInput(
+            f"{value:%Y-%m-%d %H:%M} is out of range; check the year.", code="invalid_date"
+        ) from None
 
 
 def issue_patient_link(
@@ -740,8 +745,8 @@ def issue_patient_link(
     access.require_enrolment_access(actor)
     days = ttl_days or _clinic(session).link_validity_days
     return links.issue_link(
-        session=session, treatment_id=treatment_id, base_url=base_url, ttl_days=days, now=now,
-        by=actor,
+        session=session, actor=actor, treatment_id=treatment_id, base_url=base_url,
+        ttl_days=days, now=now,
     )  # fmt: skip
 
 

@@ -537,7 +537,9 @@ def open_case(*, session: Session, actor: Actor, item_id: int) -> CaseView:
         history=tuple(history),
         messages=tuple(message_view(m, authors) for m in messages),
         audit=tuple(
-            audit.events_for_object(session=session, object_type="review_item", object_id=item_id)
+            audit.events_for_object(
+                session=session, actor=actor, object_type="review_item", object_id=item_id
+            )
         ),
         other_open=_other_open_cases(session, row.patient_id, item_id),
     )

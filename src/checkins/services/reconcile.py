@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from checkins import access
+from checkins.services.views import Actor
 from checkins.storage.models import Photo
 from checkins.storage.photos import PhotoStore
 
@@ -46,11 +48,13 @@ class ReconcileReport:
 def reconcile(
     *,
     session: Session,
+    actor: Actor,
     store: PhotoStore,
     repair: bool = False,
     grace_seconds: float = GRACE_SECONDS,
     now: float | None = None,
 ) -> ReconcileReport:
+    access.require_admin(actor)
     now = time.time() if now is None else now
     report = ReconcileReport(repaired=repair)
     referenced: set[str] = set()

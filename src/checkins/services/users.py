@@ -23,7 +23,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from checkins import access
 from checkins.domain import AccessDenied, Conflict, InvalidInput, NotFound, Role, utcnow
+from checkins.services import audit
 from checkins.services.views import Actor
 from checkins.storage import models
 
@@ -133,24 +135,6 @@ def _audit(
     detail: str = "",
     object_id: int | None = None,
 ) -> None:
-    """Through the audit service when it is there; a direct append-only row otherwise."""
-    try:
-        from checkins.services import audit
-    except ImportError:  # pragma: no cover - only while the audit service is being written
-        session.add(
-            models.AuditEvent(
-                at=utcnow(),
-                actor_user_id=actor.user_id,
-                actor=actor.name,
-                role=actor.role.value,
-                action=action,
-                object_type="user",
-                object_id=object_id,
-                outcome=outcome,
-                detail=detail,
-            )
-        )
-        return
     audit.record(
         session=session,
         actor=actor,
@@ -173,9 +157,10 @@ def add_user(
     display_name: str,
     role: str | Role,
     password: str | None,
-    by: Actor | None = None,
+    actor: Actor,
 ) -> UserView:
     """Create a staff account. ``password=None`` makes an OIDC-only account (no local sign-in)."""
+    access.require_admin(actor)
     name = _normalise_username(username)
     if not name or len(name) > 120 or any(c.isspace() for c in name):
         raise InvalidInput("A username is 1 to 120 characters without spaces.")
@@ -200,7 +185,7 @@ def add_user(
     session.flush()
     _audit(
         session,
-        actor=by or Actor.system(),
+        actor=actor,
         action="user.add",
         object_id=user.id,
         detail=f"{name} as {staff_role.value}",
@@ -208,22 +193,23 @@ def add_user(
     return _view(user)
 
 
-def list_users(*, session: Session) -> list[UserView]:
+def list_users(*, session: Session, actor: Actor) -> list[UserView]:
+    access.require_admin(actor)
     users = session.scalars(select(models.User).order_by(models.User.username))
     return [_view(u) for u in users]
 
 
-def get_user(*, session: Session, username: str) -> UserView:
+def get_user(*, session: Session, actor: Actor, username: str) -> UserView:
+    access.require_admin(actor)
     user = _get(session, _normalise_username(username))
     if user is None:
         raise NotFound(f"There is no account named {username!r}.")
     return _view(user)
 
 
-def set_password(
-    *, session: Session, username: str, password: str, by: Actor | None = None
-) -> UserView:
+def set_password(*, session: Session, actor: Actor, username: str, password: str) -> UserView:
     """Replace a password; also lifts a lock-out (an administrator's reset)."""
+    access.require_admin(actor)
     user = _get(session, _normalise_username(username))
     if user is None:
         raise NotFound(f"There is no account named {username!r}.")
@@ -231,36 +217,36 @@ def set_password(
     user.password_hash = _hasher.hash(password)
     user.failed_logins = 0
     user.locked_until = None
-    _audit(session, actor=by or Actor.system(), action="user.set_password", object_id=user.id)
+    _audit(session, actor=actor, action="user.set_password", object_id=user.id)
     return _view(user)
 
 
-def set_active(
-    *, session: Session, username: str, active: bool, by: Actor | None = None
-) -> UserView:
+def set_active(*, session: Session, actor: Actor, username: str, active: bool) -> UserView:
     """Deactivate (or re-activate) an account; a deactivated user is signed out at once."""
+    access.require_admin(actor)
     user = _get(session, _normalise_username(username))
     if user is None:
         raise NotFound(f"There is no account named {username!r}.")
-    if by is not None and by.user_id == user.id and not active:
+    if actor.user_id is not None and actor.user_id == user.id and not active:
         raise InvalidInput("You cannot deactivate your own account.")
     user.active = active
     _audit(
         session,
-        actor=by or Actor.system(),
+        actor=actor,
         action="user.activate" if active else "user.deactivate",
         object_id=user.id,
     )
     return _view(user)
 
 
-def unlock(*, session: Session, username: str, by: Actor | None = None) -> UserView:
+def unlock(*, session: Session, actor: Actor, username: str) -> UserView:
+    access.require_admin(actor)
     user = _get(session, _normalise_username(username))
     if user is None:
         raise NotFound(f"There is no account named {username!r}.")
     user.failed_logins = 0
     user.locked_until = None
-    _audit(session, actor=by or Actor.system(), action="user.unlock", object_id=user.id)
+    _audit(session, actor=actor, action="user.unlock", object_id=user.id)
     return _view(user)
 
 
@@ -348,21 +334,21 @@ def _refuse_unusable(
     log (the last ``UNKNOWN_MEMORY``, since its last lock-out), and it "locks" in the same
     words at the same attempt.
     """
-    who = name[:120] or "(blank)"
+    # A username nobody has may be a password typed into the wrong box: only a keyed hash of
+    # it is stored, which still lets its repeats be counted.
+    who = name[:120] if user_id is not None else f"(unknown user #{_attempt_tag(name)})"
 
     def attempt(action: str, detail: str) -> None:
         # Nobody is signed in yet, so this row names the attempt, not an actor with a role.
-        session.add(
-            models.AuditEvent(
-                at=now,
-                actor_user_id=user_id,
-                actor=who,
-                role="anonymous",
-                action=action,
-                object_type="user",
-                outcome="denied",
-                detail=detail,
-            )
+        audit.record(
+            session=session,
+            actor=Actor(role=Role.PATIENT, name=who, user_id=user_id),  # role not stored
+            as_role="anonymous",
+            action=action,
+            object_type="user",
+            outcome="denied",
+            detail=detail,
+            at=now,
         )
 
     mine = (
@@ -410,6 +396,23 @@ def active_actor(*, session: Session, user_id: int) -> Actor | None:
     return actor_for(user)
 
 
+def _attempt_tag(name: str) -> str:
+    """A short keyed hash of a typed username: repeats can be told apart, the text cannot be
+    read back (it may be a password typed into the wrong field)."""
+    import hmac
+    from hashlib import sha256
+
+    from checkins.links import secret_key
+
+    if not name:
+        return "blank"
+    try:
+        key = secret_key()
+    except InvalidInput:
+        return "unkeyed"
+    return hmac.new(key, b"checkins/sign-in-name/v1\x00" + name.encode(), sha256).hexdigest()[:12]
+
+
 def _locked(until: datetime, now: datetime) -> AccountLocked:
     minutes = _minutes(until - now)
     unit = "minute" if minutes == 1 else "minutes"
@@ -436,10 +439,12 @@ def add_user_command(
     display_name: str,
     role: str,
     password: str | None,
+    actor: Actor,
 ) -> str:
     """`checkins users add`: create the account and return the line to print."""
     view = add_user(
         session=session,
+        actor=actor,
         username=username,
         display_name=display_name,
         role=role,
@@ -449,10 +454,10 @@ def add_user_command(
     return f"Added {view.role.value} {view.username!r} ({view.display_name}), {how}."
 
 
-def list_users_lines(*, session: Session) -> Sequence[str]:
+def list_users_lines(*, session: Session, actor: Actor) -> Sequence[str]:
     """`checkins users list`: one line per account."""
     lines = []
-    for u in list_users(session=session):
+    for u in list_users(session=session, actor=actor):
         state = "active" if u.active else "inactive"
         if u.locked_until is not None and u.locked_until > utcnow():
             state += f", locked until {u.locked_until:%Y-%m-%d %H:%M} UTC"

@@ -40,6 +40,8 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            if "///" in url and not path.startswith("file:"):
+                private_sqlite_files(Path(path.split("?", 1)[0]))
         engine = create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
@@ -51,6 +53,31 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     # for a 25 ms query at 10k check-ins); the queries here are short, so leave it off.
     connect_args = {"options": "-c jit=off", **kwargs.pop("connect_args", {})}
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def private_sqlite_files(path: Path) -> None:
+    """Make the database file 0600 before SQLite opens it (tightening an older, wider one).
+
+    SQLite gives its -wal, -shm and -journal files the main file's permissions, so they follow;
+    any left from before are tightened too. The patients' data is readable by this user only,
+    like the photos and the link key.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    for suffix in SQLITE_SIDE_FILES:
+        side = path.with_name(path.name + suffix)
+        try:
+            if side.stat().st_mode & 0o077:
+                side.chmod(0o600)
+        except FileNotFoundError:
+            pass
 
 
 def _sqlite_pragmas(engine: Engine) -> None:

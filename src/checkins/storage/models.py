@@ -278,7 +278,7 @@ class Message(Base):
 
 
 class AuditEvent(Base):
-    """Append-only: services insert rows and never update or delete them."""
+    """Append-only: services insert rows; triggers (migration 0006) refuse UPDATE and DELETE."""
 
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_patient_at", "patient_id", "at"),)

@@ -1,0 +1,167 @@
+"""Every admin and set-up service checks its actor itself: the wrong role is refused, and stores
+nothing, whichever front door (page, command, worker) calls it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from checkins import links
+from checkins.domain import AccessDenied, Role
+from checkins.services import audit, clinic, reconcile, users
+from checkins.services.views import Actor
+from checkins.storage.db import Database
+from checkins.storage.models import AuditEvent, Patient, Treatment, User
+from checkins.storage.photos import PhotoStore
+
+from .helpers import ADMIN, TREATED_AT, make_treatment
+
+GOOD = "correct horse battery"
+ADMIN_ONLY = {Role.ADMIN}
+ENROL = {Role.FRONT_DESK, Role.PROVIDER, Role.ADMIN}
+CASE = {Role.PROVIDER, Role.ADMIN}
+
+
+def _as(role: Role, treatment_id: int) -> Actor:
+    if role is Role.PATIENT:  # a patient through their own link
+        return Actor(role=role, name="Pat", patient_id=1, treatment_id=treatment_id)
+    return Actor(role=role, name=f"a {role.value}", user_id=None)
+
+
+Call = Callable[[Session, Actor, int, Path], Any]
+
+SERVICES: dict[str, tuple[set[Role], Call]] = {
+    "users.add_user": (
+        ADMIN_ONLY,
+        lambda s, a, t, h: users.add_user(
+            session=s, actor=a, username="new.one", display_name="N", role="provider",
+            password=GOOD,
+        ),
+    ),
+    "users.set_password": (
+        ADMIN_ONLY,
+        lambda s, a, t, h: users.set_password(
+            session=s, actor=a, username="dr.test", password="another long password"
+        ),
+    ),
+    "users.set_active": (
+        ADMIN_ONLY,
+        lambda s, a, t, h: users.set_active(session=s, actor=a, username="dr.test", active=False),
+    ),
+    "users.unlock": (
+        ADMIN_ONLY, lambda s, a, t, h: users.unlock(session=s, actor=a, username="dr.test")
+    ),
+    "users.list_users": (ADMIN_ONLY, lambda s, a, t, h: users.list_users(session=s, actor=a)),
+    "users.get_user": (
+        ADMIN_ONLY, lambda s, a, t, h: users.get_user(session=s, actor=a, username="dr.test")
+    ),
+    "links.issue_link": (
+        ENROL, lambda s, a, t, h: links.issue_link(session=s, actor=a, treatment_id=t)
+    ),
+    "links.revoke_links": (
+        ENROL, lambda s, a, t, h: links.revoke_links(session=s, actor=a, treatment_id=t)
+    ),
+    "links.link_command": (
+        ENROL, lambda s, a, t, h: links.link_command(session=s, actor=a, treatment_id=t)
+    ),
+    "links.list_link_targets": (
+        CASE, lambda s, a, t, h: links.list_link_targets(session=s, actor=a)
+    ),
+    "clinic.create_patient": (
+        ENROL, lambda s, a, t, h: clinic.create_patient(session=s, actor=a, display_name="Q")
+    ),
+    "clinic.create_treatment": (
+        ENROL,
+        lambda s, a, t, h: clinic.create_treatment(
+            session=s, actor=a, patient_id=1, procedure="microneedling", treated_at=TREATED_AT
+        ),
+    ),
+    "clinic.list_treatments": (CASE, lambda s, a, t, h: clinic.list_treatments(session=s, actor=a)),
+    "clinic.set_clinic": (
+        ADMIN_ONLY,
+        lambda s, a, t, h: clinic.set_clinic(session=s, actor=a, name="X", phone="(555) 000-1234"),
+    ),
+    "reconcile.reconcile": (
+        ADMIN_ONLY,
+        lambda s, a, t, h: reconcile.reconcile(session=s, actor=a, store=PhotoStore(h / "p")),
+    ),
+    "audit.events_for_object": (
+        CASE,
+        lambda s, a, t, h: audit.events_for_object(
+            session=s, actor=a, object_type="treatment", object_id=t
+        ),
+    ),
+}  # fmt: skip
+
+
+def _counts(db: Database) -> tuple[int, ...]:
+    with db.read() as s:
+        rows = [
+            s.scalar(select(func.count()).select_from(m)) or 0
+            for m in (User, Patient, Treatment, AuditEvent)
+        ]
+        rows.append(s.scalar(select(func.sum(Treatment.link_generation))) or 0)
+        return tuple(rows)
+
+
+@pytest.fixture
+def ready(sqlite_db: Database) -> tuple[Database, int]:
+    tid = make_treatment(sqlite_db)
+    with sqlite_db.session() as s:
+        users.add_user(
+            session=s, actor=ADMIN, username="dr.test", display_name="Dr", role="provider",
+            password=GOOD,
+        )  # fmt: skip
+    return sqlite_db, tid
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_each_service_refuses_the_wrong_role_and_stores_nothing(
+    ready: tuple[Database, int], tmp_path: Path, name: str, role: Role
+) -> None:
+    db, tid = ready
+    allowed, call = SERVICES[name]
+    before = _counts(db)
+    if role in allowed:
+        with db.session() as s:
+            call(s, _as(role, tid), tid, tmp_path)  # must not raise AccessDenied
+        return
+    with pytest.raises(AccessDenied), db.session() as s:
+        call(s, _as(role, tid), tid, tmp_path)
+    assert _counts(db) == before
+
+
+def test_no_admin_service_has_a_default_actor() -> None:
+    """A forgotten actor is a TypeError, never the all-powerful system account."""
+    import inspect
+
+    for fn in (
+        users.add_user, users.set_password, users.set_active, users.unlock, users.list_users,
+        users.get_user, links.issue_link, links.revoke_links, links.link_command,
+        clinic.create_patient, clinic.create_treatment, clinic.list_treatments,
+        reconcile.reconcile, audit.events_for_object,
+    ):  # fmt: skip
+        param = inspect.signature(fn).parameters["actor"]
+        assert param.default is inspect.Parameter.empty, fn.__qualname__
+        assert "by" not in inspect.signature(fn).parameters, fn.__qualname__
+
+
+def test_admin_actions_are_audited_through_the_audit_service(sqlite_db: Database) -> None:
+    with sqlite_db.session() as s:
+        users.add_user(
+            session=s, actor=ADMIN, username="x.y", display_name="X", role="manager",
+            password=GOOD,
+        )  # fmt: skip
+        users.unlock(session=s, actor=ADMIN, username="x.y")
+    with sqlite_db.read() as s:
+        rows = s.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(r.action, r.actor, r.role, r.object_type) for r in rows] == [
+        ("user.add", ADMIN.name, "admin", "user"),
+        ("user.unlock", ADMIN.name, "admin", "user"),
+    ]
