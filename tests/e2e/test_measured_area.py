@@ -42,10 +42,14 @@ def face_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     try:
         with db.session() as s:
             s.execute(update(ReviewItem).values(status="resolved"))  # the demo's cases
-            pid = clinic.create_patient(session=s, display_name=NAME)
+            pid = clinic.create_patient(session=s, actor=system, display_name=NAME)
             treated = utcnow() - timedelta(days=2)
             tid = clinic.create_treatment(
-                session=s, patient_id=pid, procedure="microneedling", treated_at=treated
+                session=s,
+                actor=system,
+                patient_id=pid,
+                procedure="microneedling",
+                treated_at=treated,
             ).id
         for sub, data, baseline in (
             ("e2e-face-base", by_name["face_fills_frame"], True),

@@ -15,7 +15,7 @@ from checkins.services.views import Actor
 from checkins.storage.db import Database
 from checkins.storage.models import CheckinDraft
 from checkins.storage.photos import PhotoStore, sha256_hex
-from tests.services.helpers import make_treatment
+from tests.services.helpers import ADMIN, make_treatment
 
 NOW = datetime(2026, 11, 21, 9, 0, 0)
 ALLOWED = frozenset({"temperature", "pain", "swelling", "no_thermometer"})
@@ -23,7 +23,9 @@ ALLOWED = frozenset({"temperature", "pain", "swelling", "no_thermometer"})
 
 def _link(db: Database, treatment_id: int, *, ttl_days: int = 30) -> tuple[str, Actor]:
     with db.session() as s:
-        url = links.issue_link(session=s, treatment_id=treatment_id, ttl_days=ttl_days, now=NOW)
+        url = links.issue_link(
+            session=s, actor=ADMIN, treatment_id=treatment_id, ttl_days=ttl_days, now=NOW
+        )
     token = parse_qs(urlsplit(url).query)["t"][0]
     with db.session() as s:
         actor = links.verify_token(session=s, token=token, now=NOW)
@@ -73,7 +75,12 @@ def test_a_draft_comes_back_for_the_same_link(db: Database, store: PhotoStore) -
     # The photos are in the store, and reconcile keeps them although no check-in names them.
     with db.session() as s:
         report = reconcile.reconcile(
-            session=s, store=store, repair=True, grace_seconds=0, now=NOW.timestamp() + 1e9
+            session=s,
+            actor=ADMIN,
+            store=store,
+            repair=True,
+            grace_seconds=0,
+            now=NOW.timestamp() + 1e9,
         )
     assert store.exists(sha256_hex(b"two"))  # named by the draft: kept
     assert sha256_hex(b"one") in report.files_without_rows  # dropped from the draft: removed

@@ -48,7 +48,7 @@ def test_intake_stores_zones_and_region_and_compares_zone_by_zone(
     # The region's image was stored before the row, and reconcile counts it as referenced.
     assert photo.region_key is not None and store.exists(photo.region_key)
     with db.session() as s:
-        report = reconcile(session=s, store=store, repair=True, grace_seconds=0)
+        report = reconcile(session=s, actor=ADMIN, store=store, repair=True, grace_seconds=0)
     assert photo.region_key not in report.files_without_rows
     assert store.exists(photo.region_key)
 
