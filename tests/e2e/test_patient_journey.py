@@ -107,6 +107,7 @@ def test_urgent_checkin_on_a_phone(app_server: Server, phone_page: Page) -> None
 
     page.get_by_label("Temperature", exact=True).fill("102")
     page.get_by_label("Temperature", exact=True).press("Tab")
+    settle(page)  # the answer is saved to the draft: wait for that rerun to finish
     choose(page, "drainage that looks like pus", "No")
     choose(page, "getting warmer", "No")
     choose(page, "Swelling", "Mild")
