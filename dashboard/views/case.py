@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import actions
 import auth
 import charts
@@ -13,7 +15,7 @@ from state import StateKeys
 
 from checkins import access
 from checkins.domain import AccessDenied, CheckinsError, Disposition
-from checkins.services import case_export, clinic, queue, trends
+from checkins.services import case_export, clinic, fhir_export, queue, trends
 from checkins.services.views import Actor
 
 QUEUE_PAGE = "views/queue.py"
@@ -171,6 +173,23 @@ with right:
         icon=":material/print:",
         width="stretch",
         wrap=True,  # in a column a long label is cut off otherwise
+    )
+
+    def chart_fhir() -> str:
+        """The same case as a FHIR R4 Bundle for the health record (audited when pressed)."""
+        with db.session() as s:
+            bundle = fhir_export.export_bundle(session=s, actor=actor, item_id=item_id)
+        return json.dumps(bundle, ensure_ascii=False, indent=1)
+
+    st.download_button(
+        "Export for the chart (FHIR R4)",
+        chart_fhir,
+        file_name=f"case-{item_id}-day-{c.day_since_treatment}.fhir.json",
+        mime="application/fhir+json",
+        on_click="ignore",
+        icon=":material/download:",
+        width="stretch",
+        wrap=True,
     )
 
 with left:

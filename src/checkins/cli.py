@@ -732,7 +732,49 @@ def build_parser() -> argparse.ArgumentParser:
         "card", cmd_card, "Write the printable reference card (.pdf or .png).", json_flag=False
     )
     sp.add_argument("--out", required=True)
+    # ---- export (issue 13 §5) ----
+    export = sub.add_parser("export", help="Export to the clinic's health record.")
+    esub = export.add_subparsers(dest="export_command", required=True)
+    sp = esub.add_parser("fhir", help="Write a FHIR R4 Bundle (JSON) of patients' follow-up.")
+    sp.add_argument("--out", required=True, help="the file to write (JSON)")
+    sp.add_argument("--since", help="only check-ins and messages from this date, YYYY-MM-DD")
+    sp.add_argument("--patient", help="only this patient (id)")
+    sp.add_argument("--json", action="store_true", help="print JSON")
+    sp.set_defaults(fn=cmd_export_fhir)
     return p
+
+
+def cmd_export_fhir(args: argparse.Namespace, out: TextIO) -> int:
+    from checkins.services import fhir_export
+
+    since = _iso_date(args.since, "--since") if args.since else None
+    patient = None
+    if args.patient is not None:
+        if not args.patient.isdigit() or len(args.patient) > 12:
+            raise InvalidInput(
+                f"--patient is a patient's id (a number), not “{args.patient[:40]}”."
+            )
+        patient = int(args.patient)
+    db = _connect()
+    with db.session() as s:
+        bundle = fhir_export.export_bundle(
+            session=s, actor=cli_actor(), patient_id=patient, since=since
+        )
+    text = json.dumps(bundle, ensure_ascii=False, indent=1)
+    try:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise CheckinsError(
+            f"The bundle could not be written to {args.out}: {exc.strerror}."
+        ) from None
+    n = len(bundle["entry"])
+    _emit(
+        out,
+        {"ok": True, "out": args.out, "resources": n},
+        args.json,
+        f"Wrote {n} resources to {args.out}.",
+    )
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:

@@ -3,16 +3,19 @@
 A patient's baseline and an urgent check-in are real portraits (matplotlib's Grace Hopper, the
 face filling the frame, and its inflamed version, tests/imaging/realfaces.py). Dr Lee opens the
 case, turns on "Show the measured area", and each photo is redrawn with the zones outlined.
-Screenshots: docs/screenshots/provider-measured-area-{desktop,phone}.png.
+Screenshots: docs/screenshots/provider-measured-area-{desktop,phone}.png. The case's "Export for
+the chart (FHIR R4)" download is validated with fhir.resources' R4B models.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from fhir.resources.R4B.bundle import Bundle
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import update
 
@@ -95,4 +98,13 @@ def test_provider_overlays_the_measured_zones(
     expect(lee.locator('[data-testid="stImage"] img').first).not_to_have_attribute("src", before)
     expect(lee.locator('[data-testid="stImage"] img').nth(1)).to_be_visible()
     shot(lee, f"provider-measured-area-{'phone' if phone else 'desktop'}")
+    if not phone:
+        # "Export for the chart": the case as a FHIR R4 Bundle that validates.
+        with lee.expect_download() as got:
+            lee.get_by_role("button", name="Export for the chart (FHIR R4)").click()
+        path = got.value.path()
+        bundle = json.loads(Path(path).read_text(encoding="utf-8"))
+        Bundle.model_validate(bundle)
+        kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
+        assert {"Patient", "Procedure", "QuestionnaireResponse", "Media", "Flag", "Task"} <= kinds
     lee.context.close()
