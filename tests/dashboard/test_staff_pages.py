@@ -451,10 +451,10 @@ def test_a_patients_several_open_cases_are_linked(clinic: Clinic) -> None:
     assert links and f"item={other}" in links[0].proto.query_string
 
 
-def test_the_chart_export_button_is_on_the_case(clinic: Clinic) -> None:
+def test_the_chart_export_buttons_are_on_the_case(clinic: Clinic) -> None:
     at = open_case(clinic.lee, clinic.urgent_item)
     labels = [str(b.proto.label) for b in at.get("download_button")]
-    assert labels == ["Print or export this case for the chart"]
+    assert labels == ["Print or export this case for the chart", "Export for the chart (FHIR R4)"]
 
 
 def test_the_full_size_dialog_says_which_photo_it_shows(clinic: Clinic) -> None:
