@@ -7,10 +7,13 @@ missing database is reported once, in a sentence.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import streamlit as st
 
 from checkins.storage.db import Database, default_url, home
-from checkins.storage.photos import PhotoStore
+from checkins.storage.photos import BlobStore, open_store
 
 
 @st.cache_resource(show_spinner=False)
@@ -23,5 +26,11 @@ def db() -> Database:
     return _database(default_url())
 
 
-def store() -> PhotoStore:
-    return PhotoStore(home() / "photos")
+@st.cache_resource(show_spinner=False)
+def _store(spec: str, folder: str) -> BlobStore:
+    return open_store(spec, Path(folder))
+
+
+def store() -> BlobStore:
+    """The photo store $CHECKINS_PHOTO_STORE names (s3://…), or the folder in $CHECKINS_HOME."""
+    return _store(os.environ.get("CHECKINS_PHOTO_STORE", ""), str(home()))

@@ -21,7 +21,7 @@ from checkins.domain import CheckinsError, InvalidInput, Role
 if TYPE_CHECKING:  # imported where used: `checkins analyze` should not pay for SQLAlchemy
     from checkins.services.views import Actor, PatientView
     from checkins.storage.db import Database
-    from checkins.storage.photos import PhotoStore
+    from checkins.storage.photos import BlobStore
 
 EXIT_OK = 0
 EXIT_INPUT = 2
@@ -46,10 +46,13 @@ def home() -> Path:
     return db_home()
 
 
-def photo_store() -> PhotoStore:
-    from checkins.storage.photos import PhotoStore
+def photo_store() -> BlobStore:
+    from checkins.storage.photos import open_store
 
-    return PhotoStore(home() / "photos")
+    try:
+        return open_store(os.environ.get("CHECKINS_PHOTO_STORE"), home())
+    except ValueError as exc:
+        raise InvalidInput(str(exc), code="photo_store") from None
 
 
 def _emit(out: TextIO, payload: dict[str, Any], as_json: bool, human: str) -> None:
@@ -82,7 +85,11 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
     days = schedule.parse_days(args.schedule) if args.schedule else None
     hours = clinic.parse_office_hours(args.office_hours) if args.office_hours else None
     db = _connect()
-    photo_store().root.mkdir(parents=True, exist_ok=True)
+    from checkins.storage.photos import PhotoStore
+
+    store = photo_store()
+    if isinstance(store, PhotoStore):
+        store.root.mkdir(parents=True, exist_ok=True)
     with db.session() as s:
         current = clinic.get_clinic(session=s)
         new = s.get(ClinicSettings, 1) is None

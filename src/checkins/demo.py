@@ -21,7 +21,7 @@ from checkins.services import patients as enrolment
 from checkins.services.views import Actor
 from checkins.storage.db import Database
 from checkins.storage.models import CheckIn, Message, OutboxMessage, ReviewItem, User
-from checkins.storage.photos import PhotoStore
+from checkins.storage.photos import BlobStore
 from checkins.validation import parse_answers
 
 DEMO_ACTOR = Actor(role=Role.ADMIN, name="demo loader")
@@ -78,7 +78,7 @@ class DemoSummary:
 def load_demo(
     *,
     db: Database,
-    store: PhotoStore,
+    store: BlobStore,
     sample_dir: Path | None = None,
     base_url: str = "http://localhost:8501",
     progress: TextIO | None = None,
@@ -127,7 +127,7 @@ def load_demo(
 
 def _load_patients(
     db: Database,
-    store: PhotoStore,
+    store: BlobStore,
     sample_dir: Path,
     patients: list[dict[str, Any]],
     summary: DemoSummary,

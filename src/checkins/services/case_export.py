@@ -14,13 +14,13 @@ from checkins import case_pdf
 from checkins.domain import utcnow
 from checkins.services import audit, clinic, queue
 from checkins.services.views import Actor
-from checkins.storage.photos import PhotoStore
+from checkins.storage.photos import BlobStore
 
 
 def case_summary_pdf(
     *,
     session: Session,
-    store: PhotoStore,
+    store: BlobStore,
     actor: Actor,
     item_id: int,
     now: datetime | None = None,

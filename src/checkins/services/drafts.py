@@ -24,7 +24,7 @@ from checkins.domain import AccessDenied, Role, utcnow
 from checkins.services import audit
 from checkins.services.views import Actor
 from checkins.storage.models import CheckinDraft
-from checkins.storage.photos import PhotoStore
+from checkins.storage.photos import BlobStore
 
 MAX_DRAFT_PHOTOS = 8
 MAX_TEXT = 4000
@@ -69,7 +69,7 @@ def _clean(answers: Mapping[str, object], allowed: frozenset[str]) -> dict[str, 
 def save(
     *,
     session: Session,
-    store: PhotoStore,
+    store: BlobStore,
     actor: Actor,
     token: str,
     answers: Mapping[str, object],
@@ -106,7 +106,7 @@ def save(
 def load(
     *,
     session: Session,
-    store: PhotoStore,
+    store: BlobStore,
     actor: Actor,
     token: str,
     allowed: frozenset[str],

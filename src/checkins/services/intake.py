@@ -47,7 +47,7 @@ from checkins.services.clinic import call_now, get_clinic
 from checkins.services.convert import photo_view, reasons_from_json, reasons_to_json
 from checkins.services.views import Actor, SubmitResult
 from checkins.storage.models import CheckIn, Photo, ReviewItem, RuleHit, Treatment, TriageRecord
-from checkins.storage.photos import PhotoStore, sha256_hex
+from checkins.storage.photos import BlobStore, sha256_hex
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,7 @@ BASELINE_MESSAGE = (
 def submit_checkin(
     *,
     session: Session,
-    store: PhotoStore,
+    store: BlobStore,
     actor: Actor,
     treatment_id: int,
     answers: Answers | None,

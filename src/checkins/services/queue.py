@@ -38,7 +38,7 @@ from checkins.storage.models import (
     Treatment,
     User,
 )
-from checkins.storage.photos import PhotoStore
+from checkins.storage.photos import BlobStore
 
 OPEN_STATUSES: tuple[str, ...] = ("new", "claimed")
 MAX_PAGE_SIZE = 200
@@ -554,7 +554,7 @@ def _baseline(earlier: Sequence[CheckInView]) -> CheckInView | None:
 
 
 def photo_bytes(
-    *, session: Session, store: PhotoStore, actor: Actor, photo_id: int, rendition: str = "display"
+    *, session: Session, store: BlobStore, actor: Actor, photo_id: int, rendition: str = "display"
 ) -> bytes:
     """A stored photo for display, after the access check, with an audit event.
 

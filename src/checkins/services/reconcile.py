@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from checkins import access
 from checkins.services.views import Actor
 from checkins.storage.models import Photo
-from checkins.storage.photos import PhotoStore
+from checkins.storage.photos import BlobStore
 
 GRACE_SECONDS = 600.0
 MISSING = "file_missing"
@@ -49,7 +49,7 @@ def reconcile(
     *,
     session: Session,
     actor: Actor,
-    store: PhotoStore,
+    store: BlobStore,
     repair: bool = False,
     grace_seconds: float = GRACE_SECONDS,
     now: float | None = None,
