@@ -77,7 +77,11 @@ def settle(page: Page) -> None:
 
 
 def choose(page: Page, question: str, option: str) -> None:
-    group = page.locator("[data-testid='stRadio']").filter(has_text=question)
+    """Answer one question by its radio group's accessible name. Each answer is saved to the
+    draft with a rerun, during which the old and the new group can both be on the page: wait
+    for the app to settle, then pick the group by its role and name."""
+    settle(page)
+    group = page.get_by_role("radiogroup", name=re.compile(re.escape(question)))
     group.get_by_text(option, exact=True).click()
 
 
