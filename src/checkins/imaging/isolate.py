@@ -104,10 +104,11 @@ def start_forked_pool(workers: int) -> int:
     with _lock:
         _workers = workers
         _slots = threading.BoundedSemaphore(workers)
+        # Set before forking, not in the children: a forked child that reconfigures OpenCV's
+        # thread pool after the parent used it can hang. A one-shot command loses nothing.
+        _one_thread()
         _pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_one_thread,
+            max_workers=workers, mp_context=multiprocessing.get_context("fork")
         )
         pool = _pool
     for future in [pool.submit(_ready) for _ in range(workers)]:
