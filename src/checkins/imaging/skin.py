@@ -6,9 +6,9 @@ that matters after a treatment. Here skin is any pixel whose CIELAB hue angle li
 chroma to be a colour rather than a grey: that holds for every skin tone (tone moves L* and
 chroma, far less the hue) and for inflamed skin (hue falls towards 0°, chroma rises). Greys,
 whites and blacks (walls, paper, the card, most clothing), blues and greens are left out; speckles
-are removed and only regions of a meaningful size are kept.
-
-Limits: beige, wooden or orange backgrounds, red clothing and lips look like skin by colour.
+are removed and pores closed over. Which of these regions is measured is decided by
+``checkins.imaging.zones``: by colour alone, beige, wooden or orange backgrounds, red clothing
+and lips look like skin.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ HUE_MAX_DEG = 70.0
 CHROMA_MIN = 7.0
 A_STAR_MIN = 3.0
 L_MIN, L_MAX = 8.0, 97.0
-MIN_REGION_FRACTION = 0.01  # regions smaller than 1 % of the frame are dropped
 _TAN_MIN = math.tan(math.radians(HUE_MIN_DEG))
 _TAN_MAX = math.tan(math.radians(HUE_MAX_DEG))
 
@@ -49,12 +48,9 @@ def colour_candidates(lab: F32) -> Mask:
     return out
 
 
-def skin_mask(lab: F32, *, exclude: Mask | None = None) -> Mask:
-    """Skin pixels of a CIELAB image (h, w, 3) as a boolean (h, w) mask.
-
-    ``exclude`` (h, w) marks pixels that are never skin (the reference card). Speckles are opened
-    away, pores and hairs closed over, and connected regions under 1 % of the frame dropped.
-    """
+def cleaned_candidates(lab: F32, *, exclude: Mask | None = None) -> NDArray[np.uint8]:
+    """Skin candidates (0/1 uint8, (h, w)) with speckles opened away and pores and hairs closed
+    over; ``exclude`` marks pixels that are never skin (the reference card)."""
     cand = colour_candidates(lab)
     if exclude is not None:
         cand &= ~exclude
@@ -65,9 +61,4 @@ def skin_mask(lab: F32, *, exclude: Mask | None = None) -> Mask:
     m = np.asarray(cv2.morphologyEx(m, cv2.MORPH_CLOSE, k5), dtype=np.uint8)
     if exclude is not None:
         m[exclude] = 0
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
-    min_area = MIN_REGION_FRACTION * m.size
-    keep = np.zeros(n, dtype=bool)
-    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
-    out: Mask = keep[labels]
-    return out
+    return m

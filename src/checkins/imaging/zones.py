@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from checkins.imaging.color import F32, U8
-from checkins.imaging.skin import Mask, colour_candidates
+from checkins.imaging.skin import Mask, cleaned_candidates, colour_candidates
 
 FACE_ZONES = ("forehead", "left_cheek", "right_cheek", "nose", "chin")
 BODY_ZONE = "area"
@@ -59,6 +59,8 @@ _ZONES: dict[str, tuple[float, float, float, float]] = {
 }
 # A face box covering less than this share of the frame is too far away to measure well.
 MIN_FACE_FRACTION = 0.03
+# Skin-coloured regions under this share of the frame are never the body site.
+MIN_REGION_FRACTION = 0.01
 # A body site's region must cover at least this share of the frame.
 MIN_BODY_FRACTION = 0.05
 # A "skin" region whose median chroma is above this is a red or orange surface (a sofa, a wall,
@@ -317,20 +319,11 @@ def face_region(lab: F32, face: Box, frame: EyeFrame, exclude: Mask | None) -> R
 def body_region(lab: F32, exclude: Mask | None) -> Region:
     """The one connected skin-coloured region covering or nearest the centre (step 4)."""
     shape = lab.shape[:2]
-    cand = colour_candidates(lab)
-    if exclude is not None:
-        cand &= ~exclude
-    m = cand.astype(np.uint8)
-    k3 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
-    k5 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
-    m = np.asarray(cv2.morphologyEx(m, cv2.MORPH_OPEN, k3), dtype=np.uint8)
-    m = np.asarray(cv2.morphologyEx(m, cv2.MORPH_CLOSE, k5), dtype=np.uint8)
-    if exclude is not None:
-        m[exclude] = 0
+    m = cleaned_candidates(lab, exclude=exclude)
     n, labels, stats, centroids = cv2.connectedComponentsWithStats(m, connectivity=8)
     h, w = shape
     cy, cx = h / 2.0, w / 2.0
-    min_area = 0.01 * m.size
+    min_area = MIN_REGION_FRACTION * m.size
     best, best_score = 0, -math.inf
     for i in range(1, n):
         area = float(stats[i, cv2.CC_STAT_AREA])

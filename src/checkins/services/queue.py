@@ -226,12 +226,8 @@ def _ago(when: datetime | None, now: datetime) -> str:
     return f"{minutes // 60} hours ago"
 
 
-def claim(*, session: Session, actor: Actor, item_id: int) -> QueueRow:
-    """Take a case. Exactly one of several simultaneous claims wins; the others learn who."""
-    access.require_case_access(actor)
-    if actor.user_id is None:
-        raise InvalidInput("Sign in as a provider to claim a case.")
-    now = utcnow()
+def _take(session: Session, item_id: int, user_id: int, now: datetime) -> bool:
+    """Claim an unclaimed new case in one UPDATE that bumps the version; True if this one won."""
     result = session.execute(
         update(ReviewItem)
         .where(
@@ -239,15 +235,24 @@ def claim(*, session: Session, actor: Actor, item_id: int) -> QueueRow:
         )
         .values(
             status="claimed",
-            claimed_by=actor.user_id,
+            claimed_by=user_id,
             claimed_at=now,
             first_reviewed_at=func.coalesce(ReviewItem.first_reviewed_at, now),
             version=ReviewItem.version + 1,
         )
         .execution_options(synchronize_session=False)
     )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def claim(*, session: Session, actor: Actor, item_id: int) -> QueueRow:
+    """Take a case. Exactly one of several simultaneous claims wins; the others learn who."""
+    access.require_case_access(actor)
+    if actor.user_id is None:
+        raise InvalidInput("Sign in as a provider to claim a case.")
+    now = utcnow()
+    won = _take(session, item_id, actor.user_id, now)
     row = _load_row(session, item_id, now)
-    won = getattr(result, "rowcount", 0) == 1
     if not won and row.claimed_by_id != actor.user_id:
         audit.record(
             session=session,
@@ -363,27 +368,14 @@ def reply(*, session: Session, actor: Actor, item_id: int, body: str) -> Message
     if actor.user_id is None:
         raise InvalidInput("Sign in as a provider to reply to a patient.")
     now = utcnow()
-    claimed = session.execute(
-        update(ReviewItem)
-        .where(
-            ReviewItem.id == item_id, ReviewItem.status == "new", ReviewItem.claimed_by.is_(None)
-        )
-        .values(
-            status="claimed",
-            claimed_by=actor.user_id,
-            claimed_at=now,
-            first_reviewed_at=func.coalesce(ReviewItem.first_reviewed_at, now),
-            version=ReviewItem.version + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    claimed = _take(session, item_id, actor.user_id, now)
     item = session.get(ReviewItem, item_id, populate_existing=True)
     if item is None:
         raise NotFound("That case is no longer in the queue.")
     patient_id = session.scalar(
         select(Treatment.patient_id).where(Treatment.id == item.treatment_id)
     )
-    if getattr(claimed, "rowcount", 0) == 1:
+    if claimed:
         audit.record(
             session=session,
             actor=actor,
