@@ -109,11 +109,14 @@ def analyze_image(rgb: U8, *, width: int, height: int, fmt: str) -> PhotoAnalysi
     labels = region.labels()
     mask = region.mask
     metrics = redness_metrics(linear, lab, mask, calibrated=gains is not None)
+    # A body site's one zone is the whole region: its figures are the region's.
     zones = tuple(
         ZoneMeasure(
             name=name,
             pixels=int(zmask.sum()),
-            metrics=redness_metrics(linear, lab, zmask, calibrated=gains is not None),
+            metrics=metrics
+            if len(region.zones) == 1
+            else redness_metrics(linear, lab, zmask, calibrated=gains is not None),
         )
         for name, zmask in region.zones.items()
     )

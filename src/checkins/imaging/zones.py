@@ -10,7 +10,9 @@ and where it fails):
    the face's own frame: origin between the eyes, unit the distance between them, axis along
    them (so a tilted or slightly turned head keeps its zones). A face box without two eyes is
    not trusted (close-ups of skin show "faces" in pores and wrinkles): the photo is then
-   measured as a body site (step 4).
+   measured as a body site (step 4). A cheap first look on a 240 px copy (``may_hold_face``)
+   skips the search on photos where not one window passes the cascade, and a last try with the
+   ``alt2`` cascade catches faces the default one misses (``find_face``).
 2. **Zones.** Forehead, left and right cheek, nose and chin are quadrilaterals in that frame,
    placed between the features (``_ZONES``), so eyes, brows, lips and nostrils fall outside
    them; "left"/"right" are the patient's (the photo's right is the patient's left). They are
@@ -72,6 +74,8 @@ _K_L = 2.5
 _K_B = 2.5
 _K_A_LOW = 2.5
 _MIN_SIGMA = (4.0, 2.0, 2.5)  # floors for σ(L*), σ(a*), σ(b*)
+# The colour model's median and MAD are taken on at most about this many seed pixels.
+_MODEL_SAMPLE = 4096
 # Faces at least this wide (pixels on the colour grid) lose the rim of their kept patches.
 _ERODE_MIN_FACE = 64
 # A face narrower than this on the colour grid is measured on the analysis image instead.
@@ -126,6 +130,11 @@ Box = tuple[int, int, int, int]
 
 
 Eyes = tuple[tuple[float, float], tuple[float, float]]
+FACE_CASCADE = "haarcascade_frontalface_default.xml"
+# The last try when the first look saw something face-like and the default cascade found no face
+# with two eyes: OpenCV's "alt2" cascade (it finds Grace Hopper darkened to a very deep tone,
+# which the default misses) and the eyes on a strongly equalised copy as well.
+LAST_TRY_CASCADE = "haarcascade_frontalface_alt2.xml"
 # Eye cascades: the plain one, then the one trained on faces with glasses.
 _EYE_CASCADES = ("haarcascade_eye.xml", "haarcascade_eye_tree_eyeglasses.xml")
 
@@ -133,12 +142,18 @@ _EYE_CASCADES = ("haarcascade_eye.xml", "haarcascade_eye_tree_eyeglasses.xml")
 # The second and third searches run on a copy at most this long, in coarser steps: a face the
 # framing check accepts (≥ 3 % of the frame, ≥ ~17 % of its side) is still ≥ 50 px there.
 RETRY_EDGE = 320
+# The first look's copy: its 24 px window is 13 % of the short side (4:3), under the 17 % a face
+# needs to pass the framing check (3 % of the frame).
+GATE_EDGE = 240
 
 
-def detect_face(grey: U8, *, edge: int = 10_000, step: float = 1.08) -> Box | None:
+def detect_face(
+    grey: U8, *, edge: int = 10_000, step: float = 1.08, cascade: str = FACE_CASCADE
+) -> Box | None:
     """The largest frontal face (x, y, w, h) in a grey image, or None.
 
-    ``edge``: search a copy at most this long; ``step``: the detector's scale factor.
+    ``edge``: search a copy at most this long; ``step``: the detector's scale factor;
+    ``cascade``: which of OpenCV's frontal-face cascades.
     """
     f = min(1.0, edge / max(grey.shape[:2]))
     small = grey
@@ -146,7 +161,7 @@ def detect_face(grey: U8, *, edge: int = 10_000, step: float = 1.08) -> Box | No
         size = (round(grey.shape[1] * f), round(grey.shape[0] * f))
         small = np.asarray(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
     side = max(24, round(0.1 * min(small.shape[:2])))
-    faces = _cascade("haarcascade_frontalface_default.xml").detectMultiScale(
+    faces = _cascade(cascade).detectMultiScale(
         small, scaleFactor=step, minNeighbors=5, minSize=(side, side)
     )
     if len(faces) == 0:
@@ -192,15 +207,38 @@ def detect_eyes(grey: U8, face: Box) -> Eyes | None:
     return None
 
 
+def may_hold_face(grey: U8) -> bool:
+    """A cheap first look: does any window of a small copy pass the whole face cascade?
+
+    The copy's long edge is ``GATE_EDGE``; every raw detection counts (no neighbours needed),
+    so this errs toward "maybe". A photo where not one window passes holds no face that the
+    full search would find at a size the framing check accepts, and skips that search: most
+    of the face step's cost on close-ups and body sites, where it finds nothing.
+    """
+    f = min(1.0, GATE_EDGE / max(grey.shape[:2]))
+    small = grey
+    if f < 1.0:
+        size = (round(grey.shape[1] * f), round(grey.shape[0] * f))
+        small = np.asarray(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    side = max(24, round(0.1 * min(small.shape[:2])))
+    hits = _cascade(FACE_CASCADE).detectMultiScale(
+        small, scaleFactor=1.1, minNeighbors=0, minSize=(side, side)
+    )
+    return len(hits) > 0
+
+
 def find_face(work: U8, *, thorough: bool = True) -> tuple[Box, Eyes] | None:
     """A frontal face with both eyes found, on the analysis image, or None.
 
-    The detectors run on the histogram-equalised grey image; with ``thorough`` also on the
-    plain one and on a locally equalised one (CLAHE), which find faces of deep skin tones and
-    faces against a dark or saturated background that the first misses. A face box without two
-    eyes inside it is not trusted: on close-ups of skin the detector sees faces in pores.
+    After the first look (``may_hold_face``), the detectors run on the histogram-equalised grey
+    image; with ``thorough`` also on the plain one and on a locally equalised one (CLAHE), which
+    find faces of deep skin tones and faces against a dark or saturated background that the
+    first misses. A face box without two eyes inside it is not trusted: on close-ups of
+    skin the detector sees faces in pores.
     """
     grey: U8 = np.asarray(cv2.cvtColor(work, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
+    if not may_hold_face(grey):
+        return None
 
     def equalised() -> U8:
         return np.asarray(cv2.equalizeHist(grey), dtype=np.uint8)
@@ -220,6 +258,16 @@ def find_face(work: U8, *, thorough: bool = True) -> tuple[Box, Eyes] | None:
         face = detect_face(g) if i == 0 else detect_face(g, edge=RETRY_EDGE, step=1.1)
         if face is None:
             continue
+        eyes = detect_eyes(g, face)
+        if eyes is not None:
+            return face, eyes
+    if not thorough:
+        return None
+    face = detect_face(grey, cascade=LAST_TRY_CASCADE)
+    if face is None:
+        return None
+    strong = np.asarray(cv2.createCLAHE(clipLimit=4.0, tileGridSize=(8, 8)).apply(grey), np.uint8)
+    for g in (grey, strong):
         eyes = detect_eyes(g, face)
         if eyes is not None:
             return face, eyes
@@ -281,6 +329,9 @@ def colour_model(lab: F32, seed: Mask) -> Mask:
     px = lab[seed]
     if px.shape[0] < 20:
         return np.zeros(lab.shape[:2], dtype=bool)
+    if px.shape[0] > _MODEL_SAMPLE:
+        # The centre and spread of tens of thousands of pixels are those of an even sample.
+        px = px[:: px.shape[0] // _MODEL_SAMPLE]
     med = np.median(px, axis=0)
     sig = np.maximum(1.4826 * np.median(np.abs(px - med), axis=0), np.array(_MIN_SIGMA))
     light, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
