@@ -96,7 +96,9 @@ def to_naive_utc(value: datetime) -> datetime:
         raise ValueError("that date and time is out of range; check the year") from None
 
 
-_STRICT = ConfigDict(extra="forbid", frozen=True, strict=False)
+# ``defer_build``: a model's validator is built the first time it validates, not at import, so
+# commands that never validate an answer (``checkins analyze``) do not pay for it at start-up.
+_STRICT = ConfigDict(extra="forbid", frozen=True, strict=False, defer_build=True)
 
 
 class Temperature(BaseModel):
