@@ -1,4 +1,5 @@
-"""The ``checkins analyze`` and ``checkins card`` commands, for the CLI to wire up.
+"""What ``checkins analyze`` and ``checkins card`` do (cli/photos.py wires them up, importing
+this module only when one of them runs: it pulls in OpenCV and NumPy).
 
 ``analyze_command`` prints one JSON object per input, in input order (JSON Lines), and returns 0
 when every input was analysed, 2 otherwise. It never raises for a bad input: unreadable paths and
