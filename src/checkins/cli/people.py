@@ -159,15 +159,16 @@ def cmd_link(args: argparse.Namespace, out: TextIO) -> int:
     from checkins import links
 
     db = _connect()
+    actor = cli_actor()
     with db.session() as s:
-        url = links.link_command(
-            session=s,
-            patient_id=args.patient,
-            treatment_id=args.treatment,
-            base_url=args.base_url,
-            ttl_days=args.days,
-            revoke=args.revoke,
-            actor=cli_actor(),
+        treatment_id = links.treatment_to_link(
+            session=s, actor=actor, patient_id=args.patient, treatment_id=args.treatment
         )
+        if args.revoke:  # every earlier link for the treatment goes stale first
+            links.revoke_links(session=s, actor=actor, treatment_id=treatment_id)
+        url = links.issue_link(
+            session=s, actor=actor, treatment_id=treatment_id, base_url=args.base_url,
+            ttl_days=args.days,
+        )  # fmt: skip
     _emit(out, {"ok": True, "patient_id": args.patient, "url": url}, args.json, url)
     return EXIT_OK

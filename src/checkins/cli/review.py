@@ -58,10 +58,7 @@ def cmd_triage(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
-    from sqlalchemy import select
-
     from checkins.services import clinic, intake
-    from checkins.storage.models import CheckIn
     from checkins.validation import parse_checkin_json
 
     raw = _read(args.file, MAX_CHECKIN_FILE_BYTES)
@@ -77,7 +74,9 @@ def cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
         or uuid.uuid5(uuid.NAMESPACE_URL, raw.decode("utf-8", "replace")).hex
     )
     with db.session() as s:
-        stored = s.scalar(select(CheckIn.treatment_id).where(CheckIn.client_submission_id == csid))
+        stored = intake.treatment_of_submission(
+            session=s, actor=cli_actor(), client_submission_id=csid
+        )
         if args.treatment is not None:
             treatment_id = args.treatment
         elif stored is not None:

@@ -175,6 +175,20 @@ def _find(session: Session, client_submission_id: str) -> CheckIn | None:
     )
 
 
+def treatment_of_submission(
+    *, session: Session, actor: Actor, client_submission_id: str
+) -> int | None:
+    """The treatment a check-in sent before under this submission id was stored for, or None.
+
+    For a sender that enrols as it submits (``checkins submit`` without ``--treatment``): a
+    check-in sent twice answers with what was stored and adds no second patient."""
+    access.require_enrolment_access(actor)
+    found: int | None = session.scalar(
+        select(CheckIn.treatment_id).where(CheckIn.client_submission_id == client_submission_id)
+    )
+    return found
+
+
 BASELINE_MESSAGE = (
     "Thank you: your baseline photo is saved. After your treatment we compare new photos with "
     "it to follow how your skin settles."
