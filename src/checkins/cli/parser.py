@@ -20,7 +20,7 @@ from checkins.cli.people import (
 )
 from checkins.cli.photos import cmd_analyze, cmd_card
 from checkins.cli.review import cmd_queue, cmd_submit, cmd_triage
-from checkins.domain import InvalidInput, Role
+from checkins.domain import InvalidInput, Role, Severity
 
 DESCRIPTION = (
     "The `checkins` command: thin over the services. Exit 0 on success, 2 on bad input with one\n"
@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file")
     sp.add_argument("--treatment", type=_ID, help="the treatment id (default: a new patient)")
     sp = add("queue", cmd_queue, "List the open review queue, most urgent first.")
-    sp.add_argument("--severity", choices=["urgent", "review"])
+    sp.add_argument("--severity", choices=[Severity.URGENT.value, Severity.REVIEW.value])
     sp.add_argument("--page", type=_COUNT, default=1)
     sp.add_argument("--page-size", type=_COUNT, default=50)
     users = sub.add_parser("users", help="Manage staff accounts.")

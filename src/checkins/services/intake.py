@@ -27,6 +27,7 @@ from checkins.domain import (
     MetricChange,
     NotFound,
     PhotoMetrics,
+    ReviewStatus,
     Severity,
     TriageResult,
     day_since,
@@ -355,7 +356,7 @@ def submit_checkin(
             treatment_id=treatment_id,
             severity=triage.severity.value,
             severity_rank=triage.severity.rank,
-            status="new",
+            status=ReviewStatus.NEW.value,
             created_at=checkin.received_at,
         )
         session.add(item)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 # Actor lives in the domain (access.py checks it without importing services); re-exported here.
 from checkins.domain import Actor as Actor
-from checkins.domain import PhotoMetrics, Reason, Severity, TriageResult
+from checkins.domain import PhotoMetrics, Reason, ReviewStatus, Severity, TriageResult
 from checkins.rules.engine import CallNow
 
 
@@ -104,7 +104,7 @@ class QueueRow:
     severity: Severity
     rules: tuple[str, ...]
     summary: str  # the rules that fired, in a few words
-    status: str
+    status: ReviewStatus
     claimed_by_id: int | None
     claimed_by_name: str | None
     created_at: datetime
@@ -219,8 +219,8 @@ class TreatmentDetail:
 class CaseSummary:
     item_id: int
     checkin_id: int
-    severity: str
-    status: str
+    severity: Severity
+    status: ReviewStatus
     created_at: datetime
 
 
