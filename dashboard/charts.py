@@ -12,14 +12,18 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from checkins.domain import PROCEDURE_LABELS
+from checkins.domain import PROCEDURE_LABELS, Severity
 from checkins.measures import like_for_like
 from checkins.services.trends import METRIC_LABELS, BandPoint, CurvePoint, VolumeRow
 from checkins.services.views import CheckInView
 
 BAND_COLOUR = "#9bb7d4"
 PATIENT_COLOUR = "#c0392b"
-SEVERITY_COLOURS = {"urgent": "#c0392b", "review": "#e67e22", "routine": "#95a5a6"}
+SEVERITY_COLOURS = {
+    Severity.URGENT.value: "#c0392b",
+    Severity.REVIEW.value: "#e67e22",
+    Severity.ROUTINE.value: "#95a5a6",
+}
 HEIGHT = 260
 DAY_AXIS = alt.Axis(tickMinStep=1, format="d")
 

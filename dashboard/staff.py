@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 import ui
 
-from checkins.domain import PROCEDURE_LABELS, Disposition, Severity
+from checkins.domain import PROCEDURE_LABELS, Disposition, ReviewStatus, Severity
 from checkins.services import trends
 from checkins.services.views import (
     AuditView,
@@ -37,7 +37,7 @@ SEVERITY_STYLES = {
     "Routine": "color: #555",
 }
 OVERDUE_STYLE = "color: #9b1c1c; font-weight: 600"
-STATUS_LABELS = {"new": "New", "claimed": "Claimed", "resolved": "Resolved"}
+STATUS_LABELS = {s: s.value.capitalize() for s in ReviewStatus}  # New, Claimed, Resolved
 QUEUE_REFRESH_SECONDS = 15
 
 ANSWER_LABELS: dict[str, str] = {
@@ -99,7 +99,7 @@ def minutes_text(minutes: float) -> str:
 def response_clock(waiting_minutes: float, target_minutes: int, status: str) -> str:
     """Time waiting and how it stands against the clinic's target response time."""
     waited = minutes_text(waiting_minutes)
-    if status == "resolved":
+    if status == ReviewStatus.RESOLVED:
         return waited
     left = target_minutes - waiting_minutes
     if left >= 0:
@@ -114,7 +114,7 @@ def clock_heading(target_minutes: int) -> str:
 def status_text(status: str, claimed_by: str | None) -> str:
     """ "New", "Claimed by Dr Lee", "Resolved by Dr Lee": status and owner in one column."""
     label = STATUS_LABELS.get(status, status)
-    return f"{label} by {claimed_by}" if claimed_by and status != "new" else label
+    return f"{label} by {claimed_by}" if claimed_by and status != ReviewStatus.NEW else label
 
 
 def patient_cell(r: QueueRow) -> str:

@@ -150,17 +150,18 @@ def test_the_environment_key_wins_and_changing_it_revokes(
         links.secret_key()
 
 
-def test_link_command_by_patient_or_treatment(db: Database) -> None:
+def test_the_treatment_to_link_by_patient_or_treatment(db: Database) -> None:
     tid = make_treatment(db)
     pid = _verify(db, _token(_issue(db, tid))).patient_id
     with db.session() as s:
-        by_patient = links.link_command(session=s, actor=ADMIN, patient_id=pid)
-        by_treatment = links.link_command(
-            session=s, actor=ADMIN, treatment_id=tid, base_url="http://x:1"
-        )
-    assert _verify(db, _token(by_patient), now=NOW).treatment_id == tid
-    assert by_treatment.startswith("http://x:1/?t=")
+        assert links.treatment_to_link(session=s, actor=ADMIN, patient_id=pid) == tid
+        assert links.treatment_to_link(session=s, actor=ADMIN, treatment_id=tid) == tid
+        assert links.treatment_to_link(session=s, actor=ADMIN, patient_id=pid, treatment_id=tid)
     with db.session() as s, pytest.raises(NotFound):
-        links.link_command(session=s, actor=ADMIN, treatment_id=9999)
+        links.treatment_to_link(session=s, actor=ADMIN, treatment_id=9999)
+    with db.session() as s, pytest.raises(NotFound, match="no patient"):
+        links.treatment_to_link(session=s, actor=ADMIN, patient_id=9999)
+    with db.session() as s, pytest.raises(InvalidInput, match="another patient"):
+        links.treatment_to_link(session=s, actor=ADMIN, patient_id=pid + 1, treatment_id=tid)
     with db.session() as s, pytest.raises(InvalidInput):
-        links.link_command(session=s, actor=ADMIN)
+        links.treatment_to_link(session=s, actor=ADMIN)

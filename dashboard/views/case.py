@@ -14,7 +14,7 @@ import ui
 from state import StateKeys
 
 from checkins import access
-from checkins.domain import AccessDenied, CheckinsError, Disposition
+from checkins.domain import AccessDenied, CheckinsError, Disposition, ReviewStatus
 from checkins.services import case_export, clinic, fhir_export, queue, trends
 from checkins.services.views import Actor
 
@@ -96,7 +96,7 @@ with right:
     st.subheader("Actions")
     mine = item.claimed_by_id == actor.user_id
     held_by_other = item.claimed_by_id is not None and not mine
-    if item.status == "resolved":
+    if item.status is ReviewStatus.RESOLVED:
         st.success(f"Resolved by {ui.plain(item.claimed_by_name or 'a provider')}.")
     elif mine:
         action(st.button, "Release", queue.release, "Released.", icon=":material/undo:")
@@ -131,7 +131,7 @@ with right:
             type="primary",
             icon=":material/pan_tool:",
         )
-    if not held_by_other and (item.status != "resolved" or mine):
+    if not held_by_other and (item.status is not ReviewStatus.RESOLVED or mine):
         with st.form("reply", clear_on_submit=True):
             st.text_area(
                 "Reply to the patient",
@@ -141,7 +141,7 @@ with right:
             )
             done = "Reply sent."
             action(st.form_submit_button, "Send reply", queue.reply, done, {"body": REPLY})
-    if item.status != "resolved" and not held_by_other:
+    if item.status is not ReviewStatus.RESOLVED and not held_by_other:
         with st.form("resolve"):
             st.selectbox(  # no default: the false-alarm figures depend on a real choice
                 "Disposition",

@@ -9,16 +9,16 @@ import streamlit as st
 from state import StateKeys
 
 from checkins import access
-from checkins.domain import PROCEDURES, AccessDenied, CheckinsError, Severity
+from checkins.domain import PROCEDURES, AccessDenied, CheckinsError, ReviewStatus, Severity
 from checkins.services import clinic, queue
 
 CASE_PAGE = "views/case.py"
 PAGE_SIZE = 50
 STATUS_CHOICES = {
-    "Open (new and claimed)": ("new", "claimed"),
-    "New": ("new",),
-    "Claimed": ("claimed",),
-    "Resolved": ("resolved",),
+    "Open (new and claimed)": queue.OPEN_STATUSES,
+    "New": (ReviewStatus.NEW,),
+    "Claimed": (ReviewStatus.CLAIMED,),
+    "Resolved": (ReviewStatus.RESOLVED,),
 }
 # Session-state keys of this page only (widget keys).
 QUEUE_PAGE = StateKeys.QUEUE_PAGE

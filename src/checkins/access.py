@@ -7,8 +7,7 @@
 
 from __future__ import annotations
 
-from checkins.domain import AccessDenied, Role
-from checkins.services.views import Actor
+from checkins.domain import AccessDenied, Actor, Role
 
 STAFF_CASE_ROLES = frozenset({Role.PROVIDER, Role.ADMIN})
 TRENDS_ROLES = frozenset({Role.MANAGER, Role.ADMIN, Role.PROVIDER})

@@ -10,17 +10,18 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from checkins.domain import Role
 from checkins.services import users
 from checkins.services.views import Actor
 from checkins.storage import models
 
-DEMO_ACCOUNTS: tuple[tuple[str, str, str, str], ...] = (
+DEMO_ACCOUNTS: tuple[tuple[str, str, Role, str], ...] = (
     # username, display name, role, password
-    ("dr.lee", "Dr. Dana Lee", "provider", "demo-provider-1"),
-    ("np.kim", "NP Sam Kim", "provider", "demo-provider-2"),
-    ("manager", "Morgan Manager", "manager", "demo-manager-1"),
-    ("admin", "Alex Admin", "admin", "demo-admin-123"),
-    ("frontdesk", "Jordan Front Desk", "front_desk", "demo-frontdesk-1"),
+    ("dr.lee", "Dr. Dana Lee", Role.PROVIDER, "demo-provider-1"),
+    ("np.kim", "NP Sam Kim", Role.PROVIDER, "demo-provider-2"),
+    ("manager", "Morgan Manager", Role.MANAGER, "demo-manager-1"),
+    ("admin", "Alex Admin", Role.ADMIN, "demo-admin-123"),
+    ("frontdesk", "Jordan Front Desk", Role.FRONT_DESK, "demo-frontdesk-1"),
 )
 
 
@@ -43,5 +44,5 @@ def ensure_demo_accounts(*, session: Session, actor: Actor) -> list[tuple[str, s
             users.set_password(session=session, actor=actor, username=username, password=password)
             if not existing.active:
                 users.set_active(session=session, actor=actor, username=username, active=True)
-        out.append((username, password, role))
+        out.append((username, password, role.value))
     return out

@@ -81,6 +81,21 @@ class Disposition(enum.StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, for access checks and the audit log."""
+
+    role: Role
+    name: str
+    user_id: int | None = None
+    patient_id: int | None = None  # set for a patient acting through their link
+    treatment_id: int | None = None  # the one treatment a patient link opens
+
+    @classmethod
+    def system(cls, name: str = "system") -> Actor:
+        return cls(role=Role.ADMIN, name=name)
+
+
 def utcnow() -> datetime:
     """Now, as the naive UTC datetime the library stores."""
     return datetime.now(UTC).replace(tzinfo=None)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from checkins.domain import PROCEDURE_LABELS
+from checkins.domain import PROCEDURE_LABELS, ReviewStatus
 
 NAMESPACE = uuid.UUID("6f1d3c1e-7b7a-4d52-9f3e-0c6c1e2f9a41")
 QUESTIONNAIRE_URL = "https://checkins.invalid/fhir/Questionnaire/post-treatment-checkin"
@@ -48,7 +48,11 @@ REDNESS_CODES: dict[str, str] = {
     "erythema_index": "Erythema index, 100·log10(R/G)",
     "red_area_fraction": "Share of measured skin with a* above 15",
 }
-TASK_STATUS = {"new": "requested", "claimed": "in-progress", "resolved": "completed"}
+TASK_STATUS = {
+    ReviewStatus.NEW: "requested",
+    ReviewStatus.CLAIMED: "in-progress",
+    ReviewStatus.RESOLVED: "completed",
+}
 
 # The check-in questions: (linkId, text, FHIR item type, answer options for choices).
 QUESTIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
@@ -125,7 +129,7 @@ class CheckInRow:
 class CaseRow:
     id: int
     checkin_id: int
-    status: str
+    status: ReviewStatus
     created_at: datetime
     owner: str | None = None
     resolved_at: datetime | None = None

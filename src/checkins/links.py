@@ -309,42 +309,17 @@ def list_link_targets(*, session: Session, actor: Actor) -> list[LinkTarget]:
     ]
 
 
-def latest_treatment_id(*, session: Session, actor: Actor, patient_id: int) -> int:
-    access.require_enrolment_access(actor)
-    treatment_id = session.scalar(
-        select(models.Treatment.id)
-        .where(models.Treatment.patient_id == patient_id)
-        .order_by(models.Treatment.treated_at.desc(), models.Treatment.id.desc())
-        .limit(1)
-    )
-    if treatment_id is None:
-        if session.get(models.Patient, patient_id) is None:
-            raise NotFound(f"There is no patient {patient_id}.")
-        raise NotFound(f"Patient {patient_id} has no treatment yet, so there is nothing to link.")
-    return treatment_id
-
-
-def link_command(
+def treatment_to_link(
     *,
     session: Session,
+    actor: Actor,
     patient_id: int | None = None,
     treatment_id: int | None = None,
-    base_url: str = "http://localhost:8501",
-    ttl_days: int = DEFAULT_TTL_DAYS,
-    revoke: bool = False,
-    actor: Actor,
-) -> str:
-    """`checkins link PATIENT [--treatment ID] [--revoke]`: the URL to print.
-
-    With a patient id, the link opens that patient's latest treatment. ``revoke=True`` first
-    makes every earlier link for the treatment stale.
-    """
+) -> int:
+    """The treatment a link is for: ``treatment_id`` (checked to be the patient's, when both
+    are given), else the patient's latest treatment."""
     access.require_enrolment_access(actor)
-    if treatment_id is None:
-        if patient_id is None:
-            raise InvalidInput("Give a patient id or a treatment id.")
-        treatment_id = latest_treatment_id(session=session, actor=actor, patient_id=patient_id)
-    else:
+    if treatment_id is not None:
         treatment = session.get(models.Treatment, treatment_id)
         if treatment is None:
             raise NotFound(f"There is no treatment {treatment_id}.")
@@ -352,15 +327,20 @@ def link_command(
             raise InvalidInput(
                 f"Treatment {treatment_id} belongs to another patient, not patient {patient_id}."
             )
-    if revoke:
-        revoke_links(session=session, actor=actor, treatment_id=treatment_id)
-    return issue_link(
-        session=session,
-        actor=actor,
-        treatment_id=treatment_id,
-        base_url=base_url,
-        ttl_days=ttl_days,
+        return treatment_id
+    if patient_id is None:
+        raise InvalidInput("Give a patient id or a treatment id.")
+    latest = session.scalar(
+        select(models.Treatment.id)
+        .where(models.Treatment.patient_id == patient_id)
+        .order_by(models.Treatment.treated_at.desc(), models.Treatment.id.desc())
+        .limit(1)
     )
+    if latest is None:
+        if session.get(models.Patient, patient_id) is None:
+            raise NotFound(f"There is no patient {patient_id}.")
+        raise NotFound(f"Patient {patient_id} has no treatment yet, so there is nothing to link.")
+    return latest
 
 
 @dataclass(frozen=True)

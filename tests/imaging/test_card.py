@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from checkins.cli.analyze import card_command
 from checkins.imaging import analyze_bytes, process_photo
 from checkins.imaging.card import CARD_H_MM, CARD_W_MM, RENDER_DPI, detect_card, render_card
-from checkins.imaging.commands import card_command
 from checkins.imaging.synthetic import skin_photo, to_jpeg
 
 WARM = (1.25, 1.0, 0.7)  # indoor tungsten-ish light

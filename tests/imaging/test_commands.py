@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from checkins.cli.analyze import analyze_command
 from checkins.imaging import PhotoRejected, process_photo_isolated
-from checkins.imaging.commands import analyze_command
 
 CONTRACT_KEYS = {
     "path", "ok", "width", "height", "format", "quality", "redness", "calibration",

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
-from checkins.domain import AccessDenied, Conflict, Disposition, InvalidInput, Role, Severity
+from checkins.domain import (
+    AccessDenied,
+    Conflict,
+    Disposition,
+    InvalidInput,
+    ReviewStatus,
+    Role,
+    Severity,
+)
 from checkins.services import intake, queue
 from checkins.services.views import Actor
 from checkins.storage.db import Database
@@ -324,3 +334,80 @@ def test_one_patients_several_open_cases_are_counted_and_linked(
     with db.read() as s:
         rows = {r.item_id: r for r in queue.list_queue(session=s, actor=lee).rows}
     assert rows[items["review"]].patient_open_cases == 1
+
+
+def test_every_change_to_a_case_is_one_update_that_bumps_the_version(
+    db: Database, items: dict[str, int]
+) -> None:
+    """Each action changes the case in one UPDATE (version + 1, so the trends stamp moves), and
+    an action that changes nothing leaves the version and the stamp alone."""
+    from sqlalchemy import event
+
+    from checkins.services import clinic, trends
+
+    lee = make_provider(db, "dr.one", "Dr One")
+    kim = make_provider(db, "np.two", "NP Two")
+    item = items["urgent_new"]
+    with db.read() as s:
+        row = s.get(ReviewItem, item)
+        assert row is not None
+        patient = Actor(role=Role.PATIENT, name="Cat", treatment_id=row.treatment_id)
+    changed: list[int] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("UPDATE REVIEW_ITEMS") and cursor.rowcount:
+            changed.append(cursor.rowcount)
+
+    def forget_first_review() -> None:  # a case taken over before first_reviewed_at existed
+        with db.session() as s:
+            s.execute(
+                update(ReviewItem).where(ReviewItem.id == item).values(first_reviewed_at=None)
+            )
+
+    def reply(by: Actor) -> Callable[[Session], object]:
+        return lambda s: queue.reply(session=s, actor=by, item_id=item, body="How is it today?")
+
+    no_action = Disposition.NO_ACTION_NEEDED
+    steps: list[tuple[str, bool, Callable[[Session], object]]] = [
+        ("claim", True, lambda s: queue.claim(session=s, actor=lee, item_id=item)),
+        ("reply as owner", False, reply(lee)),
+        ("release", True, lambda s: queue.release(session=s, actor=lee, item_id=item)),
+        ("reply claims", True, reply(lee)),
+        (
+            "take over",
+            True,
+            lambda s: queue.take_over(session=s, actor=kim, item_id=item, reason="Away"),
+        ),
+        ("first reply", True, reply(kim)),
+        (
+            "resolve",
+            True,
+            lambda s: queue.resolve(session=s, actor=kim, item_id=item, disposition=no_action),
+        ),
+        (
+            "patient answers",
+            True,
+            lambda s: clinic.patient_reply(session=s, actor=patient, body="Ok"),
+        ),
+    ]
+    event.listen(db.engine, "after_cursor_execute", count)
+    try:
+        for name, changes, act in steps:
+            if name == "first reply":
+                forget_first_review()
+            with db.read() as s:
+                stamp, version = trends.data_stamp(session=s), s.get(ReviewItem, item).version  # type: ignore[union-attr]
+            changed.clear()
+            with db.session() as s:
+                act(s)
+            with db.read() as s:
+                after = s.get(ReviewItem, item)
+                assert after is not None
+                assert changed == ([1] if changes else []), name
+                assert after.version == version + (1 if changes else 0), name
+                assert (trends.data_stamp(session=s) != stamp) is changes, name
+    finally:
+        event.remove(db.engine, "after_cursor_execute", count)
+    with db.read() as s:
+        final = s.get(ReviewItem, item)
+        assert final is not None and final.status == ReviewStatus.NEW and final.claimed_by is None

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from checkins import links
 from checkins.domain import AccessDenied, Role
-from checkins.services import audit, clinic, reconcile, users
+from checkins.services import audit, clinic, intake, reconcile, users
 from checkins.services.views import Actor
 from checkins.storage.db import Database
 from checkins.storage.models import AuditEvent, Patient, Treatment, User
@@ -66,8 +66,13 @@ SERVICES: dict[str, tuple[set[Role], Call]] = {
     "links.revoke_links": (
         ENROL, lambda s, a, t, h: links.revoke_links(session=s, actor=a, treatment_id=t)
     ),
-    "links.link_command": (
-        ENROL, lambda s, a, t, h: links.link_command(session=s, actor=a, treatment_id=t)
+    "links.treatment_to_link": (
+        ENROL, lambda s, a, t, h: links.treatment_to_link(session=s, actor=a, treatment_id=t)
+    ),
+    "intake.treatment_of_submission": (
+        ENROL, lambda s, a, t, h: intake.treatment_of_submission(
+            session=s, actor=a, client_submission_id="sent-before-1"
+        ),
     ),
     "links.list_link_targets": (
         CASE, lambda s, a, t, h: links.list_link_targets(session=s, actor=a)
@@ -143,7 +148,7 @@ def test_no_admin_service_has_a_default_actor() -> None:
 
     for fn in (
         users.add_user, users.set_password, users.set_active, users.unlock, users.list_users,
-        users.get_user, links.issue_link, links.revoke_links, links.link_command,
+        users.get_user, links.issue_link, links.revoke_links, links.treatment_to_link,
         clinic.create_patient, clinic.create_treatment, clinic.list_treatments,
         reconcile.reconcile, audit.events_for_object,
     ):  # fmt: skip

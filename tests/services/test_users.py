@@ -204,20 +204,6 @@ def test_demo_accounts_are_idempotent_and_work(db: Database) -> None:
         assert actor.role.value == role
     with db.read() as s:
         assert len(users.list_users(session=s, actor=ADMIN)) == len(DEMO_ACCOUNTS)
-        assert len(users.list_users_lines(session=s, actor=ADMIN)) == len(DEMO_ACCOUNTS)
-
-
-def test_add_user_command_line(db: Database) -> None:
-    with db.session() as s:
-        line = users.add_user_command(
-            session=s,
-            actor=ADMIN,
-            username="np.new",
-            display_name="NP New",
-            role="provider",
-            password=GOOD,
-        )
-    assert "np.new" in line and "provider" in line
 
 
 def test_simultaneous_wrong_passwords_cannot_get_past_the_limit(db: Database) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from checkins import links
-from checkins.domain import utcnow
+from checkins.domain import ReviewStatus, utcnow
 from checkins.messaging.channels import Channels, Outgoing, Permanent, Temporary
 from checkins.services.views import Actor
 from checkins.storage.db import Database
@@ -284,7 +284,7 @@ def still_unclaimed(session: Session, item_id: int | None) -> bool:
     if item_id is None:
         return True
     item = session.get(ReviewItem, item_id)
-    return item is not None and item.claimed_by is None and item.status == "new"
+    return item is not None and item.claimed_by is None and item.status == ReviewStatus.NEW
 
 
 def finish(session: Session, c: Claimed, *, worker: str, error: Exception | None,

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from checkins import access, contact, schedule
@@ -340,19 +340,32 @@ def patient_reply(*, session: Session, actor: Actor, body: str, now: datetime | 
         if latest is not None:
             item = ReviewItem(
                 checkin_id=latest, treatment_id=t.id, severity=Severity.REVIEW.value,
-                severity_rank=Severity.REVIEW.rank, status=ReviewStatus.NEW.value,
+                severity_rank=Severity.REVIEW.rank, status=ReviewStatus.NEW,
                 created_at=now,
             )  # fmt: skip
             session.add(item)
             session.flush()
-    elif item.status == ReviewStatus.RESOLVED.value:
-        # Back to the queue, unclaimed, as a review (one UPDATE that bumps the version).
-        item.status, item.claimed_by, item.claimed_at = ReviewStatus.NEW.value, None, None
-        item.resolved_at, item.disposition = None, None
-        if item.severity_rank < Severity.REVIEW.rank:
-            item.severity, item.severity_rank = Severity.REVIEW.value, Severity.REVIEW.rank
-        item.created_at = now
-        item.version += 1
+    elif item.status == ReviewStatus.RESOLVED:
+        # Back to the queue, unclaimed, as a review at least: one UPDATE that bumps the version.
+        to_review = ReviewItem.severity_rank < Severity.REVIEW.rank
+        session.execute(
+            update(ReviewItem)
+            .where(ReviewItem.id == item.id, ReviewItem.status == ReviewStatus.RESOLVED)
+            .values(
+                status=ReviewStatus.NEW,
+                claimed_by=None,
+                claimed_at=None,
+                resolved_at=None,
+                disposition=None,
+                severity=case((to_review, Severity.REVIEW.value), else_=ReviewItem.severity),
+                severity_rank=case(
+                    (to_review, Severity.REVIEW.rank), else_=ReviewItem.severity_rank
+                ),
+                created_at=now,
+                version=ReviewItem.version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
     msg = Message(
         treatment_id=t.id,
         review_item_id=item.id if item is not None else None,

@@ -70,7 +70,7 @@ def reasons_from_json(raw: object) -> tuple[Reason, ...]:
             out.append(
                 Reason(
                     rule=str(r.get("rule", "")),
-                    severity=Severity(r.get("severity", "review")),
+                    severity=Severity(r.get("severity", Severity.REVIEW)),
                     message=str(r.get("message", "")),
                     patient_message=str(r.get("patient_message", "")),
                     because=tuple(str(b) for b in r.get("because", ())),

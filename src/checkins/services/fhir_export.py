@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from checkins import access, fhir
-from checkins.domain import NotFound, utcnow
+from checkins.domain import NotFound, ReviewStatus, utcnow
 from checkins.services import audit
 from checkins.services.clinic import _author_names, get_clinic
 from checkins.services.convert import reasons_from_json
@@ -147,7 +147,7 @@ def export_bundle(
             fhir.CaseRow(
                 id=i.id,
                 checkin_id=i.checkin_id,
-                status=i.status,
+                status=ReviewStatus(i.status),
                 created_at=i.created_at,
                 owner=names.get(i.claimed_by) if i.claimed_by else None,
                 resolved_at=i.resolved_at,

@@ -27,6 +27,7 @@ from checkins.domain import (
     MetricChange,
     NotFound,
     PhotoMetrics,
+    ReviewStatus,
     Severity,
     TriageResult,
     day_since,
@@ -173,6 +174,20 @@ def _find(session: Session, client_submission_id: str) -> CheckIn | None:
         .where(CheckIn.client_submission_id == client_submission_id)
         .options(selectinload(CheckIn.photos), selectinload(CheckIn.triage))
     )
+
+
+def treatment_of_submission(
+    *, session: Session, actor: Actor, client_submission_id: str
+) -> int | None:
+    """The treatment a check-in sent before under this submission id was stored for, or None.
+
+    For a sender that enrols as it submits (``checkins submit`` without ``--treatment``): a
+    check-in sent twice answers with what was stored and adds no second patient."""
+    access.require_enrolment_access(actor)
+    found: int | None = session.scalar(
+        select(CheckIn.treatment_id).where(CheckIn.client_submission_id == client_submission_id)
+    )
+    return found
 
 
 BASELINE_MESSAGE = (
@@ -341,7 +356,7 @@ def submit_checkin(
             treatment_id=treatment_id,
             severity=triage.severity.value,
             severity_rank=triage.severity.rank,
-            status="new",
+            status=ReviewStatus.NEW.value,
             created_at=checkin.received_at,
         )
         session.add(item)

@@ -23,7 +23,9 @@ from checkins.domain import (
     Conflict,
     InvalidInput,
     NotFound,
+    ReviewStatus,
     Role,
+    Severity,
     utcnow,
 )
 from checkins.services import audit
@@ -708,7 +710,10 @@ def patient_record(
         treatments=tuple(_detail(session, t, tz) for t in treatments),
         checkins=tuple(checkin_view(c) for c in checkins),
         cases=tuple(
-            CaseSummary(c.id, c.checkin_id, c.severity, c.status, c.created_at) for c in cases
+            CaseSummary(
+                c.id, c.checkin_id, Severity(c.severity), ReviewStatus(c.status), c.created_at
+            )
+            for c in cases
         ),
         messages=tuple(message_view(m, {}) for m in messages),
         links=_audit_views(links),

@@ -15,7 +15,16 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from checkins import access
-from checkins.domain import Conflict, Disposition, InvalidInput, NotFound, Severity, utcnow
+from checkins.domain import (
+    Conflict,
+    Disposition,
+    InvalidInput,
+    NotFound,
+    ReviewStatus,
+    Role,
+    Severity,
+    utcnow,
+)
 from checkins.messaging import outbox
 from checkins.services import audit
 from checkins.services.clinic import _author_names
@@ -40,7 +49,7 @@ from checkins.storage.models import (
 )
 from checkins.storage.photos import BlobStore
 
-OPEN_STATUSES: tuple[str, ...] = ("new", "claimed")
+OPEN_STATUSES: tuple[ReviewStatus, ...] = (ReviewStatus.NEW, ReviewStatus.CLAIMED)
 MAX_PAGE_SIZE = 200
 MAX_NOTE = 4000
 
@@ -94,7 +103,7 @@ def _row(
         severity=Severity(item.severity),
         rules=tuple(rules),
         summary=", ".join(_rule_label(r) for r in rules) or "—",
-        status=item.status,
+        status=ReviewStatus(item.status),
         claimed_by_id=item.claimed_by,
         claimed_by_name=claimer.display_name if claimer else None,
         created_at=item.created_at,
@@ -206,7 +215,7 @@ def count_open(*, session: Session, actor: Actor, severity: str | None = None) -
 
 def _load_row(session: Session, item_id: int, now: datetime | None = None) -> QueueRow:
     q = _base_query(
-        statuses=("new", "claimed", "resolved"), severity=None, procedure=None, claimed_by=None
+        statuses=tuple(ReviewStatus), severity=None, procedure=None, claimed_by=None
     ).where(ReviewItem.id == item_id)
     found = session.execute(q).first()
     if found is None:
@@ -231,10 +240,12 @@ def _take(session: Session, item_id: int, user_id: int, now: datetime) -> bool:
     result = session.execute(
         update(ReviewItem)
         .where(
-            ReviewItem.id == item_id, ReviewItem.status == "new", ReviewItem.claimed_by.is_(None)
+            ReviewItem.id == item_id,
+            ReviewItem.status == ReviewStatus.NEW,
+            ReviewItem.claimed_by.is_(None),
         )
         .values(
-            status="claimed",
+            status=ReviewStatus.CLAIMED,
             claimed_by=user_id,
             claimed_at=now,
             first_reviewed_at=func.coalesce(ReviewItem.first_reviewed_at, now),
@@ -264,7 +275,7 @@ def claim(*, session: Session, actor: Actor, item_id: int) -> QueueRow:
             outcome="refused",
             detail=f"held by {row.claimed_by_name or row.status}",
         )
-        if row.status == "resolved":
+        if row.status is ReviewStatus.RESOLVED:
             raise Conflict("This case is already resolved.")
         claimed_at = session.scalar(select(ReviewItem.claimed_at).where(ReviewItem.id == item_id))
         raise Conflict(f"{row.claimed_by_name} claimed this case {_ago(claimed_at, now)}.")
@@ -283,11 +294,16 @@ def claim(*, session: Session, actor: Actor, item_id: int) -> QueueRow:
 def release(*, session: Session, actor: Actor, item_id: int) -> QueueRow:
     access.require_case_access(actor)
     owner = ReviewItem.claimed_by == actor.user_id
-    cond = or_(owner, ReviewItem.claimed_by.is_not(None)) if actor.role.value == "admin" else owner
+    cond = or_(owner, ReviewItem.claimed_by.is_not(None)) if actor.role is Role.ADMIN else owner
     result = session.execute(
         update(ReviewItem)
-        .where(ReviewItem.id == item_id, ReviewItem.status == "claimed", cond)
-        .values(status="new", claimed_by=None, claimed_at=None, version=ReviewItem.version + 1)
+        .where(ReviewItem.id == item_id, ReviewItem.status == ReviewStatus.CLAIMED, cond)
+        .values(
+            status=ReviewStatus.NEW,
+            claimed_by=None,
+            claimed_at=None,
+            version=ReviewItem.version + 1,
+        )
         .execution_options(synchronize_session=False)
     )
     row = _load_row(session, item_id)
@@ -320,11 +336,11 @@ def resolve(
         update(ReviewItem)
         .where(
             ReviewItem.id == item_id,
-            ReviewItem.status != "resolved",
+            ReviewItem.status != ReviewStatus.RESOLVED,
             or_(ReviewItem.claimed_by.is_(None), ReviewItem.claimed_by == actor.user_id),
         )
         .values(
-            status="resolved",
+            status=ReviewStatus.RESOLVED,
             claimed_by=actor.user_id,
             claimed_at=func.coalesce(ReviewItem.claimed_at, now),
             first_reviewed_at=func.coalesce(ReviewItem.first_reviewed_at, now),
@@ -337,7 +353,7 @@ def resolve(
     )
     row = _load_row(session, item_id, now)
     if getattr(result, "rowcount", 0) != 1:
-        if row.status == "resolved":
+        if row.status is ReviewStatus.RESOLVED:
             raise Conflict("This case is already resolved.")
         raise Conflict(f"{row.claimed_by_name} has claimed this case; ask them, or wait.")
     audit.record(
@@ -397,17 +413,25 @@ def reply(*, session: Session, actor: Actor, item_id: int, body: str) -> Message
             outcome="refused",
             detail=f"held by {holder}",
         )
-        if item.status == "resolved":
+        if item.status == ReviewStatus.RESOLVED:
             raise Conflict(f"{holder} resolved this case; only they can reply on it.")
         raise Conflict(
             f"{holder} has claimed this case; only they can reply. "
             "Take it over (with a reason) if they are away."
         )
-    elif item.first_reviewed_at is None:
-        # A change to the item like any other: it bumps the version, so caches keyed on the
-        # data stamp (the trends report's review times) see it.
-        item.first_reviewed_at = now
-        item.version += 1
+    elif item.first_reviewed_at is None:  # the owner's first look (after a take-over, say)
+        # One UPDATE that bumps the version, like every change to a case, so caches keyed on
+        # the data stamp (the trends report's review times) see it.
+        session.execute(
+            update(ReviewItem)
+            .where(
+                ReviewItem.id == item_id,
+                ReviewItem.claimed_by == actor.user_id,
+                ReviewItem.first_reviewed_at.is_(None),
+            )
+            .values(first_reviewed_at=now, version=ReviewItem.version + 1)
+            .execution_options(synchronize_session=False)
+        )
     msg = Message(
         treatment_id=item.treatment_id,
         review_item_id=item.id,
@@ -450,7 +474,7 @@ def take_over(*, session: Session, actor: Actor, item_id: int, reason: str) -> Q
     if len(why) > MAX_REASON:
         raise InvalidInput(f"Keep the reason under {MAX_REASON} characters.")
     before = _load_row(session, item_id)
-    if before.status == "resolved":
+    if before.status is ReviewStatus.RESOLVED:
         raise Conflict("This case is already resolved.")
     if before.claimed_by_id is None:
         raise Conflict("Nobody has claimed this case: claim it instead.")
@@ -461,7 +485,7 @@ def take_over(*, session: Session, actor: Actor, item_id: int, reason: str) -> Q
         update(ReviewItem)
         .where(
             ReviewItem.id == item_id,
-            ReviewItem.status == "claimed",
+            ReviewItem.status == ReviewStatus.CLAIMED,
             ReviewItem.claimed_by == before.claimed_by_id,
         )
         .values(claimed_by=actor.user_id, claimed_at=now, version=ReviewItem.version + 1)

@@ -13,7 +13,6 @@ failure count and the audit event are committed rather than rolled back with the
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NoReturn
@@ -430,36 +429,3 @@ def _verify(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
-
-
-def add_user_command(
-    *,
-    session: Session,
-    username: str,
-    display_name: str,
-    role: str,
-    password: str | None,
-    actor: Actor,
-) -> str:
-    """`checkins users add`: create the account and return the line to print."""
-    view = add_user(
-        session=session,
-        actor=actor,
-        username=username,
-        display_name=display_name,
-        role=role,
-        password=password,
-    )
-    how = "password sign-in" if view.has_password else "OpenID Connect sign-in only"
-    return f"Added {view.role.value} {view.username!r} ({view.display_name}), {how}."
-
-
-def list_users_lines(*, session: Session, actor: Actor) -> Sequence[str]:
-    """`checkins users list`: one line per account."""
-    lines = []
-    for u in list_users(session=session, actor=actor):
-        state = "active" if u.active else "inactive"
-        if u.locked_until is not None and u.locked_until > utcnow():
-            state += f", locked until {u.locked_until:%Y-%m-%d %H:%M} UTC"
-        lines.append(f"{u.username:<24} {u.role.value:<9} {state:<10} {u.display_name}")
-    return lines

@@ -5,23 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from checkins.domain import PhotoMetrics, Reason, Role, Severity, TriageResult
+# Actor lives in the domain (access.py checks it without importing services); re-exported here.
+from checkins.domain import Actor as Actor
+from checkins.domain import PhotoMetrics, Reason, ReviewStatus, Severity, TriageResult
 from checkins.rules.engine import CallNow
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting, for access checks and the audit log."""
-
-    role: Role
-    name: str
-    user_id: int | None = None
-    patient_id: int | None = None  # set for a patient acting through their link
-    treatment_id: int | None = None  # the one treatment a patient link opens
-
-    @classmethod
-    def system(cls, name: str = "system") -> Actor:
-        return cls(role=Role.ADMIN, name=name)
 
 
 @dataclass(frozen=True)
@@ -117,7 +104,7 @@ class QueueRow:
     severity: Severity
     rules: tuple[str, ...]
     summary: str  # the rules that fired, in a few words
-    status: str
+    status: ReviewStatus
     claimed_by_id: int | None
     claimed_by_name: str | None
     created_at: datetime
@@ -232,8 +219,8 @@ class TreatmentDetail:
 class CaseSummary:
     item_id: int
     checkin_id: int
-    severity: str
-    status: str
+    severity: Severity
+    status: ReviewStatus
     created_at: datetime
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from checkins.domain import DEFAULT_OFFICE_HOURS, utcnow
+from checkins.domain import DEFAULT_OFFICE_HOURS, ReviewStatus, utcnow
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -244,7 +244,7 @@ class ReviewItem(Base):
     treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id"), index=True)
     severity: Mapped[str] = mapped_column(String(16))
     severity_rank: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="new")
+    status: Mapped[str] = mapped_column(String(16), default=ReviewStatus.NEW.value)
     claimed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
     first_reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,4 +1,5 @@
-"""The ``checkins analyze`` and ``checkins card`` commands, for the CLI to wire up.
+"""What ``checkins analyze`` and ``checkins card`` do (cli/photos.py wires them up, importing
+this module only when one of them runs: it pulls in OpenCV and NumPy).
 
 ``analyze_command`` prints one JSON object per input, in input order (JSON Lines), and returns 0
 when every input was analysed, 2 otherwise. It never raises for a bad input: unreadable paths and
@@ -102,7 +103,7 @@ def analyze_command(
         out.write(json.dumps({"path": mask_out, **err.to_json()}) + "\n")
         return 2
     workers = min(len(paths), os.cpu_count() or 1)
-    if workers > 1 and not _has_threads():
+    if workers >= 1 and not _has_threads():
         start_forked_pool(workers)  # before the dispatching threads below exist
     # One thread per worker hands photos to the pool; ``map`` yields the results in input
     # order, each as soon as it and every earlier one are done.

@@ -1,0 +1,41 @@
+"""The `checkins` command: thin over the services. Exit 0 on success, 2 on bad input with one
+sentence (JSON with --json), never a traceback.
+
+One module per command group (clinic, review, people, photos, export), the shared context
+(context), the output formatting (output) and the argument parser (parser)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from checkins.cli.context import EXIT_INPUT
+from checkins.cli.parser import build_parser
+from checkins.domain import CheckinsError
+
+__all__ = ["build_parser", "main"]
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in argv
+    try:
+        args = parser.parse_args(argv)
+        code: int = args.fn(args, out)
+        return code
+    except CheckinsError as e:
+        if as_json:
+            out.write(json.dumps(e.to_json()) + "\n")
+        else:
+            sys.stderr.write(f"checkins: {e.message}\n")
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,150 @@
+"""`checkins init`, `demo`, `reconcile` and `worker`: setting up and running the clinic."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from checkins.cli.context import (
+    EXIT_OK,
+    _connect,
+    cli_actor,
+    photo_store,
+)
+from checkins.cli.output import _emit
+from checkins.domain import InvalidInput
+
+
+def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
+    from checkins import contact, schedule
+    from checkins.services import clinic
+    from checkins.storage.models import ClinicSettings
+
+    if args.link_days is not None and not 1 <= args.link_days <= 365:
+        raise InvalidInput("A link lasts from 1 to 365 days.", code="invalid_link_validity")
+    # Refuse a bad phone or schedule before anything is created.
+    phone = contact.optional_phone(args.phone)
+    on_call = contact.optional_phone(args.after_hours_phone)
+    days = schedule.parse_days(args.schedule) if args.schedule else None
+    hours = clinic.parse_office_hours(args.office_hours) if args.office_hours else None
+    db = _connect()
+    from checkins.storage.photos import PhotoStore
+
+    store = photo_store()
+    if isinstance(store, PhotoStore):
+        store.root.mkdir(parents=True, exist_ok=True)
+    with db.session() as s:
+        current = clinic.get_clinic(session=s)
+        new = s.get(ClinicSettings, 1) is None
+        if new or any(
+            v is not None
+            for v in (
+                args.clinic_name,
+                phone,
+                args.time_zone,
+                on_call,
+                days,
+                args.link_days,
+                hours,
+            )
+        ):
+            clinic.set_clinic(
+                session=s,
+                actor=cli_actor(),
+                name=args.clinic_name or current.name,
+                phone=phone or current.phone or None,
+                time_zone=args.time_zone or current.time_zone,
+                target_response_minutes=current.target_response_minutes,
+                after_hours_phone=on_call or current.after_hours_phone,
+                default_schedule_days=days,
+                link_validity_days=args.link_days,
+                office_hours=hours,
+            )
+        if args.alert_email or args.alert_sms:
+            from checkins.services import alerts
+
+            alerts.set_contacts(
+                session=s, actor=cli_actor(), emails=args.alert_email or (),
+                phones=args.alert_sms or (),
+            )  # fmt: skip
+        view = clinic.get_clinic(session=s)
+    warning = "" if view.phone else " The clinic has no phone yet: set it with --phone."
+    _emit(
+        out,
+        {"ok": True, "database": db.url, "clinic": view.name, "phone": view.phone or None},
+        args.json,
+        f"Database ready at {db.url}.{warning}",
+    )
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    from checkins.demo import load_demo
+
+    db = _connect()
+    summary = load_demo(
+        db=db,
+        store=photo_store(),
+        sample_dir=args.sample_dir,
+        base_url=args.base_url,
+        progress=None if args.json else out,
+    )
+    _emit(out, {"ok": True, **summary.to_json()}, args.json, summary.describe())
+    return EXIT_OK
+
+
+def cmd_reconcile(args: argparse.Namespace, out: TextIO) -> int:
+    import math
+
+    from checkins.services.reconcile import reconcile
+
+    if not math.isfinite(args.grace) or args.grace < 0:
+        raise InvalidInput(
+            "--grace is a number of seconds, 0 or more (for example 600).", code="invalid_grace"
+        )
+    db = _connect()
+    with db.session() as s:
+        report = reconcile(
+            session=s,
+            actor=cli_actor(),
+            store=photo_store(),
+            repair=args.repair,
+            grace_seconds=args.grace,
+        )
+    human = (
+        "Photo store and database agree."
+        if report.clean
+        else f"{len(report.rows_without_files)} photo rows without files, "
+        f"{len(report.files_without_rows)} files without rows, "
+        f"{len(report.temp_files)} interrupted writes"
+        + (" — repaired." if args.repair else " — run with --repair to fix.")
+    )
+    _emit(out, report.to_json(), args.json, human)
+    return EXIT_OK
+
+
+def cmd_worker(args: argparse.Namespace, out: TextIO) -> int:
+    import math
+    from datetime import timedelta
+
+    from checkins.messaging import channels, worker
+
+    if not (math.isfinite(args.interval) and 0.05 <= args.interval <= 3600):
+        raise InvalidInput("The interval is between 0.05 and 3600 seconds.")
+    if not (math.isfinite(args.lease_seconds) and 0 <= args.lease_seconds <= 86400):
+        raise InvalidInput("The lease is between 0 and 86400 seconds.")
+    try:
+        configured = channels.from_environment()
+    except ValueError as e:
+        raise InvalidInput(f"{e}.", code="bad_channel") from None
+    db = _connect()
+    lease = timedelta(seconds=args.lease_seconds)
+    if args.once:
+        report = worker.run_once(db, configured, lease=lease)
+        human = f"Sent {report.sent}, retrying {report.retried}, failed {report.failed}."
+        _emit(out, {"ok": True, **report.to_json()}, args.json, human)
+        return EXIT_OK
+    out.write("checkins worker: sending from the outbox (Ctrl-C stops)\n")
+    out.flush()
+    worker.run_forever(db, configured, interval_s=args.interval, lease=lease)
+    return EXIT_OK
