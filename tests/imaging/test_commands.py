@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -102,3 +103,13 @@ def test_analyze_mask_out_into_a_file_is_a_sentence(tmp_path: Path, good_jpeg: b
     assert analyze_command([str(p)], out=out, mask_out=str(blocker)) == 2
     line = json.loads(out.getvalue())
     assert line["ok"] is False and "folder for the masks" in line["error"]["message"]
+
+
+def test_a_pipe_or_a_folder_is_refused_with_a_sentence_not_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "photo.jpg"
+    os.mkfifo(fifo)  # reading it would block for ever
+    out = io.StringIO()
+    assert analyze_command([str(fifo), str(tmp_path)], out=out) == 2
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line["error"]["code"] for line in lines] == ["not_a_file", "not_a_file"]
+    assert all("not a photo file" in line["error"]["message"] for line in lines)

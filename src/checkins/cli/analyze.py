@@ -32,8 +32,13 @@ ANALYZE_TIMEOUT = 10.0
 def _read(path: str) -> bytes:
     """The file's bytes, refusing before reading when it is over the upload cap."""
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise CheckinsError("There is no file at this path.", code="not_found")
+    if not p.is_file():
+        # A folder, a pipe or a device: reading it could block or never end.
+        raise CheckinsError(
+            "This is not a photo file; give the path of a photo.", code="not_a_file"
+        )
     if p.stat().st_size > MAX_UPLOAD_BYTES:
         raise rejected("too_large_file")
     with p.open("rb") as fh:
