@@ -148,7 +148,7 @@ def form_problems(
     answers = None
     if not baseline:
         try:
-            answers = form.answers_from_form(**raw)
+            answers = form.answers_from_form(raw)
         except form.FormErrors as bad:
             found.extend(bad.errors)
     return found, answers

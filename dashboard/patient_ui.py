@@ -9,10 +9,10 @@ import streamlit as st
 from ui import attempt, bullets, call_button
 
 from checkins.domain import Severity, TriageResult
-from checkins.guidance import DayGuidance
-from checkins.rules.engine import CallNow
+from checkins.guidance import CallNow, DayGuidance
+from checkins.questionnaire import QUESTIONS, Kind, Question
 from checkins.services import clinic as clinic_service
-from checkins.services.patient_form import NO, REDNESS_CHOICES, SWELLING_CHOICES, YES, PhotoCheck
+from checkins.services.patient_form import NO, SKIP_FIELD, UNIT_FIELD, YES, PhotoCheck
 from checkins.services.views import Actor, PatientHome
 
 YES_NO = [NO, YES]
@@ -139,86 +139,49 @@ def _field(name: str) -> Any:
     return st.container(key=f"field-{name}")
 
 
-def _yes_no(name: str, label: str) -> str | None:
-    with _field(name):
-        value: str | None = st.radio(
-            label, YES_NO, index=None, horizontal=True, key=question_key(name)
+def _ask(q: Question) -> Any:
+    """One question's widget, by its kind, with the table's prompt and hint."""
+    key = question_key(q.name)
+    if q.kind is Kind.YES_NO:
+        return st.radio(q.prompt, YES_NO, index=None, horizontal=True, key=key)
+    if q.kind is Kind.CHOICE:
+        wording = q.wording
+        return st.radio(
+            q.prompt, list(wording), index=None, format_func=wording.__getitem__, key=key
         )
-    return value
+    if q.kind is Kind.SCALE:
+        return st.text_input(q.prompt, placeholder=q.hint or None, max_chars=4, key=key)
+    return st.text_area(q.prompt, max_chars=q.max_length or None, key=key)
+
+
+def _temperature(q: Question) -> dict[str, Any]:
+    temp, unit = st.columns([3, 2], vertical_alignment="bottom")
+    reading = temp.text_input(q.prompt, placeholder=q.hint, max_chars=8, key=question_key(q.name))
+    unit_choice = unit.radio("Unit", ["°F", "°C"], horizontal=True, key=question_key(UNIT_FIELD))
+    skipped = st.checkbox(q.skip, key=question_key(SKIP_FIELD))
+    return {q.name: reading, UNIT_FIELD: unit_choice or "°F", SKIP_FIELD: skipped}
 
 
 def questionnaire(*, antiviral_prescribed: bool) -> dict[str, Any]:
-    """The symptom questions; their raw values (typed text, choices) on every run.
+    """The symptom questions (``questionnaire.QUESTIONS``, in order); their raw values (typed
+    text, choices) on every run.
 
     Not an ``st.form``: each answer reaches the server as it is given, so the page can keep it
     in the draft and a reload loses nothing. Nothing is pre-answered: an unanswered question is
     refused with a sentence, so a patient never reports "no pus" by leaving a default in place.
     Numbers are typed as text, so "38,7" can be read as 38.7 and "3.5" refused, not rounded.
     """
-    with _field("temperature"):
-        temp, unit = st.columns([3, 2], vertical_alignment="bottom")
-        temperature = temp.text_input(
-            "Temperature",
-            placeholder="e.g. 98.6 or 37,0",
-            max_chars=8,
-            key=question_key("temperature"),
-        )
-        unit_choice = unit.radio("Unit", ["°F", "°C"], horizontal=True, key=question_key("unit"))
-        no_thermometer = st.checkbox(
-            "I did not take my temperature", key=question_key("no_thermometer")
-        )
-    values: dict[str, Any] = {
-        "temperature": temperature,
-        "unit": unit_choice or "°F",
-        "no_thermometer": no_thermometer,
-        "drainage_like_pus": _yes_no("drainage_like_pus", "Is there drainage that looks like pus?"),
-        "increased_warmth": _yes_no(
-            "increased_warmth", "Is the area getting warmer, at or around it?"
-        ),
-    }
-    with _field("swelling"):
-        values["swelling"] = st.radio(
-            "Swelling",
-            list(SWELLING_CHOICES),
-            index=None,
-            format_func=SWELLING_CHOICES.__getitem__,
-            key=question_key("swelling"),
-        )
-    with _field("redness"):
-        values["redness"] = st.radio(
-            "Redness",
-            list(REDNESS_CHOICES),
-            index=None,
-            format_func=REDNESS_CHOICES.__getitem__,
-            key=question_key("redness"),
-        )
-    values["oozing"] = _yes_no("oozing", "Is the skin oozing clear fluid?")
-    with _field("pain"):
-        values["pain"] = st.text_input(
-            "Pain, from 0 (none) to 10 (worst)",
-            placeholder="a whole number, 0 to 10",
-            max_chars=4,
-            key=question_key("pain"),
-        )
-    values["picked_or_peeled_skin"] = _yes_no(
-        "picked_or_peeled_skin", "Have you picked, rubbed or peeled any skin?"
-    )
-    values["sun_exposure"] = _yes_no("sun_exposure", "Have you been in direct sun since treatment?")
-    values["routine_followed"] = _yes_no(
-        "routine_followed", "Are you following your morning and evening routine?"
-    )
-    values["antiviral_taken"] = (
-        _yes_no("antiviral_taken", "Are you taking your antiviral as prescribed?")
-        if antiviral_prescribed
-        else None
-    )
-    values["antiviral_prescribed"] = antiviral_prescribed
-    with _field("notes"):
-        values["notes"] = st.text_area(
-            "Anything else for your provider? (optional)",
-            max_chars=2000,
-            key=question_key("notes"),
-        )
+    flags = {"antiviral_prescribed": antiviral_prescribed}
+    values: dict[str, Any] = dict(flags)
+    for q in QUESTIONS:
+        if q.asked_if and not flags.get(q.asked_if):
+            values[q.name] = None
+            continue
+        with _field(q.name):
+            if q.kind is Kind.TEMPERATURE:
+                values.update(_temperature(q))
+            else:
+                values[q.name] = _ask(q)
     return values
 
 

@@ -17,6 +17,7 @@ from state import StateKeys
 
 from checkins.domain import Severity
 from checkins.guidance import guidance_for_day, skin_care_routine
+from checkins.rules import thresholds
 from checkins.services import clinic, intake
 from checkins.services import patient_form as form
 from checkins.services.views import PatientHome, SubmitResult
@@ -148,7 +149,10 @@ label = "Send baseline photo" if baseline else "Send check-in"
 sent = st.button(label, type="primary", icon=":material/send:", width="stretch", key="send")
 
 with st.expander("Today: what is normal, what to do, and warning signs"):
-    patient_ui.day_guidance(guidance_for_day(day), expanded=True)
+    # The warning signs quote the rules in force; a broken rule file is a sentence, not advice.
+    limits = ui.attempt(lambda: thresholds(resources.rules()), doing="showing today's guidance")
+    if limits is not None:
+        patient_ui.day_guidance(guidance_for_day(day, thresholds=limits))
     if not baseline:
         patient_ui.routine_checklist(*skin_care_routine(), key_prefix=StateKeys.ROUTINE_DONE)
 st.page_link(
@@ -182,6 +186,7 @@ if sent:
                 photos=[c.prepared for c in checks if c.prepared is not None],
                 client_submission_id=st.session_state[StateKeys.SUBMISSION_ID],
                 is_baseline=baseline,
+                ruleset=resources.rules(),
             )
 
     with st.spinner("Sending your check-in…"):

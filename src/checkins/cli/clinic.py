@@ -79,6 +79,7 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    from checkins import rules
     from checkins.demo import load_demo
 
     db = _connect()
@@ -88,6 +89,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         sample_dir=args.sample_dir,
         base_url=args.base_url,
         progress=None if args.json else out,
+        ruleset=rules.load_active_rules(),
     )
     _emit(out, {"ok": True, **summary.to_json()}, args.json, summary.describe())
     return EXIT_OK

@@ -138,6 +138,7 @@ def cmd_treatments_add(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_handout(args: argparse.Namespace, out: TextIO) -> int:
+    from checkins import rules
     from checkins.services import patients
 
     target = Path(args.out)
@@ -146,7 +147,11 @@ def cmd_handout(args: argparse.Namespace, out: TextIO) -> int:
     db = _connect()
     with db.session() as s:
         pdf, url = patients.handout(
-            session=s, actor=cli_actor(), treatment_id=args.treatment, base_url=args.base_url
+            session=s,
+            actor=cli_actor(),
+            treatment_id=args.treatment,
+            base_url=args.base_url,
+            ruleset=rules.load_active_rules(),
         )
     target.write_bytes(pdf)
     _emit(

@@ -25,7 +25,7 @@ from checkins.domain import InvalidInput
 def cmd_triage(args: argparse.Namespace, out: TextIO) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from checkins import rules
+    from checkins import rules, schedule
     from checkins.services.clinic import UNSET_CLINIC, call_now, get_clinic
     from checkins.validation import parse_checkin_json
 
@@ -43,7 +43,9 @@ def cmd_triage(args: argparse.Namespace, out: TextIO) -> int:
         ruleset=rules.load_active_rules(),
         answers=inp.answers,
         procedure=inp.treatment.procedure,
-        hours_since_treatment=inp.hours_since_treatment,
+        hours_since_treatment=schedule.hours_since(
+            treated_at=inp.treatment.treated_at, at=inp.submitted_at
+        ),
         clinic_phone=view.phone,
         contact=call_now(view, inp.submitted_at),
     )
@@ -58,8 +60,11 @@ def cmd_triage(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
+    from checkins import rules
     from checkins.services import clinic, intake
     from checkins.validation import parse_checkin_json
+
+    ruleset = rules.load_active_rules()  # once, before any photo work: a bad file fails first
 
     raw = _read(args.file, MAX_CHECKIN_FILE_BYTES)
     inp = parse_checkin_json(raw, now=_now())
@@ -101,6 +106,7 @@ def cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
             photos=prepared,
             client_submission_id=csid,
             submitted_at=inp.submitted_at,
+            ruleset=ruleset,
         )
     payload = {
         **result.triage.to_json(),

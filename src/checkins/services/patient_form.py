@@ -13,34 +13,24 @@ import logging
 import math
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
 from pydantic import ValidationError
 
-from checkins.domain import Answers, CheckinsError, InvalidInput, Temperature
+from checkins import questionnaire
+from checkins.domain import MAX_PHOTOS, Answers, CheckinsError, InvalidInput, Temperature
 from checkins.imaging import MAX_UPLOAD_BYTES
+from checkins.questionnaire import Kind
 from checkins.services import intake
-from checkins.validation import friendly, parse_answers
+from checkins.validation import friendly, parse_answers, scale_sentence
 
 log = logging.getLogger(__name__)
-MAX_PHOTOS = 8
 MAX_UPLOAD_MB = MAX_UPLOAD_BYTES // (1024 * 1024)
 COULD_NOT_CHECK = "We could not check this photo just now; please try again or take another."
 YES, NO = "Yes", "No"
-SWELLING_CHOICES: dict[str, str] = {
-    "none": "None",
-    "mild": "Mild",
-    "moderate": "Moderate",
-    "excessive": "A lot (much more than right after treatment)",
-}
-REDNESS_CHOICES: dict[str, str] = {
-    "none": "None",
-    "mild": "Mild (pink)",
-    "moderate": "Moderate (like a sunburn)",
-    "severe": "Severe (deep red, spreading)",
-}
 CARD_HINT = (
     "If the clinic gave you the reference card, hold it flat beside the treated area, at the "
     "same distance from the camera as your skin, with all four black corner squares in the "
@@ -178,22 +168,11 @@ def ready_to_send(checks: Sequence[PhotoCheck], *, baseline: bool) -> str | None
 
 
 # The questionnaire's fields in the order the form shows them; errors are listed in this order.
-FORM_ORDER = (
-    "temperature",
-    "drainage_like_pus",
-    "increased_warmth",
-    "swelling",
-    "redness",
-    "oozing",
-    "pain",
-    "picked_or_peeled_skin",
-    "sun_exposure",
-    "routine_followed",
-    "antiviral_taken",
-    "notes",
-)
+FORM_ORDER = questionnaire.NAMES
+# The temperature's own widgets besides the reading: its unit and its "not taken" box.
+UNIT_FIELD, SKIP_FIELD = "unit", "no_thermometer"
 # Every raw form value a draft may keep (services/drafts.py drops anything else).
-DRAFT_FIELDS = frozenset({*FORM_ORDER, "unit", "no_thermometer"})
+DRAFT_FIELDS = frozenset({*FORM_ORDER, UNIT_FIELD, SKIP_FIELD})
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 
 
@@ -213,7 +192,7 @@ class FormErrors(InvalidInput):
         super().__init__(" ".join(e.message for e in self.errors), code="form_errors")
 
 
-def read_number(text: str | float | int | None) -> float | None:
+def read_number(text: object) -> float | None:
     """A number as a person types it: "38,7" and "38.7" are both 38.7; blank is ``None``.
 
     Raises ``ValueError`` for anything else ("thirty-eight", "38.7.1", "1e3").
@@ -230,122 +209,98 @@ def read_number(text: str | float | int | None) -> float | None:
     return float(cleaned.replace(",", "."))
 
 
-QUESTIONS = {
-    "drainage_like_pus": "is there drainage that looks like pus?",
-    "increased_warmth": "is the area getting warmer?",
-    "oozing": "is the skin oozing clear fluid?",
-    "picked_or_peeled_skin": "have you picked, rubbed or peeled any skin?",
-}
+def _asked(q: questionnaire.Question, values: Mapping[str, Any]) -> bool:
+    return not q.asked_if or bool(values.get(q.asked_if))
 
 
-def _optional_yes_no(value: str | None) -> bool | None:
-    return None if value is None else value == YES
-
-
-def answers_from_form(
-    *,
-    temperature: str | float | None,
-    unit: str,
-    no_thermometer: bool,
-    drainage_like_pus: str | None,
-    increased_warmth: str | None,
-    swelling: str | None,
-    redness: str | None,
-    oozing: str | None,
-    pain: str | float | None,
-    picked_or_peeled_skin: str | None,
-    sun_exposure: str | None,
-    routine_followed: str | None,
-    antiviral_taken: str | None,
-    antiviral_prescribed: bool,
-    notes: str,
-) -> Answers:
-    """The questionnaire's widgets (typed numbers, Yes/No radios, °F/°C) as validated ``Answers``.
-
-    Raises ``FormErrors`` listing every unanswered question and every value we cannot use (a
-    temperature no body has, pain of 3.5 or 12), each naming its field, in the form's order.
-    A value is never silently changed: "3.5" is refused, not read as 3.
-    """
-    errors: list[FieldError] = []
-    unit_code = "C" if unit.endswith("C") else "F"
-    reading: float | None = None
+def _temperature(
+    q: questionnaire.Question, values: Mapping[str, Any], errors: list[FieldError]
+) -> object:
+    unit_code = "C" if str(values.get(UNIT_FIELD) or "").endswith("C") else "F"
     try:
-        reading = read_number(temperature)
+        reading = read_number(values.get(q.name))
     except ValueError:
-        errors.append(
-            FieldError(
-                "temperature",
-                "Please type your temperature as a number, for example 98.6 or 37,0.",
-            )
-        )
-    else:
-        if reading is None and not no_thermometer:
-            errors.append(
-                FieldError(
-                    "temperature",
-                    "Please enter your temperature, or tick “I did not take my temperature”.",
-                )
-            )
-        elif reading is not None:
-            try:
-                Temperature(value=reading, unit=unit_code)
-            except ValidationError as bad:
-                errors.append(FieldError("temperature", friendly(bad).message))
-    yes_no = {
-        "drainage_like_pus": drainage_like_pus,
-        "increased_warmth": increased_warmth,
-        "oozing": oozing,
-        "picked_or_peeled_skin": picked_or_peeled_skin,
-    }
-    for name, question in QUESTIONS.items():
-        if yes_no[name] is None:
-            errors.append(FieldError(name, f"Please answer: {question}"))
-    if swelling is None:
-        errors.append(FieldError("swelling", "Please answer: how swollen is the treated area?"))
-    if redness is None:
-        errors.append(FieldError("redness", "Please answer: how red is the treated area?"))
-    pain_value: float | None = None
+        errors.append(FieldError(q.name, f"Please type your temperature as a number ({q.hint})."))
+        return None
+    if reading is None:
+        if not values.get(SKIP_FIELD):
+            errors.append(FieldError(q.name, f"Please enter your temperature, or tick “{q.skip}”."))
+        return None
+    try:
+        Temperature(value=reading, unit=unit_code)
+    except ValidationError as bad:
+        errors.append(FieldError(q.name, friendly(bad).message))
+    return {"value": reading, "unit": unit_code}
+
+
+def _scale(q: questionnaire.Question, raw: object, errors: list[FieldError]) -> object:
+    scale = q.scale
+    assert scale is not None
+    value: float | None = None
     with contextlib.suppress(ValueError):  # not a number: said below
-        pain_value = read_number(pain)
-    if pain_value is None:
-        if pain is None or not str(pain).strip():
-            errors.append(FieldError("pain", "Please give your pain from 0 (none) to 10 (worst)."))
+        value = read_number(raw)
+    if value is None:
+        if raw is None or not str(raw).strip():
+            errors.append(FieldError(q.name, q.missing + "."))
         else:
             errors.append(
-                FieldError("pain", "Please give your pain as a whole number from 0 to 10.")
+                FieldError(
+                    q.name,
+                    f"Please give your {q.in_sentence} as a whole number from {scale.low} "
+                    f"to {scale.high}.",
+                )
             )
-    elif not pain_value.is_integer():
+        return None
+    if not value.is_integer():
         errors.append(
             FieldError(
-                "pain",
-                f"Pain is a whole number from 0 (none) to 10 (worst): {pain_value:g} is between "
-                f"two; please choose {math.floor(pain_value):g} or {math.ceil(pain_value):g}.",
+                q.name,
+                f"{scale_sentence(q)[:-1]}: {value:g} is between two; please choose "
+                f"{math.floor(value):g} or {math.ceil(value):g}.",
             )
         )
-    elif not 0 <= pain_value <= 10:
-        errors.append(FieldError("pain", "Pain is a whole number from 0 (none) to 10 (worst)."))
-    if antiviral_prescribed and antiviral_taken is None:
-        errors.append(
-            FieldError(
-                "antiviral_taken", "Please answer: are you taking your antiviral as prescribed?"
-            )
-        )
+        return None
+    if not scale.low <= value <= scale.high:
+        errors.append(FieldError(q.name, scale_sentence(q)))
+        return None
+    return int(value)
+
+
+def answers_from_form(values: Mapping[str, Any]) -> Answers:
+    """The questionnaire's widgets (typed numbers, Yes/No radios, °F/°C) as validated ``Answers``.
+
+    ``values`` holds each question's raw value by name (``questionnaire.QUESTIONS``), the
+    temperature's ``unit`` and ``no_thermometer`` box, and the treatment flags questions
+    depend on (``antiviral_prescribed``). Raises ``FormErrors`` listing every unanswered question
+    and every value we cannot use (a temperature no body has, pain of 3.5 or 12), each naming
+    its field, in the form's order. A value is never silently changed: "3.5" is refused, not
+    read as 3. A required question, or an optional one asked only because of a flag, must be
+    answered; the other optional ones may be left blank.
+    """
+    errors: list[FieldError] = []
+    data: dict[str, object] = {}
+    for q in questionnaire.QUESTIONS:
+        raw = values.get(q.name)
+        if not _asked(q, values):
+            data[q.name] = None
+            continue
+        must = q.required or bool(q.asked_if)
+        if q.kind is Kind.TEMPERATURE:
+            data[q.name] = _temperature(q, values, errors)
+        elif q.kind is Kind.SCALE:
+            data[q.name] = _scale(q, raw, errors)
+        elif q.kind is Kind.TEXT:
+            data[q.name] = str(raw or "").strip()
+        elif raw is None:
+            if must:
+                errors.append(FieldError(q.name, q.missing))
+            data[q.name] = None
+        elif q.kind is Kind.YES_NO:
+            data[q.name] = raw == YES
+        else:
+            data[q.name] = raw
     if errors:
         raise FormErrors(errors)
-    data: dict[str, object] = {
-        "temperature": None if reading is None else {"value": reading, "unit": unit_code},
-        "drainage_like_pus": drainage_like_pus == YES,
-        "increased_warmth": increased_warmth == YES,
-        "swelling": swelling,
-        "redness": redness,
-        "oozing": oozing == YES,
-        "pain": int(pain_value or 0),  # not None here: checked above
-        "picked_or_peeled_skin": picked_or_peeled_skin == YES,
-        "sun_exposure": _optional_yes_no(sun_exposure),
-        "routine_followed": _optional_yes_no(routine_followed),
-        "antiviral_taken": _optional_yes_no(antiviral_taken) if antiviral_prescribed else None,
-        "notes": notes.strip(),
-    }
     try:
         return parse_answers(data)
     except InvalidInput as refused:

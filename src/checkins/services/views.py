@@ -8,7 +8,7 @@ from datetime import date, datetime
 # Actor lives in the domain (access.py checks it without importing services); re-exported here.
 from checkins.domain import Actor as Actor
 from checkins.domain import PhotoMetrics, Reason, ReviewStatus, Severity, TriageResult
-from checkins.rules.engine import CallNow
+from checkins.guidance import CallNow
 
 
 @dataclass(frozen=True)
