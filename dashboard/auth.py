@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 
 import resources
 import streamlit as st
+import uploads
 from state import StateKeys
 
 from checkins import links
@@ -45,7 +46,19 @@ class Notice:
 
 
 def resolve() -> Actor | None:
-    """Who is using this session right now (``None``: show the sign-in page). Run every rerun."""
+    """Who is using this session right now (``None``: show the sign-in page). Run every rerun.
+
+    Only a resolved session may upload files (``uploads``): the sign-in page cannot.
+    """
+    actor = _resolve()
+    if actor is None:
+        uploads.forbid()
+    else:
+        uploads.allow()
+    return actor
+
+
+def _resolve() -> Actor | None:
     now = utcnow()
     token = _query_token()
     if token is None:
@@ -213,6 +226,7 @@ def sign_out(notice: Notice | None = None) -> None:
                 audit.record(session=s, actor=actor, action="auth.sign_out", detail=detail)
         except Exception:
             log.exception("could not audit a sign-out")
+    uploads.forbid()
     _clear()
     st.session_state[StateKeys.AUTH_NOTICE] = notice or Notice("info", "You are signed out.")
     if via_oidc:

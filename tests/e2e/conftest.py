@@ -1,8 +1,8 @@
 """A real dashboard server and a real headless Chromium (Debian's /usr/bin/chromium).
 
 ``app_server`` prepares a throwaway CHECKINS_HOME (``checkins init`` + ``checkins demo``), serves
-``dashboard/app.py`` on a free port and stops it at the end of the session. Pages are phone-sized
-(390 × 844) or desktop-sized (1366 × 900).
+``dashboard/serve.py`` (the router behind the upload guard) on a free port and stops it at the
+end of the session. Pages are phone-sized (390 × 844) or desktop-sized (1366 × 900).
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def start_server(home: Path, *, extra_env: dict[str, str] | None = None) -> Serv
         [
             str(BIN / "streamlit"),
             "run",
-            "dashboard/app.py",
+            "dashboard/serve.py",
             "--server.headless",
             "true",
             "--server.port",
