@@ -29,7 +29,7 @@ from state import StateKeys
 
 from checkins import links
 from checkins.domain import AccessDenied, CheckinsError, Role, utcnow
-from checkins.services import audit, users
+from checkins.services import sessions, users
 from checkins.services.views import Actor
 
 log = logging.getLogger("checkins.dashboard.auth")
@@ -136,23 +136,15 @@ def _patient(token: str, now: datetime) -> Actor | None:
         if st.session_state.get(StateKeys.PATIENT_TOKEN) == token:
             # Already opened in this session: re-check without taking the write lock.
             with resources.db().read() as s, contextlib.suppress(AccessDenied):
-                actor = links.verify_token(session=s, token=token, now=now)
+                actor = sessions.check_link(session=s, token=token, now=now)
         if actor is None:
             # First open, or now refused: the audited path (refusals are logged too).
             with resources.db().session() as s:
                 try:
-                    actor = links.verify_token(session=s, token=token, now=now)
+                    actor = sessions.open_link(session=s, token=token, now=now)
                 except AccessDenied as refused:  # caught inside so the refusal is committed
                     notice = Notice("link", refused.message, refused.code)
                     refused_code = refused.code
-                if actor is not None:
-                    audit.record(
-                        session=s,
-                        actor=actor,
-                        action="link.opened",
-                        object_type="treatment",
-                        object_id=actor.treatment_id,
-                    )
     except CheckinsError as exc:
         notice = Notice("link", exc.message)
     except Exception:
@@ -222,8 +214,8 @@ def sign_out(notice: Notice | None = None) -> None:
     if actor is not None and actor.role is not Role.PATIENT:
         try:
             with resources.db().session() as s:
-                detail = notice.kind if notice else "by user"
-                audit.record(session=s, actor=actor, action="auth.sign_out", detail=detail)
+                reason = notice.kind if notice else "by user"
+                sessions.sign_out(session=s, actor=actor, reason=reason)
         except Exception:
             log.exception("could not audit a sign-out")
     uploads.forbid()
@@ -274,9 +266,7 @@ def _from_oidc(now: datetime) -> Actor | None:
     actor: Actor | None = None
     try:
         with resources.db().session() as s:
-            actor = users.actor_for_username(session=s, username=email) if email else None
-            if actor is not None:
-                audit.record(session=s, actor=actor, action="auth.sign_in", detail="oidc")
+            actor = sessions.sign_in_oidc(session=s, email=email)
     except Exception:
         log.exception("OIDC account lookup failed")
     if actor is None:
