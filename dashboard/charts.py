@@ -49,7 +49,7 @@ def redness_vs_band(
     *,
     metric: str,
     current_id: int,
-) -> alt.LayerChart | None:
+) -> alt.LayerChart | alt.FacetChart | None:
     """This patient's metric by day since treatment, over the clinic's expected band.
 
     The band is the interquartile range of patients with the same procedure (days with fewer
@@ -116,7 +116,9 @@ def redness_vs_band(
     return alt.layer(area, median, line, dots).properties(height=HEIGHT, description=summary)
 
 
-def recovery_curves(points: Sequence[CurvePoint], *, metric: str) -> alt.LayerChart | None:
+def recovery_curves(
+    points: Sequence[CurvePoint], *, metric: str
+) -> alt.LayerChart | alt.FacetChart | None:
     """Median (line) and interquartile band (area) per procedure, by day since treatment."""
     frame = pd.DataFrame(
         [
@@ -177,7 +179,7 @@ def queue_volume(rows: Sequence[VolumeRow]) -> alt.Chart | None:
     )
     if frame.empty:
         return None
-    return (
+    chart: alt.Chart = (
         alt.Chart(frame)
         .mark_bar(size=28)
         .encode(
@@ -194,6 +196,7 @@ def queue_volume(rows: Sequence[VolumeRow]) -> alt.Chart | None:
         )
         .properties(height=HEIGHT, description=volume_summary(rows))
     )
+    return chart
 
 
 # ---- Text alternatives: what each chart shows, in a sentence or two ---------------------------

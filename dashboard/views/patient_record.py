@@ -29,13 +29,16 @@ if pid is None:
     st.info("Choose a patient on the Patients page first.")
     st.page_link("views/patients.py", label="Find a patient", icon=":material/group:")
     st.stop()
-read = f"patient:{pid}"
+patient_id: int = pid
+read = f"patient:{patient_id}"
 
 
 def load() -> PatientRecord:
     first = visits.first(read)  # the record is audited once per visit, not per rerun
     with db.session() if first else db.read() as s:
-        return patients.patient_record(session=s, actor=actor, patient_id=pid, audit_read=first)
+        return patients.patient_record(
+            session=s, actor=actor, patient_id=patient_id, audit_read=first
+        )
 
 
 record = ui.attempt(load, doing="opening the patient's record")

@@ -38,10 +38,14 @@ picked = c1.date_input("Period (UTC)", (today - timedelta(days=DEFAULT_DAYS), to
 procedure = c2.selectbox(
     "Procedure", [None, *PROCEDURES], format_func=lambda v: staff.procedure_label(v) if v else "All"
 )
-series = c3.selectbox("Treatment in its series", [None, 1, 2, 3], format_func=SERIES.get)
+series_choices: list[int | None] = [None, 1, 2, 3]
+series = c3.selectbox(
+    "Treatment in its series", series_choices, format_func=lambda v: SERIES.get(v, str(v))
+)
 if not isinstance(picked, tuple) or len(picked) != 2:
     st.info("Choose the first and the last day of the period.")
     st.stop()
+first_day, last_day = picked[0], picked[1]
 
 
 def table(title: str, frame: pd.DataFrame, name: str) -> None:
@@ -49,7 +53,7 @@ def table(title: str, frame: pd.DataFrame, name: str) -> None:
     st.download_button(
         f"Download {title} (CSV)",
         staff.csv_bytes(frame),
-        file_name=f"{name}_{picked[0]}_{picked[1]}.csv",
+        file_name=f"{name}_{first_day}_{last_day}.csv",
         mime="text/csv",
         on_click="ignore",
         icon=":material/download:",
@@ -77,7 +81,7 @@ def _report(
 def load() -> trends.TrendsReport:
     with resources.db().read() as s:
         stamp = trends.data_stamp(session=s)
-    return _report(picked[0], picked[1], procedure, series, stamp, actor)
+    return _report(first_day, last_day, procedure, series, stamp, actor)
 
 
 r = ui.attempt(load, doing="computing the clinic's trends")
