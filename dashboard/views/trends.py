@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import auth
 import charts
 import pandas as pd
-import resources
 import staff
 import streamlit as st
+import trends_ui
 import ui
 
 from checkins import access
 from checkins.domain import PROCEDURES, AccessDenied, utcnow
 from checkins.services import trends
-from checkins.services.views import Actor
 
 DEFAULT_DAYS = 90
 
@@ -49,39 +48,11 @@ first_day, last_day = picked[0], picked[1]
 
 
 def table(title: str, frame: pd.DataFrame, name: str) -> None:
-    st.dataframe(frame, hide_index=True, placeholder="—")
-    st.download_button(
-        f"Download {title} (CSV)",
-        staff.csv_bytes(frame),
-        file_name=f"{name}_{first_day}_{last_day}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
-        key=f"csv_{name}",
-    )
-
-
-@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def _report(
-    start: date,
-    end: date,
-    procedure: str | None,
-    series: int | None,
-    stamp: tuple[int, ...],
-    _actor: Actor,
-) -> trends.TrendsReport:
-    """De-identified and suppressed, so shared between staff; keyed on the data's stamp, so a
-    new check-in or any case action recomputes it at once (access is checked above)."""
-    with resources.db().read() as s:
-        return trends.report(
-            session=s, actor=_actor, start=start, end=end, procedure=procedure, series=series
-        )
+    trends_ui.table(title, frame, name, (first_day, last_day))
 
 
 def load() -> trends.TrendsReport:
-    with resources.db().read() as s:
-        stamp = trends.data_stamp(session=s)
-    return _report(first_day, last_day, procedure, series, stamp, actor)
+    return trends_ui.report(actor, first_day, last_day, procedure, series)
 
 
 r = ui.attempt(load, doing="computing the clinic's trends")
