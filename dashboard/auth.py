@@ -10,6 +10,10 @@
   page change). A small fragment re-checks every minute so an unattended screen is cleared.
 - The account is re-read on every rerun, and by every timed fragment (``recheck``) before it
   reads anything, so a deactivated user's open screen is signed out at its next refresh.
+- Only a session that ``resolve`` has resolved may upload files (``uploads.allow``); signed
+  out, or with a refused link, the upload endpoint refuses it (``uploads.forbid``).
+- Every sign-in, sign-out and link opening is audited by the service it goes through
+  (``users.authenticate``, ``services.sessions``): this module writes no audit rows.
 
 Services raise ``CheckinsError`` with a sentence; this module turns refusals into notices for
 the sign-in page and never lets a traceback through.
