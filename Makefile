@@ -25,7 +25,7 @@ demo: install
 run: demo
 	$(BIN)/checkins worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/streamlit run dashboard/app.py --server.port $(PORT) --server.headless true
+	$(BIN)/streamlit run dashboard/serve.py --server.port $(PORT) --server.headless true
 
 lint: install
 	$(BIN)/ruff check src tests dashboard bench sample_data

@@ -11,7 +11,7 @@ What it does:
    a review case for 30% of them (most resolved, a few hundred still open), 1-2 rule hits each.
 2. Times the services in-process: one queue page, the urgent count, a claim (claim + release,
    each its own unit of work), the expected-recovery band and the whole trends report.
-3. Starts ``streamlit run dashboard/app.py`` on that database and drives Debian Chromium
+3. Starts ``streamlit run dashboard/serve.py`` on that database and drives Debian Chromium
    (headless): signs a provider in, then times the queue page (click "Queue" until the table is
    drawn), a claim round trip on the case page (click "Claim" until "You claimed it." shows) and
    the trends page (click "Trends" until its last table's download button shows; the first
@@ -316,7 +316,7 @@ def start_server(url: str, home: Path) -> tuple[subprocess.Popen[bytes], str]:
         [
             str(ROOT / ".venv" / "bin" / "streamlit"),
             "run",
-            str(ROOT / "dashboard" / "app.py"),
+            str(ROOT / "dashboard" / "serve.py"),
             *("--server.port", str(port), "--server.headless", "true"),
             *("--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"),
         ],

@@ -12,6 +12,7 @@ import resources
 import sidebar
 import streamlit as st
 import ui
+import visits
 
 from checkins import access
 from checkins.domain import Role
@@ -107,4 +108,5 @@ if actor is not None and actor.role is not Role.PATIENT:
             st.rerun()
         auth.remember_staff_tab()  # so a reload can say why it signed out
     auth.idle_watch()
+visits.begin(page.url_path)  # another page than last run: its reads are audited afresh
 page.run()

@@ -10,6 +10,10 @@
   page change). A small fragment re-checks every minute so an unattended screen is cleared.
 - The account is re-read on every rerun, and by every timed fragment (``recheck``) before it
   reads anything, so a deactivated user's open screen is signed out at its next refresh.
+- Only a session that ``resolve`` has resolved may upload files (``uploads.allow``); signed
+  out, or with a refused link, the upload endpoint refuses it (``uploads.forbid``).
+- Every sign-in, sign-out and link opening is audited by the service it goes through
+  (``users.authenticate``, ``services.sessions``): this module writes no audit rows.
 
 Services raise ``CheckinsError`` with a sentence; this module turns refusals into notices for
 the sign-in page and never lets a traceback through.
@@ -24,11 +28,12 @@ from datetime import datetime, timedelta
 
 import resources
 import streamlit as st
+import uploads
 from state import StateKeys
 
 from checkins import links
 from checkins.domain import AccessDenied, CheckinsError, Role, utcnow
-from checkins.services import audit, users
+from checkins.services import sessions, users
 from checkins.services.views import Actor
 
 log = logging.getLogger("checkins.dashboard.auth")
@@ -45,7 +50,19 @@ class Notice:
 
 
 def resolve() -> Actor | None:
-    """Who is using this session right now (``None``: show the sign-in page). Run every rerun."""
+    """Who is using this session right now (``None``: show the sign-in page). Run every rerun.
+
+    Only a resolved session may upload files (``uploads``): the sign-in page cannot.
+    """
+    actor = _resolve()
+    if actor is None:
+        uploads.forbid()
+    else:
+        uploads.allow()
+    return actor
+
+
+def _resolve() -> Actor | None:
     now = utcnow()
     token = _query_token()
     if token is None:
@@ -123,23 +140,15 @@ def _patient(token: str, now: datetime) -> Actor | None:
         if st.session_state.get(StateKeys.PATIENT_TOKEN) == token:
             # Already opened in this session: re-check without taking the write lock.
             with resources.db().read() as s, contextlib.suppress(AccessDenied):
-                actor = links.verify_token(session=s, token=token, now=now)
+                actor = sessions.check_link(session=s, token=token, now=now)
         if actor is None:
             # First open, or now refused: the audited path (refusals are logged too).
             with resources.db().session() as s:
                 try:
-                    actor = links.verify_token(session=s, token=token, now=now)
+                    actor = sessions.open_link(session=s, token=token, now=now)
                 except AccessDenied as refused:  # caught inside so the refusal is committed
                     notice = Notice("link", refused.message, refused.code)
                     refused_code = refused.code
-                if actor is not None:
-                    audit.record(
-                        session=s,
-                        actor=actor,
-                        action="link.opened",
-                        object_type="treatment",
-                        object_id=actor.treatment_id,
-                    )
     except CheckinsError as exc:
         notice = Notice("link", exc.message)
     except Exception:
@@ -209,10 +218,11 @@ def sign_out(notice: Notice | None = None) -> None:
     if actor is not None and actor.role is not Role.PATIENT:
         try:
             with resources.db().session() as s:
-                detail = notice.kind if notice else "by user"
-                audit.record(session=s, actor=actor, action="auth.sign_out", detail=detail)
+                reason = notice.kind if notice else "by user"
+                sessions.sign_out(session=s, actor=actor, reason=reason)
         except Exception:
             log.exception("could not audit a sign-out")
+    uploads.forbid()
     _clear()
     st.session_state[StateKeys.AUTH_NOTICE] = notice or Notice("info", "You are signed out.")
     if via_oidc:
@@ -260,9 +270,7 @@ def _from_oidc(now: datetime) -> Actor | None:
     actor: Actor | None = None
     try:
         with resources.db().session() as s:
-            actor = users.actor_for_username(session=s, username=email) if email else None
-            if actor is not None:
-                audit.record(session=s, actor=actor, action="auth.sign_in", detail="oidc")
+            actor = sessions.sign_in_oidc(session=s, email=email)
     except Exception:
         log.exception("OIDC account lookup failed")
     if actor is None:

@@ -53,7 +53,7 @@ def redness_vs_band(
     *,
     metric: str,
     current_id: int,
-) -> alt.LayerChart | None:
+) -> alt.LayerChart | alt.FacetChart | None:
     """This patient's metric by day since treatment, over the clinic's expected band.
 
     The band is the interquartile range of patients with the same procedure (days with fewer
@@ -120,7 +120,9 @@ def redness_vs_band(
     return alt.layer(area, median, line, dots).properties(height=HEIGHT, description=summary)
 
 
-def recovery_curves(points: Sequence[CurvePoint], *, metric: str) -> alt.LayerChart | None:
+def recovery_curves(
+    points: Sequence[CurvePoint], *, metric: str
+) -> alt.LayerChart | alt.FacetChart | None:
     """Median (line) and interquartile band (area) per procedure, by day since treatment."""
     frame = pd.DataFrame(
         [
@@ -181,7 +183,7 @@ def queue_volume(rows: Sequence[VolumeRow]) -> alt.Chart | None:
     )
     if frame.empty:
         return None
-    return (
+    chart: alt.Chart = (
         alt.Chart(frame)
         .mark_bar(size=28)
         .encode(
@@ -198,6 +200,7 @@ def queue_volume(rows: Sequence[VolumeRow]) -> alt.Chart | None:
         )
         .properties(height=HEIGHT, description=volume_summary(rows))
     )
+    return chart
 
 
 # ---- Text alternatives: what each chart shows, in a sentence or two ---------------------------

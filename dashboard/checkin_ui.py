@@ -15,7 +15,7 @@ from typing import Any
 import resources
 import streamlit as st
 
-from checkins.domain import Answers
+from checkins.domain import MAX_PHOTOS, Answers
 from checkins.services import drafts
 from checkins.services import patient_form as form
 from checkins.services.views import Actor
@@ -118,7 +118,7 @@ def within_limit(
         key = form.photo_key(data)
         if key in seen:
             continue
-        if len(kept) >= form.MAX_PHOTOS:
+        if len(kept) >= MAX_PHOTOS:
             refused.append(name)
             continue
         seen.add(key)
@@ -129,7 +129,7 @@ def within_limit(
 def too_many_photos(refused: Sequence[str]) -> str:
     names = ", ".join(f"“{n}”" for n in refused)
     return (
-        f"A check-in holds at most {form.MAX_PHOTOS} photos, so {names} "
+        f"A check-in holds at most {MAX_PHOTOS} photos, so {names} "
         f"{'was' if len(refused) == 1 else 'were'} not added. Remove a photo first if you "
         "want to send another in its place."
     )

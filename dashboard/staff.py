@@ -101,9 +101,9 @@ def clock_heading(target_minutes: int) -> str:
     return f"Waiting ({minutes_text(target_minutes)} target)"
 
 
-def status_text(status: str, claimed_by: str | None) -> str:
+def status_text(status: ReviewStatus, claimed_by: str | None) -> str:
     """ "New", "Claimed by Dr Lee", "Resolved by Dr Lee": status and owner in one column."""
-    label = STATUS_LABELS.get(status, status)
+    label = STATUS_LABELS[status]
     return f"{label} by {claimed_by}" if claimed_by and status != ReviewStatus.NEW else label
 
 

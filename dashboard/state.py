@@ -18,6 +18,10 @@ class StateKeys:
     LINK_GRACE_NOTICE = "auth_link_grace_notice"  # why: shown while the patient finishes
     RELOAD_CHECKED = "auth_reload_checked"  # this session looked for the marker (once)
 
+    # The visit (dashboard/visits.py): reads are audited once per stay on a page.
+    VISIT_PAGE = "visit_page"  # the page the router ran last
+    VISIT_READS = "visit_reads"  # reads ("case:12", "photo:7:thumb") audited in this visit
+
     # Sign-in form.
     SIGN_IN_USERNAME = "sign_in_username"
     SIGN_IN_PASSWORD = "sign_in_password"  # noqa: S105 - a widget key, not a password
@@ -57,7 +61,6 @@ class StateKeys:
     PATIENT_LINK = "patients_link"  # (treatment id, url) issued on the record page
     PATIENT_DUPLICATE = "patients_duplicate"  # (sentence, existing id) after a duplicate
     PATIENT_FLASH = "patients_flash"  # a sentence shown once after an action
-    PATIENT_AUDITED = "patients_audited"  # patient ids whose record this visit has audited
     BASELINE_NONCE = "patients_baseline_nonce"
     BASELINE_SUBMISSION = "patients_baseline_submission"
 

@@ -12,6 +12,7 @@ import resources
 import streamlit as st
 from state import StateKeys
 
+from checkins import schedule
 from checkins.messaging import outbox
 from checkins.services import intake, patients
 from checkins.services import patient_form as form
@@ -77,4 +78,4 @@ def treatment_block(
         days = st.text_input("Days", ", ".join(map(str, d.treatment.schedule_days)), key=f"d{tid}")
         if st.button("Save days", key=f"sd{tid}"):
             act(lambda s: patients.set_schedule(session=s, actor=actor, treatment_id=tid,
-                days=patients.schedule.parse_days(days)), "Schedule saved.")  # fmt: skip
+                days=schedule.parse_days(days)), "Schedule saved.")  # fmt: skip

@@ -2,54 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import actions
 import auth
-import charts
-import resources
-import staff
+import case_ui
 import streamlit as st
-import ui
-from state import StateKeys
 
 from checkins import access
-from checkins.domain import AccessDenied, CheckinsError, Disposition, ReviewStatus
-from checkins.services import case_export, clinic, fhir_export, queue, trends
-from checkins.services.views import Actor
-
-QUEUE_PAGE = "views/queue.py"
-CASE_PAGE = "views/case.py"
-# Session-state keys of this page's form widgets (the flash is actions.FLASH).
-REPLY, DISPOSITION, NOTE = StateKeys.CASE_REPLY, StateKeys.CASE_DISPOSITION, StateKeys.CASE_NOTE
-REASON = StateKeys.CASE_TAKE_OVER_REASON
-
-
-@st.cache_data(ttl=600, show_spinner=False)
-def _band(procedure: str, _actor: Actor) -> list[trends.BandPoint]:
-    """De-identified and the same for every provider, so it may be shared for ten minutes."""
-    with resources.db().read() as s:
-        return trends.expected_recovery_band(session=s, actor=_actor, procedure=procedure)
-
-
-def full_size(photo_id: int, title: str) -> None:
-    """The full-size photo in a dialog whose title says which photo it is."""
-
-    def body() -> None:
-        ui.attempt(
-            lambda: st.image(_photo(photo_id, "full"), caption=title, alt=f"Photo: {title}"),
-            doing="opening the photo",
-        )
-
-    st.dialog(f"Full size: {title.split(' · sent ')[0]}", width="large")(body)()
-
-
-def _photo(photo_id: int, rendition: str) -> bytes:
-    with resources.db().session() as s:
-        return queue.photo_bytes(
-            session=s, store=resources.store(), actor=actor, photo_id=photo_id, rendition=rendition
-        )
-
+from checkins.domain import AccessDenied
 
 actor = auth.current_actor()
 try:
@@ -57,197 +16,18 @@ try:
 except AccessDenied as denied:
     st.error(denied.message, icon=":material/block:")
     st.stop()
-raw = st.query_params.get("item") or st.session_state.get(StateKeys.SELECTED_ITEM)
-item_id = staff.item_id(raw)
-if item_id is None:
-    st.info("Choose a case in the queue to open it." if raw is None else staff.BAD_ITEM)
-    st.page_link(QUEUE_PAGE, label="Go to the queue", icon=":material/inbox:")
-    st.stop()
-try:
-    with resources.db().session() as s:
-        case = queue.open_case(session=s, actor=actor, item_id=item_id)
-        tz = clinic.get_clinic(session=s).time_zone
-except CheckinsError as exc:  # not a provider, or the case is gone
-    st.error(exc.message, icon=":material/block:")
-    st.stop()
-item, t, c = case.item, case.treatment, case.checkin
-st.page_link(QUEUE_PAGE, label="Back to the queue", icon=":material/arrow_back:")
-st.title(f"{t.patient_name} · day {c.day_since_treatment}")
-st.markdown(f"{ui.severity_badge(item.severity)} {staff.case_status(item)}")
-st.caption(f"Sent {staff.clinic_time(c.submitted_at, tz)}")
-actions.show_flash()
-action = actions.bind(item_id, actor)
-if case.other_open:
-    n = len(case.other_open)
-    st.warning(
-        f"{t.patient_name} has {n} other open case{'s' if n != 1 else ''}: read them together.",
-        icon=":material/stacks:",
-    )
-    for other in case.other_open:
-        st.page_link(
-            CASE_PAGE,
-            label=staff.other_case_text(other),
-            query_params={"item": str(other.item_id)},
-            icon=":material/arrow_forward:",
-        )
+item_id = case_ui.chosen_item()
+case, tz = case_ui.open_case(actor, item_id)  # audited once per visit
 
+case_ui.header(case, tz)
+actions.show_flash()
+case_ui.other_open(case)
 left, right = st.columns([3, 2], gap="large")
 with right:
-    st.subheader("Actions")
-    mine = item.claimed_by_id == actor.user_id
-    held_by_other = item.claimed_by_id is not None and not mine
-    if item.status is ReviewStatus.RESOLVED:
-        st.success(f"Resolved by {ui.plain(item.claimed_by_name or 'a provider')}.")
-    elif mine:
-        action(st.button, "Release", queue.release, "Released.", icon=":material/undo:")
-    elif held_by_other:
-        st.info(
-            f"**{item.claimed_by_name}** has this case: only they reply and resolve. "
-            "If they are away, take it over and say why (it is recorded).",
-            icon=":material/lock:",
-        )
-        with st.form("take_over", clear_on_submit=True):
-            st.text_input(
-                "Why you are taking it over",
-                placeholder=f"For example: {item.claimed_by_name} has left for the day",
-                key=REASON,
-                max_chars=queue.MAX_REASON,
-            )
-            action(
-                st.form_submit_button,
-                "Take over",
-                queue.take_over,
-                "You took the case over.",
-                {"reason": REASON},
-                type="primary",
-                icon=":material/swap_horiz:",
-            )
-    else:
-        action(
-            st.button,
-            "Claim",
-            queue.claim,
-            "You claimed it.",
-            type="primary",
-            icon=":material/pan_tool:",
-        )
-    if not held_by_other and (item.status is not ReviewStatus.RESOLVED or mine):
-        with st.form("reply", clear_on_submit=True):
-            st.text_area(
-                "Reply to the patient",
-                placeholder="They see it in their history.",
-                key=REPLY,
-                max_chars=queue.MAX_NOTE,  # the service's limit: a longer reply is never lost
-            )
-            done = "Reply sent."
-            action(st.form_submit_button, "Send reply", queue.reply, done, {"body": REPLY})
-    if item.status is not ReviewStatus.RESOLVED and not held_by_other:
-        with st.form("resolve"):
-            st.selectbox(  # no default: the false-alarm figures depend on a real choice
-                "Disposition",
-                list(Disposition),
-                index=None,
-                placeholder="Choose how it was resolved",
-                format_func=lambda d: d.label,
-                key=DISPOSITION,
-            )
-            st.text_area("Note (staff only)", key=NOTE, max_chars=queue.MAX_NOTE)
-            fields = {"disposition": DISPOSITION, "note": NOTE}
-            done = "Resolved: {disposition.label}."
-            action(st.form_submit_button, "Resolve", queue.resolve, done, fields, type="primary")
-    db, store = resources.db(), resources.store()
-
-    def chart_pdf() -> bytes:
-        """Made (and audited) when the button is pressed, not on every rerun."""
-        with db.session() as s:
-            return case_export.case_summary_pdf(
-                session=s, store=store, actor=actor, item_id=item_id
-            )
-
-    st.download_button(
-        "Print or export this case for the chart",
-        chart_pdf,
-        file_name=f"case-{item_id}-day-{c.day_since_treatment}.pdf",
-        mime="application/pdf",
-        on_click="ignore",
-        icon=":material/print:",
-        width="stretch",
-        wrap=True,  # in a column a long label is cut off otherwise
-    )
-
-    def chart_fhir() -> str:
-        """The same case as a FHIR R4 Bundle for the health record (audited when pressed)."""
-        with db.session() as s:
-            bundle = fhir_export.export_bundle(session=s, actor=actor, item_id=item_id)
-        return json.dumps(bundle, ensure_ascii=False, indent=1)
-
-    st.download_button(
-        "Export for the chart (FHIR R4)",
-        chart_fhir,
-        file_name=f"case-{item_id}-day-{c.day_since_treatment}.fhir.json",
-        mime="application/fhir+json",
-        on_click="ignore",
-        icon=":material/download:",
-        width="stretch",
-        wrap=True,
-    )
-
+    case_ui.action_panel(case, actor, item_id)
+    case_ui.exports(case, actor, item_id)
 with left:
-    st.subheader("Treatment")
-    st.markdown(staff.treatment_text(t, tz))
-    st.subheader("Why it is in the queue")
-    for r in c.reasons:
-        st.markdown(f"{ui.severity_badge(r.severity)} **{staff.rule_name(r.rule)}**: {r.message}")
-        if r.because:
-            st.caption("Because " + "; ".join(r.because))
-    st.subheader("Answers")
-    st.dataframe(staff.answers_frame(c, case.previous), hide_index=True, height="content")
-    for heading, note in staff.patient_notes(c, case.previous):
-        st.markdown(f"**{heading}**")
-        if not note:
-            st.caption("The patient wrote no note.")
-            continue
-        with st.container(border=True):
-            st.text(note)  # as typed: st.text renders no markdown and cuts nothing
-
-st.subheader("Photos")
-grid = staff.photo_grid(case)
-titles = staff.photo_titles(case, tz)
-if not grid:
-    st.caption("No photos with this check-in.")
-measured = bool(grid) and st.toggle("Show the measured area", key=StateKeys.CASE_MEASURED)
-if measured:
-    st.caption(staff.MEASURED_LEGEND)
-for line in grid:
-    for col, cell in zip(st.columns(len(line)), line, strict=True):
-        if cell is not None:
-            caption, p = cell
-            shown = "measured" if measured and p.has_region else "display"
-            data = ui.attempt(lambda p=p, r=shown: _photo(p.id, r), doing="loading a photo")
-            if data:
-                col.image(data, caption=caption, width="stretch", alt=f"Photo: {caption}")
-            title = titles.get(p.id, caption)
-            if col.button(
-                "Full size",
-                key=f"full_{p.id}",
-                icon=":material/open_in_full:",
-                help=f"Open {title.split(' · sent ')[0]} full size",
-            ):
-                full_size(p.id, title)
-
-st.subheader("Redness over time")
-metric = st.radio("Metric", trends.METRICS, format_func=trends.METRIC_LABELS.get, horizontal=True)
-band = _band(t.procedure, actor)
-chart = charts.redness_vs_band(case.history, band, metric=metric, current_id=c.id)
-summary = charts.redness_summary(case.history, band, metric=metric, current_id=c.id)
-if chart is None:
-    st.info(f"Nothing to draw yet. {summary}", icon=":material/info:")
-else:
-    st.altair_chart(chart, width="stretch")
-    st.caption(
-        "Red: this patient. Blue band: middle half of patients with the same procedure. " + summary
-    )
-
-st.subheader("History")
-st.caption(f"Times are the clinic's ({tz}).")
-st.dataframe(staff.history_frame(case.messages, case.audit, tz), hide_index=True, height="content")
+    case_ui.details(case, tz)
+case_ui.photos(case, actor, tz)
+case_ui.redness(case, actor)
+case_ui.history(case, tz)

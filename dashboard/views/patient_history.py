@@ -7,6 +7,7 @@ import patient_ui
 import resources
 import streamlit as st
 import ui
+import visits
 
 from checkins.services import clinic, queue
 from checkins.services.views import PatientHome
@@ -16,12 +17,21 @@ db = resources.db()
 
 
 def load() -> tuple[PatientHome, dict[int, bytes]]:
-    """The patient's home and the thumbnails of their photos (each read is access-checked)."""
-    with db.session() as s:
-        home = clinic.patient_home(session=s, actor=actor, treatment_id=actor.treatment_id or 0)
+    """The patient's home and the thumbnails of their photos (each read is access-checked, and
+    audited once per visit: reruns of the page read without a new audit row)."""
+    first = visits.first("history")
+    with db.session() if first else db.read() as s:
+        home = clinic.patient_home(
+            session=s, actor=actor, treatment_id=actor.treatment_id or 0, audit_read=first
+        )
         thumbs = {
             p.id: queue.photo_bytes(
-                session=s, store=resources.store(), actor=actor, photo_id=p.id, rendition="thumb"
+                session=s,
+                store=resources.store(),
+                actor=actor,
+                photo_id=p.id,
+                rendition="thumb",
+                audit_read=first,
             )
             for c in home.history
             for p in c.photos
@@ -32,6 +42,7 @@ def load() -> tuple[PatientHome, dict[int, bytes]]:
 loaded = ui.attempt(load, doing="opening your history")
 if loaded is None:
     st.stop()
+visits.seen("history")
 home, thumbs = loaded
 tz, phone = home.clinic.time_zone, home.clinic.phone
 

@@ -9,11 +9,13 @@ import staff
 import streamlit as st
 import treatment_ui
 import ui
+import visits
 from state import StateKeys
 
-from checkins import access, contact
+from checkins import access, contact, schedule
 from checkins.domain import AccessDenied
 from checkins.services import alerts, clinic, patients
+from checkins.services.views import PatientRecord
 
 actor = auth.current_actor()
 try:
@@ -22,25 +24,27 @@ except AccessDenied as denied:
     st.error(denied.message, icon=":material/block:")
     st.stop()
 db = resources.db()
-pid = st.session_state.get(StateKeys.PATIENT_SELECTED)
+pid: int | None = st.session_state.get(StateKeys.PATIENT_SELECTED)
 if pid is None:
     st.info("Choose a patient on the Patients page first.")
     st.page_link("views/patients.py", label="Find a patient", icon=":material/group:")
     st.stop()
-audited = st.session_state.setdefault(StateKeys.PATIENT_AUDITED, set())
+patient_id: int = pid
+read = f"patient:{patient_id}"
 
 
-def load() -> patients.PatientRecord:
-    with db.session() as s:
+def load() -> PatientRecord:
+    first = visits.first(read)  # the record is audited once per visit, not per rerun
+    with db.session() if first else db.read() as s:
         return patients.patient_record(
-            session=s, actor=actor, patient_id=pid, audit_read=pid not in audited
+            session=s, actor=actor, patient_id=patient_id, audit_read=first
         )
 
 
 record = ui.attempt(load, doing="opening the patient's record")
 if record is None:
     st.stop()
-audited.add(pid)
+visits.seen(read)
 with db.read() as s:
     settings = clinic.get_clinic(session=s)
 tz, p = settings.time_zone, record.patient
@@ -87,7 +91,7 @@ with new_tab:
     if values is not None:
         days = values.pop("schedule_days")
         act(lambda s: patients.record_treatment(session=s, actor=actor, patient_id=pid,
-            schedule_days=patients.schedule.parse_days(days), **values),
+            schedule_days=schedule.parse_days(days), **values),
             "Treatment recorded; its check-ins are scheduled.")  # fmt: skip
 
 with details_tab:

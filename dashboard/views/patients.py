@@ -7,11 +7,13 @@ import enrol_ui
 import resources
 import streamlit as st
 import ui
+import visits
 from state import StateKeys
 
 from checkins import access, contact
 from checkins.domain import AccessDenied, CheckinsError, Conflict
 from checkins.services import patients
+from checkins.services.views import PatientPage
 
 RECORD_PAGE = "views/patient_record.py"
 PAGE_SIZE = 25
@@ -41,13 +43,19 @@ with find:
     )
     page_no = int(st.session_state.get(StateKeys.PATIENT_PAGE, 1))
 
-    def search() -> patients.PatientPage:
-        with db.session() as s:
+    read = f"search:{page_no}:{text}"
+
+    def search() -> PatientPage:
+        first = visits.first(read)  # each search is audited once per visit, not per rerun
+        with db.session() if first else db.read() as s:
             return patients.search_patients(
-                session=s, actor=actor, text=text, page=page_no, page_size=PAGE_SIZE
-            )
+                session=s, actor=actor, text=text, page=page_no, page_size=PAGE_SIZE,
+                audit_read=first,
+            )  # fmt: skip
 
     found = ui.attempt(search, doing="searching")
+    if found is not None:
+        visits.seen(read)
     if found is not None and not found.rows:
         st.info("No patient matches. Check the spelling, or enrol them in the next tab.")
     elif found is not None:

@@ -6,6 +6,7 @@ import auth
 import resources
 import staff
 import streamlit as st
+import visits
 from state import StateKeys
 
 from checkins import access
@@ -48,8 +49,12 @@ mine = f4.toggle("Claimed by me")
 @st.fragment(run_every=staff.QUEUE_REFRESH_SECONDS)
 def live_queue() -> None:
     auth.recheck()  # a timed refresh skips the router: a deactivated account stops here
+    page_no = int(st.session_state.get(QUEUE_PAGE, 1))
+    read = f"queue:{severity}:{status}:{procedure}:{mine}:{page_no}"
+    first = visits.first(read)  # each view of the queue is audited once per visit
+    db = resources.db()
     try:
-        with resources.db().read() as s:
+        with db.session() if first else db.read() as s:
             result = queue.list_queue(
                 session=s,
                 actor=actor,
@@ -57,12 +62,14 @@ def live_queue() -> None:
                 statuses=STATUS_CHOICES[status],
                 procedure=procedure,
                 claimed_by=actor.user_id if mine else None,
-                page=int(st.session_state.get(QUEUE_PAGE, 1)),
+                page=page_no,
                 page_size=PAGE_SIZE,
+                audit_read=first,
             )
     except CheckinsError as exc:
         st.error(exc.message)
         return
+    visits.seen(read)
     st.caption(
         f"{result.total} case{'s' if result.total != 1 else ''} · target response "
         f"{staff.minutes_text(target)} · refreshes every {staff.QUEUE_REFRESH_SECONDS} s · "

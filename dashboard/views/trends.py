@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import auth
 import charts
 import pandas as pd
-import resources
 import staff
 import streamlit as st
+import trends_ui
 import ui
 
 from checkins import access
 from checkins.domain import PROCEDURES, AccessDenied, utcnow
 from checkins.services import trends
-from checkins.services.views import Actor
 
 DEFAULT_DAYS = 90
 
@@ -38,46 +37,22 @@ picked = c1.date_input("Period (UTC)", (today - timedelta(days=DEFAULT_DAYS), to
 procedure = c2.selectbox(
     "Procedure", [None, *PROCEDURES], format_func=lambda v: staff.procedure_label(v) if v else "All"
 )
-series = c3.selectbox("Treatment in its series", [None, 1, 2, 3], format_func=SERIES.get)
+series_choices: list[int | None] = [None, 1, 2, 3]
+series = c3.selectbox(
+    "Treatment in its series", series_choices, format_func=lambda v: SERIES.get(v, str(v))
+)
 if not isinstance(picked, tuple) or len(picked) != 2:
     st.info("Choose the first and the last day of the period.")
     st.stop()
+first_day, last_day = picked[0], picked[1]
 
 
 def table(title: str, frame: pd.DataFrame, name: str) -> None:
-    st.dataframe(frame, hide_index=True, placeholder="—")
-    st.download_button(
-        f"Download {title} (CSV)",
-        staff.csv_bytes(frame),
-        file_name=f"{name}_{picked[0]}_{picked[1]}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
-        key=f"csv_{name}",
-    )
-
-
-@st.cache_data(ttl=600, max_entries=64, show_spinner=False)
-def _report(
-    start: date,
-    end: date,
-    procedure: str | None,
-    series: int | None,
-    stamp: tuple[int, ...],
-    _actor: Actor,
-) -> trends.TrendsReport:
-    """De-identified and suppressed, so shared between staff; keyed on the data's stamp, so a
-    new check-in or any case action recomputes it at once (access is checked above)."""
-    with resources.db().read() as s:
-        return trends.report(
-            session=s, actor=_actor, start=start, end=end, procedure=procedure, series=series
-        )
+    trends_ui.table(title, frame, name, (first_day, last_day))
 
 
 def load() -> trends.TrendsReport:
-    with resources.db().read() as s:
-        stamp = trends.data_stamp(session=s)
-    return _report(picked[0], picked[1], procedure, series, stamp, actor)
+    return trends_ui.report(actor, first_day, last_day, procedure, series)
 
 
 r = ui.attempt(load, doing="computing the clinic's trends")

@@ -47,5 +47,5 @@ def test_line_breaks_cannot_start_a_heading_or_a_list() -> None:
 def test_sign_in_caption_and_case_status_use_it() -> None:
     app = (ROOT / "dashboard" / "app.py").read_text()
     assert "ui.plain(actor.name)" in app
-    case = (ROOT / "dashboard" / "views" / "case.py").read_text()
+    case = (ROOT / "dashboard" / "case_ui.py").read_text()  # the case page's parts
     assert "ui.plain(item.claimed_by_name" in case

@@ -1,7 +1,8 @@
 """AppTest for the staff pages (queue, case, trends) through the real router, per role.
 
 Each test gets a small clinic written through the ORM and the services: two providers, a
-manager, an urgent case with photos (baseline, previous, this one) and a routine one.
+manager, an urgent case with photos (baseline, previous, this one) and a case for review that
+the patient sent through the real intake (picked skin).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from checkins.domain import Role, utcnow
-from checkins.services import users
+from checkins.domain import Role, Severity, utcnow
+from checkins.services import intake, users
 from checkins.services.views import Actor
 from checkins.storage import schema
 from checkins.storage.db import Database
@@ -34,8 +35,20 @@ from checkins.storage.models import (
     TriageRecord,
 )
 from checkins.storage.photos import PhotoStore
+from checkins.validation import parse_answers
+from tests.services.helpers import RULES
 
 SETUP = Actor(role=Role.ADMIN, name="test set-up")
+PICKED_SKIN = {  # a day-1 check-in whose only finding is the "picked skin" review rule
+    "temperature": None,
+    "drainage_like_pus": False,
+    "increased_warmth": False,
+    "swelling": "mild",
+    "redness": "mild",
+    "oozing": False,
+    "pain": 2,
+    "picked_or_peeled_skin": True,
+}
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
 if str(DASHBOARD) not in sys.path:  # the pages import auth, state, staff… as Streamlit does
@@ -54,7 +67,7 @@ class Clinic:
     kim: Actor
     manager: Actor
     urgent_item: int
-    routine_item: int
+    review_item: int
 
 
 def _png(colour: tuple[int, int, int]) -> bytes:
@@ -155,7 +168,7 @@ def clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clinic]:
             )
             accounts[username] = users.actor_for(u)
         ada = Patient(display_name="Ada Urgent")
-        bo = Patient(display_name="Bo Routine")
+        bo = Patient(display_name="Bo Review")
         s.add_all([ada, bo])
         s.flush()
         t1 = Treatment(
@@ -176,16 +189,29 @@ def clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clinic]:
         _checkin(s, store, t1, 0, baseline=True, a_star=8.0)
         _checkin(s, store, t1, 1, baseline=False, a_star=14.0)
         urgent = _checkin(s, store, t1, 3, baseline=False, a_star=19.0)
-        routine = _checkin(s, store, t2, 1, baseline=False, a_star=12.0)
         urgent_item = _queue(s, urgent, "urgent", 2, "pus_drainage", "Pus-like drainage reported")
-        routine_item = _queue(s, routine, "routine", 0, "photo_quality", "Photo too dark")
+        bo_actor = Actor(role=Role.PATIENT, name=bo.display_name, patient_id=bo.id,
+                         treatment_id=t2.id)  # fmt: skip
+        sent = intake.submit_checkin(
+            session=s,
+            ruleset=RULES,
+            store=store,
+            actor=bo_actor,
+            treatment_id=t2.id,
+            answers=parse_answers(PICKED_SKIN),
+            photos=[],
+            client_submission_id="bo-day-1-picked",
+            submitted_at=now - timedelta(hours=3),
+        )
+        assert sent.review_item_id is not None and sent.triage.severity is Severity.REVIEW
+        review_item = sent.review_item_id
     yield Clinic(
         db=db,
         lee=accounts["dr.lee"],
         kim=accounts["np.kim"],
         manager=accounts["manager"],
         urgent_item=urgent_item,
-        routine_item=routine_item,
+        review_item=review_item,
     )
     db.dispose()
 
@@ -217,7 +243,7 @@ def test_provider_lands_on_queue_with_urgent_first(clinic: Clinic) -> None:
     assert not at.exception
     assert at.title[0].value == "Review queue"
     table = at.dataframe[0].value
-    assert list(table["Patient"]) == ["Ada Urgent", "Bo Routine"]
+    assert list(table["Patient"]) == ["Ada Urgent", "Bo Review"]
     assert table["Severity"][0] == "Urgent"
     assert table["Why"][0] == "pus drainage"
     assert "over by" in table["Waiting (1 h target)"][0]  # queued three days ago, target 1 h
@@ -226,9 +252,9 @@ def test_provider_lands_on_queue_with_urgent_first(clinic: Clinic) -> None:
 
 def test_queue_filters(clinic: Clinic) -> None:
     at = signed_in(clinic.lee).run()
-    at.selectbox[0].set_value("routine").run()
+    at.selectbox[0].set_value("review").run()
     assert not at.exception
-    assert list(at.dataframe[0].value["Patient"]) == ["Bo Routine"]
+    assert list(at.dataframe[0].value["Patient"]) == ["Bo Review"]
     at.selectbox[0].set_value(None).run()
     at.toggle[0].set_value(True).run()  # claimed by me: nothing yet
     assert "No cases match" in texts(at)
@@ -329,7 +355,7 @@ def test_patient_cannot_reach_staff_pages(clinic: Clinic, page: str) -> None:
     assert not at.exception
     assert at.error, "a patient is refused with a sentence"
     body = texts(at)
-    assert "Bo Routine" not in body and "Ada Urgent ·" not in body
+    assert "Bo Review" not in body and "Ada Urgent ·" not in body
     assert not at.dataframe
 
 
@@ -346,19 +372,19 @@ def test_a_case_arriving_before_the_click_does_not_change_which_case_opens(
     clinic: Clinic,
 ) -> None:
     at = signed_in(clinic.lee).run()
-    assert list(at.dataframe[0].value["Patient"]) == ["Ada Urgent", "Bo Routine"]
+    assert list(at.dataframe[0].value["Patient"]) == ["Ada Urgent", "Bo Review"]
     # Before the provider's click reaches the server, Bo's case jumps to the top of the queue.
     with clinic.db.session() as s:
         s.execute(
             update(ReviewItem)
-            .where(ReviewItem.id == clinic.routine_item)
+            .where(ReviewItem.id == clinic.review_item)
             .values(severity="urgent", severity_rank=2, created_at=utcnow() - timedelta(days=9))
         )
     at.session_state["queue_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
     at.run()  # the provider clicked the second row they saw: Bo
     assert not at.exception
-    assert at.session_state[StateKeys.SELECTED_ITEM] == clinic.routine_item
-    assert at.title[0].value.startswith("Bo Routine")
+    assert at.session_state[StateKeys.SELECTED_ITEM] == clinic.review_item
+    assert at.title[0].value.startswith("Bo Review")
 
 
 def test_reply_and_note_boxes_stop_at_what_the_service_accepts(clinic: Clinic) -> None:
@@ -444,7 +470,7 @@ def test_a_patients_several_open_cases_are_linked(clinic: Clinic) -> None:
     at = signed_in(clinic.lee).run()
     patients = list(at.dataframe[0].value["Patient"])
     assert patients.count("Ada Urgent (2 open)") == 2
-    assert "Bo Routine" in patients
+    assert "Bo Review" in patients
     case = open_case(clinic.lee, clinic.urgent_item)
     assert "Ada Urgent has 1 other open case" in " ".join(w.value for w in case.warning)
     links = [e for e in case.get("page_link") if "day 1" in str(e.proto.label)]

@@ -1,8 +1,8 @@
 """A real dashboard server and a real headless Chromium (Debian's /usr/bin/chromium).
 
 ``app_server`` prepares a throwaway CHECKINS_HOME (``checkins init`` + ``checkins demo``), serves
-``dashboard/app.py`` on a free port and stops it at the end of the session. Pages are phone-sized
-(390 × 844) or desktop-sized (1366 × 900).
+``dashboard/serve.py`` (the router behind the upload guard) on a free port and stops it at the
+end of the session. Pages are phone-sized (390 × 844) or desktop-sized (1366 × 900).
 """
 
 from __future__ import annotations
@@ -58,6 +58,34 @@ def _free_port() -> int:
         return port
 
 
+# Streamlit marks its root element with the script's run state ("initial", "running",
+# "rerunRequested", "notRunning", …) and shows the status widget while a run is under way.
+APP_IDLE = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+      && !document.querySelector('[data-testid="stStatusWidget"]');
+}"""
+# Two animation frames: whatever the last run changed has been laid out and painted.
+PAINTED = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def settle(page: Page, timeout: float = 60_000) -> None:
+    """Wait until the app has finished its reruns and painted them (no fixed wait): call it
+    after an action, so what follows sees the page the action led to."""
+    page.evaluate(PAINTED)  # let the action's own state change (a rerun requested) land first
+    page.wait_for_function(APP_IDLE, timeout=timeout)
+    page.evaluate(PAINTED)
+
+
+def resize(page: Page, width: int, height: int) -> None:
+    """Set the viewport and wait until the page has been laid out at that size."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_function(
+        "([w, h]) => window.innerWidth === w && window.innerHeight === h", arg=[width, height]
+    )
+    settle(page)  # a resize can rerun nothing, but charts and grids redraw at the new width
+
+
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -68,7 +96,7 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 6
                 if r.status == 200:
                     return
         except OSError:
-            time.sleep(0.3)
+            time.sleep(0.3)  # the interval between polls of the health endpoint
     raise RuntimeError(f"streamlit did not become healthy at {url} in {timeout:.0f} s")
 
 
@@ -94,7 +122,7 @@ def start_server(home: Path, *, extra_env: dict[str, str] | None = None) -> Serv
         [
             str(BIN / "streamlit"),
             "run",
-            "dashboard/app.py",
+            "dashboard/serve.py",
             "--server.headless",
             "true",
             "--server.port",

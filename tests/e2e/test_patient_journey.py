@@ -16,7 +16,7 @@ from checkins.imaging.synthetic import skin_photo, to_jpeg
 from checkins.services import clinic
 from checkins.storage.db import Database
 from checkins.storage.models import CheckIn, Photo
-from tests.e2e.conftest import SCREENSHOTS, Server
+from tests.e2e.conftest import SCREENSHOTS, Server, resize, settle
 from tests.services.helpers import ADMIN as SETUP
 
 pytestmark = pytest.mark.e2e
@@ -48,16 +48,15 @@ def new_patient_link(server: Server, name: str, *, days_ago: float = 1.3) -> tup
 def shot(page: Page, name: str) -> None:
     """The whole page: Streamlit scrolls inside its main block, so grow the viewport to fit."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(400)  # let the last rerun paint
+    settle(page)  # the last rerun has finished and painted
     size = page.viewport_size or {"width": 390, "height": 844}
     height = page.evaluate(
         "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], "
         "[data-testid=stAppViewContainer]')].map(e => e.scrollHeight), window.innerHeight)"
     )
-    page.set_viewport_size({"width": size["width"], "height": min(int(height), 6000)})
-    page.wait_for_timeout(300)
+    resize(page, size["width"], min(int(height), 6000))
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
-    page.set_viewport_size(size)
+    resize(page, size["width"], size["height"])
 
 
 def photo(name: str, **kw: object) -> dict[str, object]:
@@ -68,12 +67,6 @@ def upload(page: Page, *files: dict[str, object]) -> None:
     page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(
         list(files)  # type: ignore[arg-type]
     )
-
-
-def settle(page: Page) -> None:
-    """Wait until the app has finished its reruns, so typed answers are not drawn over."""
-    page.wait_for_timeout(300)
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
 
 
 def choose(page: Page, question: str, option: str) -> None:

@@ -22,7 +22,7 @@ from checkins.services.views import Actor
 from checkins.storage.db import Database
 from checkins.storage.photos import PhotoStore
 from checkins.validation import parse_answers
-from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOTS, Server
+from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOTS, Server, resize, settle
 from tests.services.helpers import ADMIN as SETUP
 from tests.services.helpers import RULES
 
@@ -98,14 +98,13 @@ def shot(page: Page, name: str) -> None:
     """The whole page: Streamlit scrolls inside its main container, so a full-page screenshot
     of the document shows one screen only; grow the viewport to the content, then restore it."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(400)  # let the last rerun paint
+    settle(page)  # the last rerun has finished and painted
     size = page.viewport_size
     assert size is not None
     height = min(int(page.evaluate(TALLEST)), 6000)
-    page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
-    page.wait_for_timeout(300)
+    resize(page, size["width"], max(height, size["height"]))
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    page.set_viewport_size(size)
+    resize(page, size["width"], size["height"])
 
 
 def sign_in(
@@ -243,8 +242,16 @@ def test_staff_pages_on_a_phone(browser: Browser, app_server: Server) -> None:
 def test_a_signed_out_staff_address_shows_the_sign_in_page(
     app_server: Server, desktop_page: Page
 ) -> None:
-    """A reload or a shared /case address, signed out: the sign-in page, no 'page not found'."""
+    """A reload or a shared /case address, signed out: the sign-in page, no 'page not found'.
+
+    Streamlit raises its dialog once the run has finished, so the check waits for that; and the
+    same check on an address that does not exist must see the dialog, or it proves nothing.
+    """
+    desktop_page.goto(f"{app_server.url}/no-such-page")
+    settle(desktop_page)
+    expect(desktop_page.get_by_text("Page not found")).to_be_visible()
     desktop_page.goto(f"{app_server.url}/case?item=1")
     expect(desktop_page.get_by_role("heading", name="Clinic sign-in")).to_be_visible()
-    desktop_page.wait_for_timeout(1000)
+    settle(desktop_page)
     expect(desktop_page.get_by_text("Page not found")).to_have_count(0)
+    assert desktop_page.url.startswith(f"{app_server.url}/case")  # the address was kept

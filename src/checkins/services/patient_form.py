@@ -129,7 +129,7 @@ def check_photos(
     uploads: Sequence[tuple[str, bytes]],
     *,
     cache: dict[str, PhotoCheck],
-    progress: Callable[[int, int, str], None] | None = None,
+    progress: Callable[[int, int, str], object] | None = None,  # what it returns is ignored
 ) -> list[PhotoCheck]:
     """Verdicts for ``(name, bytes)`` uploads, analysing only those not in ``cache`` yet.
 

@@ -140,8 +140,10 @@ def list_queue(
     page: int = 1,
     page_size: int = 50,
     now: datetime | None = None,
+    audit_read: bool = True,
 ) -> QueuePage:
-    """Open items, most urgent first, then longest waiting; one page of them."""
+    """Open items, most urgent first, then longest waiting; one page of them (an audited read:
+    ``audit_read=False`` is for a page's refreshes after its first read in one visit)."""
     access.require_case_access(actor)
     page = max(1, page)
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
@@ -167,6 +169,13 @@ def list_queue(
     ).all()
     rules = _rules_by_checkin(session, [r[1].id for r in rows])
     open_counts = _open_cases_by_patient(session, [r[3].id for r in rows])
+    if audit_read:
+        audit.record(
+            session=session,
+            actor=actor,
+            action="view_queue",
+            detail=f"page {page}: {len(rows)} of {total} cases",
+        )
     return QueuePage(
         rows=tuple(
             dataclasses.replace(
@@ -519,8 +528,9 @@ def _checkins_of(session: Session, treatment_id: int) -> list[CheckIn]:
     )
 
 
-def open_case(*, session: Session, actor: Actor, item_id: int) -> CaseView:
-    """Everything a provider needs to decide, in one read (which is audited)."""
+def open_case(*, session: Session, actor: Actor, item_id: int, audit_read: bool = True) -> CaseView:
+    """Everything a provider needs to decide, in one read (which is audited;
+    ``audit_read=False`` is for a page's reruns after its first read in one visit)."""
     access.require_case_access(actor)
     row = _load_row(session, item_id)
     treatment = session.get(Treatment, row.treatment_id, options=[selectinload(Treatment.patient)])
@@ -535,15 +545,16 @@ def open_case(*, session: Session, actor: Actor, item_id: int) -> CaseView:
         select(Message).where(Message.treatment_id == row.treatment_id).order_by(Message.created_at)
     ).all()
     authors = _author_names(session, [m.author_user_id for m in messages])
-    audit.record(
-        session=session,
-        actor=actor,
-        action="view_case",
-        patient_id=row.patient_id,
-        object_type="review_item",
-        object_id=item_id,
-    )
-    session.flush()
+    if audit_read:
+        audit.record(
+            session=session,
+            actor=actor,
+            action="view_case",
+            patient_id=row.patient_id,
+            object_type="review_item",
+            object_id=item_id,
+        )
+        session.flush()
     return CaseView(
         item=row,
         treatment=treatment_view(treatment),
@@ -570,9 +581,16 @@ def _baseline(earlier: Sequence[CheckInView]) -> CheckInView | None:
 
 
 def photo_bytes(
-    *, session: Session, store: BlobStore, actor: Actor, photo_id: int, rendition: str = "display"
+    *,
+    session: Session,
+    store: BlobStore,
+    actor: Actor,
+    photo_id: int,
+    rendition: str = "display",
+    audit_read: bool = True,
 ) -> bytes:
-    """A stored photo for display, after the access check, with an audit event.
+    """A stored photo for display, after the access check, with an audit event
+    (``audit_read=False``: a page's reruns after its first read of the photo in one visit).
 
     ``rendition`` is "thumb", "display", "full", or "measured": the display copy with the
     measured region drawn over it, zone by zone (the display copy when none was stored).
@@ -600,6 +618,8 @@ def photo_bytes(
             data = overlay_jpeg(data, store.get(photo.region_key))
     except FileNotFoundError:
         raise NotFound("That photo's file is missing; the clinic has been told.") from None
+    if not audit_read:
+        return data
     audit.record(
         session=session,
         actor=actor,
