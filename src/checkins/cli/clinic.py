@@ -68,7 +68,7 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
                 phones=args.alert_sms or (),
             )  # fmt: skip
         view = clinic.get_clinic(session=s)
-    warning = "" if view.phone else " The clinic has no phone yet: set it with --phone."
+    warning = "" if view.phone else f" {clinic.NOT_SET_UP}"
     _emit(
         out,
         {"ok": True, "database": db.url, "clinic": view.name, "phone": view.phone or None},

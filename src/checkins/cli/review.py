@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import uuid
 from pathlib import Path
 from typing import TextIO
@@ -26,7 +27,7 @@ def cmd_triage(args: argparse.Namespace, out: TextIO) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from checkins import rules
-    from checkins.services.clinic import UNSET_CLINIC, call_now, get_clinic
+    from checkins.services.clinic import NOT_SET_UP, UNSET_CLINIC, call_now, get_clinic
     from checkins.validation import parse_checkin_json
 
     inp = parse_checkin_json(_read(args.file, MAX_CHECKIN_FILE_BYTES), now=_now())
@@ -47,6 +48,8 @@ def cmd_triage(args: argparse.Namespace, out: TextIO) -> int:
         clinic_phone=view.phone,
         contact=call_now(view, inp.submitted_at),
     )
+    if not view.phone:  # the advice then names no number: say why, beside the result
+        sys.stderr.write(f"checkins: {NOT_SET_UP}\n")
     reasons = "\n".join(f"  - {r.rule}: {r.message}" for r in result.reasons)
     _emit(
         out,
