@@ -1,4 +1,5 @@
-"""Process-wide resources: the database engine (cached per URL) and the photo store.
+"""Process-wide resources: the database engine (cached per URL), the photo store and the link
+key (read once, then passed to whatever signs or verifies a patient link).
 
 Only the engine is cached (``st.cache_resource`` is shared by every session of the process);
 sessions and patient data never are. Pages import these; the router calls them first so a
@@ -7,11 +8,13 @@ missing database is reported once, in a sentence.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
 import streamlit as st
 
+from checkins.links import SECRET_ENV, LinkKey, load_key
 from checkins.storage.db import Database, default_url, home
 from checkins.storage.photos import BlobStore, open_store
 
@@ -34,3 +37,15 @@ def _store(spec: str, folder: str) -> BlobStore:
 def store() -> BlobStore:
     """The photo store $CHECKINS_PHOTO_STORE names (s3://…), or the folder in $CHECKINS_HOME."""
     return _store(os.environ.get("CHECKINS_PHOTO_STORE", ""), str(home()))
+
+
+@st.cache_resource(show_spinner=False)
+def _link_key(setting: str, folder: str) -> LinkKey:
+    return load_key()  # reads $CHECKINS_SECRET_KEY, else the key file in ``folder``
+
+
+def link_key() -> LinkKey:
+    """The link key, read once per process (and again only if its setting changes). The cache
+    is keyed on a digest of the setting, never on the secret itself."""
+    setting = hashlib.sha256(os.environ.get(SECRET_ENV, "").encode()).hexdigest()
+    return _link_key(setting, str(home()))

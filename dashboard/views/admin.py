@@ -41,7 +41,12 @@ def act(fn: Callable[[Any], object], done: str) -> None:
 def _issue(treatment_id: int, base_url: str, ttl_days: int) -> str:
     with db.session() as s:
         return links.issue_link(
-            session=s, treatment_id=treatment_id, base_url=base_url, ttl_days=ttl_days, actor=actor
+            session=s,
+            key=resources.link_key(),
+            treatment_id=treatment_id,
+            base_url=base_url,
+            ttl_days=ttl_days,
+            actor=actor,
         )
 
 

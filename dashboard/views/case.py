@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import actions
@@ -140,7 +141,8 @@ with right:
                 max_chars=queue.MAX_NOTE,  # the service's limit: a longer reply is never lost
             )
             done = "Reply sent."
-            action(st.form_submit_button, "Send reply", queue.reply, done, {"body": REPLY})
+            reply = functools.partial(queue.reply, signing_key=resources.link_key())
+            action(st.form_submit_button, "Send reply", reply, done, {"body": REPLY})
     if item.status is not ReviewStatus.RESOLVED and not held_by_other:
         with st.form("resolve"):
             st.selectbox(  # no default: the false-alarm figures depend on a real choice

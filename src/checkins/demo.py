@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from sqlalchemy import select, update
 
+from checkins import links
 from checkins.domain import Role, utcnow
 from checkins.services import clinic, intake, queue
 from checkins.services import patients as enrolment
@@ -79,11 +80,11 @@ def load_demo(
     *,
     db: Database,
     store: BlobStore,
+    signing_key: links.LinkKey,
     sample_dir: Path | None = None,
     base_url: str = "http://localhost:8501",
     progress: TextIO | None = None,
 ) -> DemoSummary:
-    from checkins import links
     from checkins.demo_accounts import ensure_demo_accounts
 
     sample_dir = sample_dir or default_sample_dir()
@@ -110,7 +111,7 @@ def load_demo(
             is not None
         )
     if not summary.already_loaded:
-        _load_patients(db, store, sample_dir, spec["patients"], summary, progress)
+        _load_patients(db, store, signing_key, sample_dir, spec["patients"], summary, progress)
     with db.session() as s:
         summary.open_items = queue.count_open(session=s, actor=DEMO_ACTOR)
         for t in clinic.list_treatments(session=s, actor=DEMO_ACTOR):
@@ -119,7 +120,11 @@ def load_demo(
                     day = (utcnow() - t.treated_at).days
                     label = "before treatment" if day < 0 else f"day {day}"
                     url = links.issue_link(
-                        session=s, actor=DEMO_ACTOR, treatment_id=t.id, base_url=base_url
+                        session=s,
+                        actor=DEMO_ACTOR,
+                        key=signing_key,
+                        treatment_id=t.id,
+                        base_url=base_url,
                     )
                     summary.links.append((t.patient_name, label, url))
     return summary
@@ -128,6 +133,7 @@ def load_demo(
 def _load_patients(
     db: Database,
     store: BlobStore,
+    signing_key: links.LinkKey,
     sample_dir: Path,
     patients: list[dict[str, Any]],
     summary: DemoSummary,
@@ -205,7 +211,9 @@ def _load_patients(
                     item.created_at = submitted_at
                     review = spec.get("review")
                     if review and provider is not None:
-                        _resolve_historic(s, provider_actor, item, review, submitted_at)
+                        _resolve_historic(
+                            s, provider_actor, signing_key, item, review, submitted_at
+                        )
             summary.checkins += 1
             summary.photos += len(photos)
     with db.session() as s:
@@ -220,11 +228,19 @@ def _load_patients(
 
 
 def _resolve_historic(
-    s: Any, actor: Actor, item: ReviewItem, review: dict[str, Any], submitted_at: Any
+    s: Any,
+    actor: Actor,
+    signing_key: links.LinkKey,
+    item: ReviewItem,
+    review: dict[str, Any],
+    submitted_at: Any,
 ) -> None:
     queue.claim(session=s, actor=actor, item_id=item.id)
     if review.get("reply"):
-        queue.reply(session=s, actor=actor, item_id=item.id, body=review["reply"])
+        queue.reply(
+            session=s, actor=actor, signing_key=signing_key, item_id=item.id,
+            body=review["reply"],
+        )  # fmt: skip
     queue.resolve(
         session=s,
         actor=actor,

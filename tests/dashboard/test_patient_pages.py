@@ -216,6 +216,7 @@ def test_a_refused_link_gets_a_clear_page_and_no_data(
         token = _forge(token, seeded.treatment_b)
     elif kind == "expired":
         token = links.make_token(
+            key=links.load_key(),
             treatment_id=seeded.treatment_a,
             generation=1,
             expires_at=utcnow() - timedelta(minutes=1),
@@ -266,7 +267,9 @@ def test_a_link_expiring_mid_form_lets_the_patient_finish(
     app: Callable[[], AppTest], seeded: Clinic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     soon = utcnow() + timedelta(minutes=5)
-    token = links.make_token(treatment_id=seeded.treatment_a, generation=1, expires_at=soon)
+    token = links.make_token(
+        key=links.load_key(), treatment_id=seeded.treatment_a, generation=1, expires_at=soon
+    )
     at = open_link(app, token)
     assert at.title[0].value.startswith("Day 1")
     # Ten minutes later the link has expired; the patient is still on the page, answering.

@@ -9,6 +9,7 @@ from checkins.cli.context import (
     EXIT_OK,
     _connect,
     cli_actor,
+    link_key,
     photo_store,
 )
 from checkins.cli.output import _emit
@@ -85,6 +86,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     summary = load_demo(
         db=db,
         store=photo_store(),
+        signing_key=link_key(),
         sample_dir=args.sample_dir,
         base_url=args.base_url,
         progress=None if args.json else out,
@@ -137,14 +139,15 @@ def cmd_worker(args: argparse.Namespace, out: TextIO) -> int:
         configured = channels.from_environment()
     except ValueError as e:
         raise InvalidInput(f"{e}.", code="bad_channel") from None
+    key = link_key()  # read once: every reminder's link is signed with it
     db = _connect()
     lease = timedelta(seconds=args.lease_seconds)
     if args.once:
-        report = worker.run_once(db, configured, lease=lease)
+        report = worker.run_once(db, configured, signing_key=key, lease=lease)
         human = f"Sent {report.sent}, retrying {report.retried}, failed {report.failed}."
         _emit(out, {"ok": True, **report.to_json()}, args.json, human)
         return EXIT_OK
     out.write("checkins worker: sending from the outbox (Ctrl-C stops)\n")
     out.flush()
-    worker.run_forever(db, configured, interval_s=args.interval, lease=lease)
+    worker.run_forever(db, configured, signing_key=key, interval_s=args.interval, lease=lease)
     return EXIT_OK

@@ -14,6 +14,7 @@ from checkins.cli.context import (
     _connect,
     _iso_date,
     cli_actor,
+    link_key,
 )
 from checkins.cli.output import _emit, _patient_json
 from checkins.domain import InvalidInput, Role
@@ -146,7 +147,11 @@ def cmd_handout(args: argparse.Namespace, out: TextIO) -> int:
     db = _connect()
     with db.session() as s:
         pdf, url = patients.handout(
-            session=s, actor=cli_actor(), treatment_id=args.treatment, base_url=args.base_url
+            session=s,
+            actor=cli_actor(),
+            signing_key=link_key(),
+            treatment_id=args.treatment,
+            base_url=args.base_url,
         )
     target.write_bytes(pdf)
     _emit(
@@ -159,7 +164,7 @@ def cmd_link(args: argparse.Namespace, out: TextIO) -> int:
     from checkins import links
 
     db = _connect()
-    actor = cli_actor()
+    actor, key = cli_actor(), link_key()
     with db.session() as s:
         treatment_id = links.treatment_to_link(
             session=s, actor=actor, patient_id=args.patient, treatment_id=args.treatment
@@ -167,7 +172,7 @@ def cmd_link(args: argparse.Namespace, out: TextIO) -> int:
         if args.revoke:  # every earlier link for the treatment goes stale first
             links.revoke_links(session=s, actor=actor, treatment_id=treatment_id)
         url = links.issue_link(
-            session=s, actor=actor, treatment_id=treatment_id, base_url=args.base_url,
+            session=s, actor=actor, key=key, treatment_id=treatment_id, base_url=args.base_url,
             ttl_days=args.days,
         )  # fmt: skip
     _emit(out, {"ok": True, "patient_id": args.patient, "url": url}, args.json, url)
