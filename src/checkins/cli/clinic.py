@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
+from checkins.cli import output
 from checkins.cli.context import (
     EXIT_OK,
     _connect,
@@ -12,7 +13,6 @@ from checkins.cli.context import (
     link_key,
     photo_store,
 )
-from checkins.cli.output import _emit
 from checkins.domain import InvalidInput
 
 
@@ -70,7 +70,7 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
             )  # fmt: skip
         view = clinic.get_clinic(session=s)
     warning = "" if view.phone else f" {clinic.NOT_SET_UP}"
-    _emit(
+    output.emit(
         out,
         {"ok": True, "database": db.url, "clinic": view.name, "phone": view.phone or None},
         args.json,
@@ -91,7 +91,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         base_url=args.base_url,
         progress=None if args.json else out,
     )
-    _emit(out, {"ok": True, **summary.to_json()}, args.json, summary.describe())
+    output.emit(out, {"ok": True, **summary.to_json()}, args.json, summary.describe())
     return EXIT_OK
 
 
@@ -113,15 +113,9 @@ def cmd_reconcile(args: argparse.Namespace, out: TextIO) -> int:
             repair=args.repair,
             grace_seconds=args.grace,
         )
-    human = (
-        "Photo store and database agree."
-        if report.clean
-        else f"{len(report.rows_without_files)} photo rows without files, "
-        f"{len(report.files_without_rows)} files without rows, "
-        f"{len(report.temp_files)} interrupted writes"
-        + (" — repaired." if args.repair else " — run with --repair to fix.")
+    output.emit(
+        out, report.to_json(), args.json, output.reconcile_text(report, repaired=args.repair)
     )
-    _emit(out, report.to_json(), args.json, human)
     return EXIT_OK
 
 
@@ -145,7 +139,7 @@ def cmd_worker(args: argparse.Namespace, out: TextIO) -> int:
     if args.once:
         report = worker.run_once(db, configured, signing_key=key, lease=lease)
         human = f"Sent {report.sent}, retrying {report.retried}, failed {report.failed}."
-        _emit(out, {"ok": True, **report.to_json()}, args.json, human)
+        output.emit(out, {"ok": True, **report.to_json()}, args.json, human)
         return EXIT_OK
     out.write("checkins worker: sending from the outbox (Ctrl-C stops)\n")
     out.flush()

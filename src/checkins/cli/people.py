@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from checkins.cli import output
 from checkins.cli.context import (
     EXIT_OK,
     _connect,
@@ -16,7 +17,6 @@ from checkins.cli.context import (
     cli_actor,
     link_key,
 )
-from checkins.cli.output import _emit, _patient_json
 from checkins.domain import InvalidInput, Role
 
 
@@ -38,7 +38,7 @@ def cmd_users_add(args: argparse.Namespace, out: TextIO) -> int:
             role=Role(args.role),
             password=password,
         )
-    _emit(
+    output.emit(
         out,
         {"ok": True, "username": args.username, "role": args.role},
         args.json,
@@ -66,7 +66,7 @@ def cmd_patients_add(args: argparse.Namespace, out: TextIO) -> int:
             caregiver_phone=args.caregiver_phone,
             allow_duplicate=args.allow_duplicate,
         )
-    _emit(out, {"ok": True, "patient_id": view.id}, args.json, f"Added patient {view.id}.")
+    output.emit(out, {"ok": True, "patient_id": view.id}, args.json, f"Added patient {view.id}.")
     return EXIT_OK
 
 
@@ -79,17 +79,7 @@ def cmd_patients_list(args: argparse.Namespace, out: TextIO) -> int:
             session=s, actor=cli_actor(), text=args.search or "", page=args.page,
             page_size=args.page_size,
         )  # fmt: skip
-    rows = [_patient_json(v) for v in page.rows]
-    human = "\n".join(
-        f"{r['patient_id']:>6}  {r['name']:<28} {r['birth_date'] or '':<10}  {r['phone_display']}"
-        for r in rows
-    )
-    _emit(
-        out,
-        {"ok": True, "total": page.total, "page": page.page, "patients": rows},
-        args.json,
-        human or "No patients match.",
-    )
+    output.emit(out, output.patients_json(page), args.json, output.patients_text(page))
     return EXIT_OK
 
 
@@ -122,19 +112,7 @@ def cmd_treatments_add(args: argparse.Namespace, out: TextIO) -> int:
             staff_note=args.note or "",
             schedule_days=days,
         )
-    sched = [
-        {"day": d.day, "due": d.due_at.isoformat() + "Z"}
-        for d in detail.schedule
-        if not d.cancelled
-    ]
-    _emit(
-        out,
-        {"ok": True, "treatment_id": detail.treatment.id, "series_number": detail.series_number,
-         "schedule": sched},
-        args.json,
-        f"Recorded treatment {detail.treatment.id}; check-ins on days "
-        + ", ".join(str(d["day"]) for d in sched),
-    )  # fmt: skip
+    output.emit(out, output.treatment_json(detail), args.json, output.treatment_text(detail))
     return EXIT_OK
 
 
@@ -154,7 +132,7 @@ def cmd_handout(args: argparse.Namespace, out: TextIO) -> int:
             base_url=args.base_url,
         )
     target.write_bytes(pdf)
-    _emit(
+    output.emit(
         out, {"ok": True, "out": str(target), "url": url}, args.json, f"Handout written: {target}"
     )
     return EXIT_OK
@@ -175,5 +153,5 @@ def cmd_link(args: argparse.Namespace, out: TextIO) -> int:
             session=s, actor=actor, key=key, treatment_id=treatment_id, base_url=args.base_url,
             ttl_days=args.days,
         )  # fmt: skip
-    _emit(out, {"ok": True, "patient_id": args.patient, "url": url}, args.json, url)
+    output.emit(out, {"ok": True, "patient_id": args.patient, "url": url}, args.json, url)
     return EXIT_OK
