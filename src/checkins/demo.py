@@ -207,8 +207,12 @@ def _load_patients(
                 if row is not None:
                     row.received_at = submitted_at
                 item = s.get(ReviewItem, res.review_item_id) if res.review_item_id else None
-                if item is not None:
-                    item.created_at = submitted_at
+                if item is not None:  # back-dated in one UPDATE that bumps the version
+                    s.execute(
+                        update(ReviewItem)
+                        .where(ReviewItem.id == item.id)
+                        .values(created_at=submitted_at, version=ReviewItem.version + 1)
+                    )
                     review = spec.get("review")
                     if review and provider is not None:
                         _resolve_historic(
@@ -248,11 +252,15 @@ def _resolve_historic(
         disposition=review["disposition"],
         note=review.get("note", ""),
     )
-    s.refresh(item)
     first = submitted_at + timedelta(minutes=float(review.get("first_minutes", 20)))
     done = submitted_at + timedelta(minutes=float(review.get("resolve_minutes", 45)))
-    item.claimed_at = first
-    item.first_reviewed_at = first
-    item.resolved_at = done
+    s.execute(
+        update(ReviewItem)
+        .where(ReviewItem.id == item.id)
+        .values(
+            claimed_at=first, first_reviewed_at=first, resolved_at=done,
+            version=ReviewItem.version + 1,
+        )
+    )  # fmt: skip
     for m in s.scalars(select(Message).where(Message.review_item_id == item.id)):
         m.created_at = first
