@@ -448,3 +448,26 @@ def test_the_result_gives_the_days_guidance_once(
     send(at)
     assert not at.exception and "normal for this stage" in at.success[0].value
     assert texts(at).count("Peeling and flaking, which generally start") == 1
+
+
+def test_a_clinic_without_a_phone_tells_the_patient_to_contact_the_office_with_no_number(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    """No made-up number anywhere: the guidance and the urgent result name none, and there is
+    no call button to a number that rings nowhere."""
+    from sqlalchemy import update
+
+    from checkins.storage.models import ClinicSettings
+
+    with seeded.db.session() as s:
+        s.execute(update(ClinicSettings).values(phone=None))
+    at = open_link(app, seeded.token(seeded.treatment_a))
+    assert not at.exception
+    assert "555" not in texts(at)
+    at.file_uploader[0].set_value([("good.jpg", good_jpeg(), "image/jpeg")]).run()
+    answer(at, temperature=102.0)
+    send(at)
+    assert not at.exception
+    assert "Contact the office now" in at.error[0].value
+    assert [b.proto.url for b in at.get("link_button") if b.proto.url.startswith("tel:")] == []
+    assert "555" not in texts(at) and stored(seeded) == (1, 1)
