@@ -10,6 +10,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import clinic_ui
+import resources
 import staff
 import streamlit as st
 import ui
@@ -106,7 +107,12 @@ def links_tab(db: Database, actor: Actor) -> None:
     def issue() -> str:
         with db.session() as s:
             return links.issue_link(
-                session=s, treatment_id=tid, base_url=base, ttl_days=int(days), actor=actor
+                session=s,
+                key=resources.link_key(),
+                treatment_id=tid,
+                base_url=base,
+                ttl_days=int(days),
+                actor=actor,
             )
 
     if make.button("Create link", type="primary"):

@@ -137,15 +137,16 @@ def _patient(token: str, now: datetime) -> Actor | None:
     refused_code = ""
     actor: Actor | None = None
     try:
+        key = resources.link_key()
         if st.session_state.get(StateKeys.PATIENT_TOKEN) == token:
             # Already opened in this session: re-check without taking the write lock.
             with resources.db().read() as s, contextlib.suppress(AccessDenied):
-                actor = sessions.check_link(session=s, token=token, now=now)
+                actor = sessions.check_link(session=s, key=key, token=token, now=now)
         if actor is None:
             # First open, or now refused: the audited path (refusals are logged too).
             with resources.db().session() as s:
                 try:
-                    actor = sessions.open_link(session=s, token=token, now=now)
+                    actor = sessions.open_link(session=s, key=key, token=token, now=now)
                 except AccessDenied as refused:  # caught inside so the refusal is committed
                     notice = Notice("link", refused.message, refused.code)
                     refused_code = refused.code
@@ -198,7 +199,10 @@ def sign_in(username: str, password: str) -> str | None:
     try:
         with resources.db().session() as s:
             try:
-                actor = users.authenticate(session=s, username=username, password=password, now=now)
+                actor = users.authenticate(
+                    session=s, signing_key=resources.link_key(), username=username,
+                    password=password, now=now,
+                )  # fmt: skip
             except AccessDenied as refused:  # inside: the failure count must be committed
                 error = refused.message
     except Exception:

@@ -6,6 +6,7 @@ back, except the widgets' own keys). Reads are audited once per visit (``visits`
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 
@@ -128,7 +129,8 @@ def action_panel(case: CaseView, actor: Actor, item_id: int) -> None:
                 max_chars=queue.MAX_NOTE,  # the service's limit: a longer reply is never lost
             )
             done = "Reply sent."
-            action(st.form_submit_button, "Send reply", queue.reply, done, {"body": REPLY})
+            reply = functools.partial(queue.reply, signing_key=resources.link_key())
+            action(st.form_submit_button, "Send reply", reply, done, {"body": REPLY})
     if item.status is not ReviewStatus.RESOLVED and not held_by_other:
         with st.form("resolve"):
             st.selectbox(  # no default: the false-alarm figures depend on a real choice

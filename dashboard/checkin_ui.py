@@ -45,6 +45,7 @@ def load_draft(*, actor: Actor, token: str | None) -> drafts.Draft | None:
                 session=s,
                 store=resources.store(),
                 actor=actor,
+                signing_key=resources.link_key(),
                 token=token,
                 allowed=form.DRAFT_FIELDS,
             )
@@ -83,6 +84,7 @@ def save_draft(
                 session=s,
                 store=resources.store(),
                 actor=actor,
+                signing_key=resources.link_key(),
                 token=token,
                 answers=answers,
                 photos=photos,
@@ -99,7 +101,7 @@ def discard_draft(*, actor: Actor, token: str | None) -> None:
         return
     try:
         with resources.db().session() as s:
-            drafts.discard(session=s, actor=actor, token=token)
+            drafts.discard(session=s, actor=actor, signing_key=resources.link_key(), token=token)
     except Exception:
         log.exception("could not discard a check-in draft")
 

@@ -1,5 +1,6 @@
-"""Process-wide resources: the database engine (cached per URL), the photo store and the rules
-in force (parsed once per rule file, not on every check-in).
+"""Process-wide resources: the database engine (cached per URL), the photo store, the rules in
+force (parsed once per rule file, not on every check-in) and the link key (read once, then passed
+to whatever signs or verifies a patient link).
 
 Only the engine, the store and the rules are cached (``st.cache_resource`` is shared by every
 session of the process); sessions and patient data never are. Pages import these; the router
@@ -9,11 +10,13 @@ is logged and shown as the generic sentence where the rules are used (``ui.attem
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
 import streamlit as st
 
+from checkins.links import SECRET_ENV, LinkKey, load_key
 from checkins.rules import RULES_FILE_ENV, RuleSet, load_rules
 from checkins.storage.db import Database, default_url, home
 from checkins.storage.photos import BlobStore, open_store
@@ -48,3 +51,14 @@ def rules() -> RuleSet:
     """The rules in force: the clinic's file $CHECKINS_RULES_FILE names, else the shipped ones;
     read and validated once per process, then passed to the services."""
     return _rules(os.environ.get(RULES_FILE_ENV, "").strip())
+
+
+def _link_key(setting: str, folder: str) -> LinkKey:
+    return load_key()  # reads $CHECKINS_SECRET_KEY, else the key file in ``folder``
+
+
+def link_key() -> LinkKey:
+    """The link key, read once per process (and again only if its setting changes). The cache
+    is keyed on a digest of the setting, never on the secret itself."""
+    setting = hashlib.sha256(os.environ.get(SECRET_ENV, "").encode()).hexdigest()
+    return _link_key(setting, str(home()))

@@ -43,21 +43,25 @@ def treatment_block(
     if st.button("Show the patient's link and QR code", type="primary", key=f"l{tid}"):
         with db.session() as s:
             url = patients.issue_patient_link(
-                session=s, actor=actor, treatment_id=tid, base_url=base
-            )
+                session=s, actor=actor, signing_key=resources.link_key(), treatment_id=tid,
+                base_url=base,
+            )  # fmt: skip
         st.session_state[StateKeys.PATIENT_LINK] = (tid, url)
     shown = st.session_state.get(StateKeys.PATIENT_LINK)
     if shown and shown[0] == tid:  # never one patient's link beside another
         enrol_ui.link_panel(p, shown[1], settings)
     if st.button("Send the link by text / email", icon=":material/send:", key=f"s{tid}"):
         nonce = form.new_submission_id()
-        act(lambda s: outbox.queue_link(session=s, treatment_id=tid, nonce=nonce),
+        key = resources.link_key()
+        act(lambda s: outbox.queue_link(session=s, signing_key=key, treatment_id=tid, nonce=nonce),
             "The link is queued: the worker sends it as the patient prefers.")  # fmt: skip
 
     def make_handout() -> bytes:
         with db.session() as s:
-            return patients.handout(session=s, actor=actor, treatment_id=tid, base_url=base,
-                                    ruleset=resources.rules())[0]  # fmt: skip
+            return patients.handout(
+                session=s, actor=actor, signing_key=resources.link_key(), treatment_id=tid,
+                base_url=base, ruleset=resources.rules(),
+            )[0]  # fmt: skip
 
     st.download_button(
         "Print the handout (PDF)", make_handout, file_name=f"checkins-{tid}.pdf",

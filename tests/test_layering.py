@@ -69,3 +69,21 @@ def test_the_import_reader_sees_every_kind_of_import() -> None:
     found = _imports(text, "checkins.services")
     assert {"dashboard.app", "checkins.services.views", "checkins.services.queue"} <= found
     assert "checkins.storage.db" in found
+
+
+def test_the_command_line_starts_without_the_database_or_imaging_stack() -> None:
+    """`checkins --help` (and analyze, before its photos) pays for neither SQLAlchemy nor OpenCV:
+    the command modules import them where a command runs (docs/performance.md)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, checkins.cli\n"
+        "checkins.cli.build_parser()\n"
+        "print(sorted(m for m in ('sqlalchemy', 'cv2', 'numpy', 'checkins.storage.models')"
+        " if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]", done.stdout

@@ -15,7 +15,7 @@ from checkins import links
 from checkins.domain import AccessDenied, InvalidInput, NotFound, Role
 from checkins.storage.db import Database
 from checkins.storage.models import AuditEvent
-from tests.services.helpers import ADMIN, TREATED_AT, make_treatment
+from tests.services.helpers import ADMIN, LINK_KEY, TREATED_AT, make_treatment
 
 NOW = TREATED_AT + timedelta(days=1)
 
@@ -24,14 +24,16 @@ def _token(url: str) -> str:
     return parse_qs(urlsplit(url).query)["t"][0]
 
 
-def _issue(db: Database, treatment_id: int, **kw: object) -> str:
+def _issue(db: Database, treatment_id: int, key: links.LinkKey = LINK_KEY, **kw: object) -> str:
     with db.session() as s:
-        return links.issue_link(session=s, actor=ADMIN, treatment_id=treatment_id, now=NOW, **kw)  # type: ignore[arg-type]
+        return links.issue_link(
+            session=s, key=key, actor=ADMIN, treatment_id=treatment_id, now=NOW, **kw
+        )  # type: ignore[arg-type]
 
 
-def _verify(db: Database, token: str, *, now=NOW):  # type: ignore[no-untyped-def]
+def _verify(db: Database, token: str, *, now=NOW, key: links.LinkKey = LINK_KEY):  # type: ignore[no-untyped-def]
     with db.session() as s:
-        return links.verify_token(session=s, token=token, now=now)
+        return links.verify_token(session=s, key=key, token=token, now=now)
 
 
 def test_a_link_opens_its_own_treatment_as_the_patient(db: Database) -> None:
@@ -120,7 +122,7 @@ def test_refusals_are_audited_without_the_token(db: Database) -> None:
     tid = make_treatment(db)
     token = _token(_issue(db, tid))
     with db.session() as s, pytest.raises(AccessDenied):
-        links.verify_token(session=s, token=token[:-2] + "xx", now=NOW)
+        links.verify_token(session=s, key=LINK_KEY, token=token[:-2] + "xx", now=NOW)
     with db.read() as s:
         events = s.scalars(select(AuditEvent).where(AuditEvent.action == "link.refused")).all()
     assert len(events) == 1 and events[0].outcome == "denied"
@@ -129,10 +131,11 @@ def test_refusals_are_audited_without_the_token(db: Database) -> None:
 
 def test_a_key_file_is_made_once_with_0600(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(links.SECRET_ENV, raising=False)
-    key = links.secret_key()
+    key = links.load_key()
     path = Path(os.environ["CHECKINS_HOME"]) / "secret.key"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert links.secret_key() == key and len(key) >= 32
+    assert links.load_key() == key and len(key.secret) >= 32
+    assert key.secret.decode() not in repr(key)  # safe in a traceback or a log line
 
 
 def test_the_environment_key_wins_and_changing_it_revokes(
@@ -140,14 +143,30 @@ def test_the_environment_key_wins_and_changing_it_revokes(
 ) -> None:
     tid = make_treatment(db)
     monkeypatch.setenv(links.SECRET_ENV, "k" * 40)
-    token = _token(_issue(db, tid))
-    assert _verify(db, token).treatment_id == tid
+    first = links.load_key()
+    assert first.secret == b"k" * 40
+    token = _token(_issue(db, tid, first))
+    assert _verify(db, token, key=first).treatment_id == tid
     monkeypatch.setenv(links.SECRET_ENV, "z" * 40)
     with pytest.raises(AccessDenied, match="changed"):
-        _verify(db, token)
+        _verify(db, token, key=links.load_key())
     monkeypatch.setenv(links.SECRET_ENV, "short")
     with pytest.raises(InvalidInput, match="32"):
-        links.secret_key()
+        links.load_key()
+
+
+def test_signing_and_verifying_read_no_environment_or_file(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key is loaded once and passed in: with the environment's key now unusable and the
+    key file gone, a link is still issued and verified with the key in hand."""
+    tid = make_treatment(db)
+    monkeypatch.setenv(links.SECRET_ENV, "short")  # load_key would refuse this
+    monkeypatch.setenv("CHECKINS_HOME", str(Path(os.environ["CHECKINS_HOME"]) / "missing"))
+    token = _token(_issue(db, tid))
+    assert _verify(db, token).treatment_id == tid
+    assert links.link_identity(token, key=LINK_KEY).treatment_id == tid
+    assert not (Path(os.environ["CHECKINS_HOME"])).exists()
 
 
 def test_the_treatment_to_link_by_patient_or_treatment(db: Database) -> None:

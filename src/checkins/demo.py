@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from sqlalchemy import select, update
 
-from checkins import schedule
+from checkins import links, schedule
 from checkins.domain import Role, utcnow
 from checkins.rules import RuleSet
 from checkins.services import clinic, intake, queue
@@ -81,12 +81,12 @@ def load_demo(
     *,
     db: Database,
     store: BlobStore,
+    signing_key: links.LinkKey,
     sample_dir: Path | None = None,
     base_url: str = "http://localhost:8501",
     progress: TextIO | None = None,
     ruleset: RuleSet,
 ) -> DemoSummary:
-    from checkins import links
     from checkins.demo_accounts import ensure_demo_accounts
 
     sample_dir = sample_dir or default_sample_dir()
@@ -113,7 +113,9 @@ def load_demo(
             is not None
         )
     if not summary.already_loaded:
-        _load_patients(db, store, sample_dir, spec["patients"], summary, progress, ruleset)
+        _load_patients(
+            db, store, signing_key, sample_dir, spec["patients"], summary, progress, ruleset
+        )
     with db.session() as s:
         summary.open_items = queue.count_open(session=s, actor=DEMO_ACTOR)
         for t in clinic.list_treatments(session=s, actor=DEMO_ACTOR):
@@ -122,7 +124,11 @@ def load_demo(
                     day = schedule.day_since_treatment(treated_at=t.treated_at, at=utcnow())
                     label = "before treatment" if day < 0 else f"day {day}"
                     url = links.issue_link(
-                        session=s, actor=DEMO_ACTOR, treatment_id=t.id, base_url=base_url
+                        session=s,
+                        actor=DEMO_ACTOR,
+                        key=signing_key,
+                        treatment_id=t.id,
+                        base_url=base_url,
                     )
                     summary.links.append((t.patient_name, label, url))
     return summary
@@ -131,6 +137,7 @@ def load_demo(
 def _load_patients(
     db: Database,
     store: BlobStore,
+    signing_key: links.LinkKey,
     sample_dir: Path,
     patients: list[dict[str, Any]],
     summary: DemoSummary,
@@ -206,11 +213,17 @@ def _load_patients(
                 if row is not None:
                     row.received_at = submitted_at
                 item = s.get(ReviewItem, res.review_item_id) if res.review_item_id else None
-                if item is not None:
-                    item.created_at = submitted_at
+                if item is not None:  # back-dated in one UPDATE that bumps the version
+                    s.execute(
+                        update(ReviewItem)
+                        .where(ReviewItem.id == item.id)
+                        .values(created_at=submitted_at, version=ReviewItem.version + 1)
+                    )
                     review = spec.get("review")
                     if review and provider is not None:
-                        _resolve_historic(s, provider_actor, item, review, submitted_at)
+                        _resolve_historic(
+                            s, provider_actor, signing_key, item, review, submitted_at
+                        )
             summary.checkins += 1
             summary.photos += len(photos)
     with db.session() as s:
@@ -225,11 +238,19 @@ def _load_patients(
 
 
 def _resolve_historic(
-    s: Any, actor: Actor, item: ReviewItem, review: dict[str, Any], submitted_at: Any
+    s: Any,
+    actor: Actor,
+    signing_key: links.LinkKey,
+    item: ReviewItem,
+    review: dict[str, Any],
+    submitted_at: Any,
 ) -> None:
     queue.claim(session=s, actor=actor, item_id=item.id)
     if review.get("reply"):
-        queue.reply(session=s, actor=actor, item_id=item.id, body=review["reply"])
+        queue.reply(
+            session=s, actor=actor, signing_key=signing_key, item_id=item.id,
+            body=review["reply"],
+        )  # fmt: skip
     queue.resolve(
         session=s,
         actor=actor,
@@ -237,11 +258,15 @@ def _resolve_historic(
         disposition=review["disposition"],
         note=review.get("note", ""),
     )
-    s.refresh(item)
     first = submitted_at + timedelta(minutes=float(review.get("first_minutes", 20)))
     done = submitted_at + timedelta(minutes=float(review.get("resolve_minutes", 45)))
-    item.claimed_at = first
-    item.first_reviewed_at = first
-    item.resolved_at = done
+    s.execute(
+        update(ReviewItem)
+        .where(ReviewItem.id == item.id)
+        .values(
+            claimed_at=first, first_reviewed_at=first, resolved_at=done,
+            version=ReviewItem.version + 1,
+        )
+    )  # fmt: skip
     for m in s.scalars(select(Message).where(Message.review_item_id == item.id)):
         m.created_at = first

@@ -6,7 +6,9 @@ compared in constant time. Bumping ``treatments.link_generation`` (``revoke_link
 link issued before it stale at once.
 
 The key comes from ``$CHECKINS_SECRET_KEY`` or, failing that, ``$CHECKINS_HOME/secret.key``,
-created with mode 0600 the first time it is needed. Changing the key revokes every link.
+created with mode 0600 the first time it is needed. Changing the key revokes every link. It is
+read once, by ``load_key`` at the entry points (each command, the dashboard, the worker), and
+passed in: nothing here reads the environment or the file while signing or verifying.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import binascii
 import hmac
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from hashlib import sha256
 from pathlib import Path
@@ -69,13 +71,27 @@ def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def secret_key() -> bytes:
-    """The signing key: from the environment, else a 0600 file in CHECKINS_HOME made once."""
+@dataclass(frozen=True)
+class LinkKey:
+    """The clinic's signing key, loaded once (``load_key``) and passed to whatever signs or
+    verifies a link. Its repr shows no secret, so it can sit in arguments and tracebacks."""
+
+    secret: bytes = field(repr=False)
+
+    def tag(self, context: bytes, data: bytes) -> bytes:
+        """HMAC-SHA256 of ``data`` under this key, for one ``context`` (a purpose's own label)."""
+        return hmac.new(self.secret, context + data, sha256).digest()
+
+
+def load_key() -> LinkKey:
+    """The signing key: from the environment, else a 0600 file in CHECKINS_HOME made once.
+
+    Called at the entry points only; a short key is refused with a sentence."""
     env = os.environ.get(SECRET_ENV)
     if env:
         if len(env) < 32:
             raise InvalidInput(f"{SECRET_ENV} must be at least 32 characters long.")
-        return env.encode("utf-8")
+        return LinkKey(env.encode("utf-8"))
     path = home() / "secret.key"
     try:
         return _read_key(path)
@@ -93,22 +109,22 @@ def secret_key() -> bytes:
     return _read_key(path)
 
 
-def _read_key(path: Path) -> bytes:
+def _read_key(path: Path) -> LinkKey:
     key = path.read_text(encoding="utf-8").strip()
     if len(key) < 32:
         raise InvalidInput(f"The secret key in {path} is too short; delete it to make a new one.")
-    return key.encode("utf-8")
+    return LinkKey(key.encode("utf-8"))
 
 
-def _sign(payload: bytes, key: bytes) -> bytes:
-    return hmac.new(key, _CONTEXT + payload, sha256).digest()
+def _sign(payload: bytes, key: LinkKey) -> bytes:
+    return key.tag(_CONTEXT, payload)
 
 
-def make_token(*, treatment_id: int, generation: int, expires_at: datetime) -> str:
+def make_token(*, key: LinkKey, treatment_id: int, generation: int, expires_at: datetime) -> str:
     """A token for one treatment and link generation, valid until ``expires_at`` (naive UTC)."""
     expiry = int(expires_at.replace(tzinfo=UTC).timestamp())
     payload = f"{_VERSION}:{treatment_id}:{generation}:{expiry}".encode("ascii")
-    return f"{_b64encode(payload)}.{_b64encode(_sign(payload, secret_key()))}"
+    return f"{_b64encode(payload)}.{_b64encode(_sign(payload, key))}"
 
 
 @dataclass(frozen=True)
@@ -130,7 +146,7 @@ def _cut_or_malformed(body: str) -> tuple[str, str]:
     return MALFORMED, "link_malformed"
 
 
-def _parse(token: str) -> _Claims:
+def _parse(token: str, key: LinkKey) -> _Claims:
     """Check the signature first, then read the fields; every failure is a sentence."""
     token = token.strip().rstrip(_TRAILING_PUNCTUATION)
     if not token or len(token) > _MAX_TOKEN_CHARS or token.count(".") > 1:
@@ -156,7 +172,7 @@ def _parse(token: str) -> _Claims:
         raise AccessDenied(message, code=code)
     if len(signature) != _SIGNATURE_BYTES:
         raise AccessDenied(MALFORMED, code="link_malformed")
-    if not hmac.compare_digest(signature, _sign(payload, secret_key())):
+    if not hmac.compare_digest(signature, _sign(payload, key)):
         raise AccessDenied(ALTERED, code="link_altered")
     try:
         version, treatment, generation, expiry = payload.decode("ascii").split(":")
@@ -171,14 +187,16 @@ def _parse(token: str) -> _Claims:
         raise AccessDenied(MALFORMED, code="link_malformed") from None
 
 
-def verify_token(*, session: Session, token: str, now: datetime | None = None) -> Actor:
+def verify_token(
+    *, session: Session, key: LinkKey, token: str, now: datetime | None = None
+) -> Actor:
     """The patient a link speaks for, or ``AccessDenied`` saying why the link is refused.
 
     Refusals (expired, altered, revoked, malformed) are audited without the token itself.
     """
     now = now or utcnow()
     try:
-        claims = _parse(token)
+        claims = _parse(token, key)
         treatment = session.get(models.Treatment, claims.treatment_id)
         if treatment is None or treatment.link_generation != claims.generation:
             raise AccessDenied(REVOKED, code="link_revoked")
@@ -228,6 +246,7 @@ def issue_link(
     *,
     session: Session,
     actor: Actor,
+    key: LinkKey,
     treatment_id: int,
     base_url: str = "http://localhost:8501",
     ttl_days: int = DEFAULT_TTL_DAYS,
@@ -244,7 +263,7 @@ def issue_link(
         raise NotFound(f"There is no treatment {treatment_id}.")
     expires = (now or utcnow()) + timedelta(days=ttl_days)
     token = make_token(
-        treatment_id=treatment.id, generation=treatment.link_generation, expires_at=expires
+        key=key, treatment_id=treatment.id, generation=treatment.link_generation, expires_at=expires
     )
     audit.record(
         session=session,
@@ -352,9 +371,9 @@ class LinkIdentity:
     expires_at: datetime  # naive UTC
 
 
-def link_identity(token: str) -> LinkIdentity:
+def link_identity(token: str, *, key: LinkKey) -> LinkIdentity:
     """The identity of a signed token (``AccessDenied`` when it does not verify)."""
-    claims = _parse(token)
+    claims = _parse(token, key)
     canonical = token.strip().rstrip(_TRAILING_PUNCTUATION)
     return LinkIdentity(
         key=sha256(canonical.encode("ascii", "replace")).hexdigest(),

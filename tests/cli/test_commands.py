@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +129,24 @@ def test_analyze_mask_out_through_the_command(tmp_path: Path, checkins_home: Pat
     line = json.loads(out.getvalue())
     assert code == 0 and line["region"] == "body" and [z["zone"] for z in line["zones"]] == ["area"]
     assert Path(line["mask"]).is_file() and Path(line["mask"]).parent == tmp_path / "masks"
+
+
+def test_a_clinic_without_a_phone_is_reported_not_set_up_and_no_number_is_made_up(
+    tmp_path: Path, checkins_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`init` without --phone stores no phone; triage then advises "contact the office" with no
+    number, and says on stderr that the clinic is not set up."""
+    out = io.StringIO()
+    assert main(["init", "--clinic-name", "Skin Co", "--office-hours", "always"], out=out) == 0
+    assert "not set up" in out.getvalue()
+    code, shown = cli("init")
+    assert code == 0 and shown["phone"] is None
+    capsys.readouterr()
+    f = tmp_path / "fever.json"
+    f.write_text(json.dumps(VALID))
+    code, triaged = cli("triage", str(f))
+    assert code == 0 and triaged["severity"] == "urgent"
+    message = triaged["patient_message"]
+    assert "Please contact the office now." in message
+    assert not re.search(r"\(\d{3}\)|\d{3}-\d{4}|\+\d{6,}", message), message  # no phone number
+    assert "not set up" in capsys.readouterr().err

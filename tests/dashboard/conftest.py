@@ -38,7 +38,9 @@ class Clinic:
 
     def token(self, treatment_id: int) -> str:
         with self.db.session() as s:
-            url = links.issue_link(session=s, actor=SETUP, treatment_id=treatment_id)
+            url = links.issue_link(
+                session=s, key=links.load_key(), actor=SETUP, treatment_id=treatment_id
+            )
         return parse_qs(urlsplit(url).query)["t"][0]
 
 

@@ -216,6 +216,7 @@ def test_a_refused_link_gets_a_clear_page_and_no_data(
         token = _forge(token, seeded.treatment_b)
     elif kind == "expired":
         token = links.make_token(
+            key=links.load_key(),
             treatment_id=seeded.treatment_a,
             generation=1,
             expires_at=utcnow() - timedelta(minutes=1),
@@ -266,7 +267,9 @@ def test_a_link_expiring_mid_form_lets_the_patient_finish(
     app: Callable[[], AppTest], seeded: Clinic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     soon = utcnow() + timedelta(minutes=5)
-    token = links.make_token(treatment_id=seeded.treatment_a, generation=1, expires_at=soon)
+    token = links.make_token(
+        key=links.load_key(), treatment_id=seeded.treatment_a, generation=1, expires_at=soon
+    )
     at = open_link(app, token)
     assert at.title[0].value.startswith("Day 1")
     # Ten minutes later the link has expired; the patient is still on the page, answering.
@@ -483,3 +486,26 @@ def test_the_clinic_rule_file_is_read_once_and_quoted_by_the_guidance(
         assert "Fever of 102 °F or greater" in shown and "101.5" not in shown
     assert stored(seeded)[0] == 2
     assert parsed == [str(ours)]
+
+
+def test_a_clinic_without_a_phone_tells_the_patient_to_contact_the_office_with_no_number(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    """No made-up number anywhere: the guidance and the urgent result name none, and there is
+    no call button to a number that rings nowhere."""
+    from sqlalchemy import update
+
+    from checkins.storage.models import ClinicSettings
+
+    with seeded.db.session() as s:
+        s.execute(update(ClinicSettings).values(phone=None))
+    at = open_link(app, seeded.token(seeded.treatment_a))
+    assert not at.exception
+    assert "555" not in texts(at)
+    at.file_uploader[0].set_value([("good.jpg", good_jpeg(), "image/jpeg")]).run()
+    answer(at, temperature=102.0)
+    send(at)
+    assert not at.exception
+    assert "Contact the office now" in at.error[0].value
+    assert [b.proto.url for b in at.get("link_button") if b.proto.url.startswith("tel:")] == []
+    assert "555" not in texts(at) and stored(seeded) == (1, 1)

@@ -16,7 +16,7 @@ from checkins.storage.models import AlertContact, OutboxMessage
 from checkins.storage.photos import PhotoStore
 from tests.services.helpers import RULES
 
-from ..services.helpers import ADMIN, calm_answers, make_provider
+from ..services.helpers import ADMIN, LINK_KEY, calm_answers, make_provider
 from .servers import SmsApi, SmtpServer
 
 NOW = datetime(2026, 12, 2, 15, 0)  # naive UTC: 10:00 in New York, a Wednesday
@@ -61,7 +61,7 @@ def test_an_urgent_case_alerts_on_call_by_email_and_sms_without_phi(
 ) -> None:
     tid = enrol(db)
     item = urgent(db, store, tid)
-    report = worker.run_once(db, channels, now=NOW)
+    report = worker.run_once(db, channels, signing_key=LINK_KEY, now=NOW)
     assert report.sent == 1  # the first contact now; the second only if nobody claims it
     mail = smtp.inbox.wait_for(1)[0]
     assert mail["To"] == "oncall@maple.example"
@@ -71,14 +71,16 @@ def test_an_urgent_case_alerts_on_call_by_email_and_sms_without_phi(
         assert secret.lower() not in (str(mail["Subject"]) + body).lower()
     assert sms.received == []
     # 15 minutes on, still unclaimed: the alert escalates to the SMS contact.
-    report = worker.run_once(db, channels, now=NOW + timedelta(minutes=16))
+    report = worker.run_once(db, channels, signing_key=LINK_KEY, now=NOW + timedelta(minutes=16))
     assert report.sent == 1 and len(sms.received) == 1
     text = sms.received[0]
     assert text["To"] == "+15550100900" and "urgent check-in" in text["Body"]
     assert NAME not in text["Body"] and "102" not in text["Body"]
     assert text["_auth"].startswith("Basic ") and text["_key"] == f"alert:{item}:2"
     # Nothing more, however often the worker runs.
-    assert worker.run_once(db, channels, now=NOW + timedelta(hours=2)).sent == 0
+    assert (
+        worker.run_once(db, channels, signing_key=LINK_KEY, now=NOW + timedelta(hours=2)).sent == 0
+    )
     assert len(smtp.inbox.messages) == 1 and len(sms.received) == 1
 
 
@@ -87,11 +89,11 @@ def test_a_claimed_case_does_not_escalate(
 ) -> None:
     tid = enrol(db)
     item = urgent(db, store, tid)
-    worker.run_once(db, channels, now=NOW)
+    worker.run_once(db, channels, signing_key=LINK_KEY, now=NOW)
     lee = make_provider(db, "dr.lee", "Dr. Lee")
     with db.session() as s:
         queue.claim(session=s, actor=lee, item_id=item)
-    report = worker.run_once(db, channels, now=NOW + timedelta(minutes=16))
+    report = worker.run_once(db, channels, signing_key=LINK_KEY, now=NOW + timedelta(minutes=16))
     assert report.skipped == 1 and sms.received == []
     assert statuses(db)[f"alert:{item}:2"] == "skipped"
 
@@ -102,7 +104,7 @@ def test_an_outage_keeps_messages_queued_until_the_server_is_back(
     tid = enrol(db)
     item = urgent(db, store, tid)
     smtp.stop()
-    report = worker.run_once(db, channels, now=NOW)
+    report = worker.run_once(db, channels, signing_key=LINK_KEY, now=NOW)
     assert report.retried == 1 and report.sent == 0
     with db.read() as s:
         row = s.scalars(select(OutboxMessage).where(
@@ -111,8 +113,11 @@ def test_an_outage_keeps_messages_queued_until_the_server_is_back(
         retry_at = row.next_attempt_at
     assert retry_at > NOW
     smtp.start()
-    assert worker.run_once(db, channels, now=NOW + timedelta(seconds=10)).sent == 0  # backing off
-    assert worker.run_once(db, channels, now=retry_at).sent == 1
+    assert (
+        worker.run_once(db, channels, signing_key=LINK_KEY, now=NOW + timedelta(seconds=10)).sent
+        == 0
+    )  # backing off
+    assert worker.run_once(db, channels, signing_key=LINK_KEY, now=retry_at).sent == 1
     assert len(smtp.inbox.wait_for(1)) == 1
 
 
@@ -124,7 +129,7 @@ def test_a_refused_address_is_marked_failed_with_its_reason_and_stops_nothing_el
         alerts.set_contacts(session=s, actor=ADMIN,
                             emails=["gone@bounce.example", "oncall@maple.example"])  # fmt: skip
     item = urgent(db, store, tid)
-    worker.run_once(db, channels, now=NOW + timedelta(minutes=20))
+    worker.run_once(db, channels, signing_key=LINK_KEY, now=NOW + timedelta(minutes=20))
     with db.read() as s:
         bounced = s.scalars(select(AlertContact).where(AlertContact.address.like("gone@%"))).one()
     assert statuses(db)[f"alert:{item}:{bounced.id}"] == "failed"
@@ -137,8 +142,8 @@ def test_reminders_on_check_in_days_once_then_a_second_the_next_day(
 ) -> None:
     tid = enrol(db, treated=NOW - timedelta(days=3, hours=1))  # day 3 is due today
     early = NOW.replace(hour=13)  # 08:00 in New York, before the reminder hour
-    assert worker.run_once(db, channels, now=early).queued_reminders == 0
-    report = worker.run_once(db, channels, now=NOW)
+    assert worker.run_once(db, channels, signing_key=LINK_KEY, now=early).queued_reminders == 0
+    report = worker.run_once(db, channels, signing_key=LINK_KEY, now=NOW)
     assert report.queued_reminders == 2 and report.sent == 2  # email and SMS, as preferred
     mail = smtp.inbox.wait_for(1)[0]
     assert (
@@ -147,18 +152,23 @@ def test_reminders_on_check_in_days_once_then_a_second_the_next_day(
     )
     assert "&stop=1" in mail.get_payload(decode=True).decode()  # the opt-out link
     assert "STOP" in sms.received[0]["Body"] and NAME not in sms.received[0]["Body"]
-    assert worker.run_once(db, channels, now=NOW + timedelta(hours=2)).sent == 0
+    assert (
+        worker.run_once(db, channels, signing_key=LINK_KEY, now=NOW + timedelta(hours=2)).sent == 0
+    )
     late_night = NOW + timedelta(hours=12)  # 22:00: quiet hours
-    assert worker.run_once(db, channels, now=late_night).queued_reminders == 0
+    assert worker.run_once(db, channels, signing_key=LINK_KEY, now=late_night).queued_reminders == 0
     next_day = NOW + timedelta(days=1)
-    report = worker.run_once(db, channels, now=next_day)
+    report = worker.run_once(db, channels, signing_key=LINK_KEY, now=next_day)
     assert report.sent == 2 and "not received" in sms.received[-1]["Body"]
     with db.session() as s:
         intake.submit_checkin(ruleset=RULES,
             session=s, store=store, actor=ADMIN, treatment_id=tid, answers=calm_answers(),
             photos=[], client_submission_id="day3-checkin", submitted_at=next_day,
         )  # fmt: skip
-    assert worker.run_once(db, channels, now=next_day + timedelta(hours=1)).sent == 0
+    assert (
+        worker.run_once(db, channels, signing_key=LINK_KEY, now=next_day + timedelta(hours=1)).sent
+        == 0
+    )
 
 
 @pytest.mark.parametrize("stop", ["discharge", "opt_out", "none"])
@@ -174,7 +184,7 @@ def test_no_reminders_after_discharge_opt_out_or_for_no_messages(
             patients.discharge(session=s, actor=ADMIN, patient_id=p.id, reason="done", now=NOW)
         elif stop == "opt_out":
             p.opted_out_at = NOW
-    report = worker.run_once(db, channels, now=NOW)
+    report = worker.run_once(db, channels, signing_key=LINK_KEY, now=NOW)
     assert report.queued_reminders == 0 and report.sent == 0
     assert smtp.inbox.messages == [] and sms.received == []
 
@@ -187,9 +197,15 @@ def test_a_reply_tells_the_patient_with_their_link_and_nothing_clinical(
     lee = make_provider(db, "dr.lee", "Dr. Lee")
     with db.session() as s:
         queue.claim(session=s, actor=lee, item_id=item)
-        queue.reply(session=s, actor=lee, item_id=item, body="Please come in at 3 pm today.")
+        queue.reply(
+            session=s,
+            signing_key=LINK_KEY,
+            actor=lee,
+            item_id=item,
+            body="Please come in at 3 pm today.",
+        )
     # The reply is queued at the real time it was written (after NOW): run the worker then.
-    worker.run_once(db, channels)
+    worker.run_once(db, channels, signing_key=LINK_KEY)
     to_patient = [m for m in smtp.inbox.wait_for(2) if m["To"] == "ana@example.com"]
     assert len(to_patient) == 1
     body = to_patient[0].get_payload(decode=True).decode()
@@ -214,5 +230,5 @@ def test_out_of_hours_the_rota_decides_who_is_alerted(
             session=s, store=store, actor=ADMIN, treatment_id=tid, answers=answers, photos=[],
             client_submission_id="night-0001", submitted_at=night,
         )  # fmt: skip
-    worker.run_once(db, channels, now=night + timedelta(hours=1))
+    worker.run_once(db, channels, signing_key=LINK_KEY, now=night + timedelta(hours=1))
     assert [m["To"] for m in smtp.inbox.wait_for(1)] == ["night@maple.example"]

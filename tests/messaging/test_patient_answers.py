@@ -15,7 +15,7 @@ from checkins.storage.db import Database
 from checkins.storage.models import Message, Patient, ReviewItem
 from checkins.storage.photos import PhotoStore
 
-from ..services.helpers import make_provider
+from ..services.helpers import LINK_KEY, make_provider
 from .test_outbox import NOW, enrol, urgent
 
 
@@ -29,7 +29,9 @@ def test_an_answer_reopens_the_resolved_case_as_a_review(db: Database, store: Ph
     lee = make_provider(db, "dr.lee", "Dr. Lee")
     with db.session() as s:
         queue.claim(session=s, actor=lee, item_id=item)
-        queue.reply(session=s, actor=lee, item_id=item, body="How is it today?")
+        queue.reply(
+            session=s, signing_key=LINK_KEY, actor=lee, item_id=item, body="How is it today?"
+        )
         queue.resolve(session=s, actor=lee, item_id=item, disposition="contacted_patient")
     with db.session() as s:
         version = s.get(ReviewItem, item).version  # type: ignore[union-attr]

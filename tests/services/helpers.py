@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from checkins.domain import Answers, Role
+from checkins.links import LinkKey
 from checkins.rules import load_rules
 from checkins.services import clinic
 from checkins.services.views import Actor
@@ -16,6 +17,8 @@ TREATED_AT = datetime(2026, 11, 20, 10, 0, 0)
 ADMIN = Actor(role=Role.ADMIN, name="test admin")
 # The shipped rules, loaded once as an entry point does, for every service call that needs them.
 RULES = load_rules()
+# The link key tests sign and verify with (the entry points load theirs with links.load_key).
+LINK_KEY = LinkKey(b"a test link key, long enough to sign with")
 
 
 def calm_answers(**overrides: Any) -> Answers:

@@ -18,7 +18,7 @@ from checkins.storage.models import AuditEvent
 from checkins.storage.photos import PhotoStore
 from tests.services.helpers import RULES
 
-from .helpers import ADMIN, at, calm_answers, make_provider, make_treatment
+from .helpers import ADMIN, LINK_KEY, at, calm_answers, make_provider, make_treatment
 
 LONG_NOTE = (
     "The left cheek has felt hot since last night and there is a yellow crust near the jaw. "
@@ -62,7 +62,13 @@ def test_the_case_pdf_has_the_whole_case_in_clinic_time(
     lee = make_provider(db, "dr.chart", "Dr Chart")
     with db.session() as s:
         queue.claim(session=s, actor=lee, item_id=item)
-        queue.reply(session=s, actor=lee, item_id=item, body="Please come in at 3 pm today.")
+        queue.reply(
+            session=s,
+            signing_key=LINK_KEY,
+            actor=lee,
+            item_id=item,
+            body="Please come in at 3 pm today.",
+        )
     with db.session() as s:
         pdf = case_export.case_summary_pdf(session=s, store=store, actor=lee, item_id=item)
     assert pdf.startswith(b"%PDF")

@@ -11,7 +11,7 @@ from checkins.services import clinic
 from checkins.storage.db import Database
 from checkins.storage.models import AuditEvent
 
-from .helpers import ADMIN, make_treatment
+from .helpers import ADMIN, LINK_KEY, make_treatment
 
 
 def test_settings_refuse_an_unknown_time_zone_and_audit_a_change(db: Database) -> None:
@@ -32,7 +32,7 @@ def test_settings_refuse_an_unknown_time_zone_and_audit_a_change(db: Database) -
 def test_issuing_a_link_is_audited_with_the_patient(db: Database) -> None:
     tid = make_treatment(db)
     with db.session() as s:
-        url = links.issue_link(session=s, actor=ADMIN, treatment_id=tid)
+        url = links.issue_link(session=s, key=LINK_KEY, actor=ADMIN, treatment_id=tid)
     assert "?t=" in url
     with db.read() as s:
         event = s.scalars(select(AuditEvent).where(AuditEvent.action == "link.issue")).one()

@@ -15,7 +15,7 @@ from checkins.services.views import Actor
 from checkins.storage.db import Database
 from checkins.storage.models import CheckinDraft
 from checkins.storage.photos import PhotoStore, sha256_hex
-from tests.services.helpers import ADMIN, make_treatment
+from tests.services.helpers import ADMIN, LINK_KEY, make_treatment
 
 NOW = datetime(2026, 11, 21, 9, 0, 0)
 ALLOWED = frozenset({"temperature", "pain", "swelling", "no_thermometer"})
@@ -24,11 +24,16 @@ ALLOWED = frozenset({"temperature", "pain", "swelling", "no_thermometer"})
 def _link(db: Database, treatment_id: int, *, ttl_days: int = 30) -> tuple[str, Actor]:
     with db.session() as s:
         url = links.issue_link(
-            session=s, actor=ADMIN, treatment_id=treatment_id, ttl_days=ttl_days, now=NOW
+            session=s,
+            key=LINK_KEY,
+            actor=ADMIN,
+            treatment_id=treatment_id,
+            ttl_days=ttl_days,
+            now=NOW,
         )
     token = parse_qs(urlsplit(url).query)["t"][0]
     with db.session() as s:
-        actor = links.verify_token(session=s, token=token, now=NOW)
+        actor = links.verify_token(session=s, key=LINK_KEY, token=token, now=NOW)
     return token, actor
 
 
@@ -38,6 +43,7 @@ def test_a_draft_comes_back_for_the_same_link(db: Database, store: PhotoStore) -
     with db.session() as s:
         drafts.save(
             session=s,
+            signing_key=LINK_KEY,
             store=store,
             actor=actor,
             token=token,
@@ -48,7 +54,13 @@ def test_a_draft_comes_back_for_the_same_link(db: Database, store: PhotoStore) -
         )
     with db.session() as s:
         draft = drafts.load(
-            session=s, store=store, actor=actor, token=token, allowed=ALLOWED, now=NOW
+            session=s,
+            signing_key=LINK_KEY,
+            store=store,
+            actor=actor,
+            token=token,
+            allowed=ALLOWED,
+            now=NOW,
         )
     assert draft is not None
     assert draft.answers == {"temperature": "38,7", "pain": "3", "swelling": None}
@@ -57,6 +69,7 @@ def test_a_draft_comes_back_for_the_same_link(db: Database, store: PhotoStore) -
     with db.session() as s:
         drafts.save(
             session=s,
+            signing_key=LINK_KEY,
             store=store,
             actor=actor,
             token=token,
@@ -67,7 +80,13 @@ def test_a_draft_comes_back_for_the_same_link(db: Database, store: PhotoStore) -
         )
     with db.session() as s:
         draft = drafts.load(
-            session=s, store=store, actor=actor, token=token, allowed=ALLOWED, now=NOW
+            session=s,
+            signing_key=LINK_KEY,
+            store=store,
+            actor=actor,
+            token=token,
+            allowed=ALLOWED,
+            now=NOW,
         )
         assert s.scalar(select(func.count()).select_from(CheckinDraft)) == 1
     assert draft is not None and draft.answers == {"pain": "4"}
@@ -93,6 +112,7 @@ def test_photos_are_stored_before_the_row_commits(db: Database, store: PhotoStor
     with db.session() as s:
         drafts.save(
             session=s,
+            signing_key=LINK_KEY,
             store=store,
             actor=actor,
             token=token,
@@ -113,6 +133,7 @@ def test_another_link_or_patient_sees_no_draft(db: Database, store: PhotoStore) 
     with db.session() as s:
         drafts.save(
             session=s,
+            signing_key=LINK_KEY,
             store=store,
             actor=actor,
             token=token,
@@ -124,17 +145,39 @@ def test_another_link_or_patient_sees_no_draft(db: Database, store: PhotoStore) 
     newer, _ = _link(db, tid, ttl_days=31)  # a new link starts afresh
     with db.session() as s:
         assert (
-            drafts.load(session=s, store=store, actor=actor, token=newer, allowed=ALLOWED, now=NOW)
+            drafts.load(
+                session=s,
+                signing_key=LINK_KEY,
+                store=store,
+                actor=actor,
+                token=newer,
+                allowed=ALLOWED,
+                now=NOW,
+            )
             is None
         )
     other_token, other_actor = _link(db, other)
     with db.session() as s, pytest.raises(AccessDenied):
         drafts.load(
-            session=s, store=store, actor=other_actor, token=token, allowed=ALLOWED, now=NOW
+            session=s,
+            signing_key=LINK_KEY,
+            store=store,
+            actor=other_actor,
+            token=token,
+            allowed=ALLOWED,
+            now=NOW,
         )
     staff = Actor(role=Role.PROVIDER, name="dr", user_id=1)
     with db.session() as s, pytest.raises(AccessDenied):
-        drafts.load(session=s, store=store, actor=staff, token=token, allowed=ALLOWED, now=NOW)
+        drafts.load(
+            session=s,
+            signing_key=LINK_KEY,
+            store=store,
+            actor=staff,
+            token=token,
+            allowed=ALLOWED,
+            now=NOW,
+        )
     assert other_token
 
 
@@ -144,6 +187,7 @@ def test_a_draft_expires_with_its_link(db: Database, store: PhotoStore) -> None:
     with db.session() as s:
         drafts.save(
             session=s,
+            signing_key=LINK_KEY,
             store=store,
             actor=actor,
             token=token,
@@ -156,7 +200,13 @@ def test_a_draft_expires_with_its_link(db: Database, store: PhotoStore) -> None:
     with db.session() as s:
         assert (
             drafts.load(
-                session=s, store=store, actor=actor, token=token, allowed=ALLOWED, now=later
+                session=s,
+                signing_key=LINK_KEY,
+                store=store,
+                actor=actor,
+                token=token,
+                allowed=ALLOWED,
+                now=later,
             )
             is None
         )
@@ -170,6 +220,7 @@ def test_sending_discards_the_draft(db: Database, store: PhotoStore) -> None:
     with db.session() as s:
         drafts.save(
             session=s,
+            signing_key=LINK_KEY,
             store=store,
             actor=actor,
             token=token,
@@ -179,9 +230,17 @@ def test_sending_discards_the_draft(db: Database, store: PhotoStore) -> None:
             now=NOW,
         )
     with db.session() as s:
-        drafts.discard(session=s, actor=actor, token=token)
+        drafts.discard(session=s, signing_key=LINK_KEY, actor=actor, token=token)
     with db.session() as s:
         assert (
-            drafts.load(session=s, store=store, actor=actor, token=token, allowed=ALLOWED, now=NOW)
+            drafts.load(
+                session=s,
+                signing_key=LINK_KEY,
+                store=store,
+                actor=actor,
+                token=token,
+                allowed=ALLOWED,
+                now=NOW,
+            )
             is None
         )

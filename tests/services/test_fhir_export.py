@@ -20,7 +20,7 @@ from checkins.storage.db import Database
 from checkins.storage.photos import PhotoStore
 from tests.services.helpers import RULES
 
-from .helpers import ADMIN, at, calm_answers, make_provider, make_treatment
+from .helpers import ADMIN, LINK_KEY, at, calm_answers, make_provider, make_treatment
 
 
 def _send(db: Database, store: PhotoStore, tid: int, sub: str, hours: float, **answers: Any) -> int:
@@ -51,7 +51,13 @@ def follow_up(db: Database, store: PhotoStore) -> dict[str, int]:
     with db.session() as s:
         item = queue.list_queue(session=s, actor=lee).rows[0].item_id
         queue.claim(session=s, actor=lee, item_id=item)
-        queue.reply(session=s, actor=lee, item_id=item, body="Please come in this afternoon.")
+        queue.reply(
+            session=s,
+            signing_key=LINK_KEY,
+            actor=lee,
+            item_id=item,
+            body="Please come in this afternoon.",
+        )
         queue.resolve(session=s, actor=lee, item_id=item, disposition=Disposition.VISIT_SCHEDULED)
     other = make_treatment(db, name="Bo Other")
     _send(db, store, other, "fhir-other-1", 30)

@@ -25,7 +25,7 @@ from checkins.storage.models import AuditEvent, Message, ReviewItem, User
 from checkins.storage.photos import PhotoStore
 from tests.services.helpers import RULES
 
-from .helpers import ADMIN, at, calm_answers, make_provider, make_treatment
+from .helpers import ADMIN, LINK_KEY, at, calm_answers, make_provider, make_treatment
 
 MANAGER = Actor(role=Role.MANAGER, name="Manager")
 
@@ -172,10 +172,12 @@ def test_claim_release_reply_resolve_are_audited(db: Database, items: dict[str, 
     with db.session() as s:
         assert queue.release(session=s, actor=lee, item_id=item).status == "new"
         queue.claim(session=s, actor=lee, item_id=item)
-        msg = queue.reply(session=s, actor=lee, item_id=item, body="Please call us now.")
+        msg = queue.reply(
+            session=s, signing_key=LINK_KEY, actor=lee, item_id=item, body="Please call us now."
+        )
         assert msg.direction == "to_patient" and msg.author_name == "Dr Lee"
     with db.session() as s, pytest.raises(InvalidInput):
-        queue.reply(session=s, actor=lee, item_id=item, body="   ")
+        queue.reply(session=s, signing_key=LINK_KEY, actor=lee, item_id=item, body="   ")
     with db.session() as s:
         done = queue.resolve(
             session=s,
@@ -232,7 +234,13 @@ def test_a_reply_bumps_the_version_so_the_trends_stamp_changes(
         before = trends.data_stamp(session=s)
         version = s.get(ReviewItem, item).version  # type: ignore[union-attr]
     with db.session() as s:
-        queue.reply(session=s, actor=lee, item_id=item, body="How is the redness today?")
+        queue.reply(
+            session=s,
+            signing_key=LINK_KEY,
+            actor=lee,
+            item_id=item,
+            body="How is the redness today?",
+        )
     with db.session() as s:
         row = s.get(ReviewItem, item)
         assert row is not None and row.first_reviewed_at is not None
@@ -249,14 +257,18 @@ def test_only_the_owner_replies_and_a_refused_reply_is_audited(
     with db.session() as s:
         queue.claim(session=s, actor=lee, item_id=item)
     with db.session() as s, pytest.raises(Conflict, match="Dr Own has claimed this case"):
-        queue.reply(session=s, actor=kim, item_id=item, body="I am not the owner.")
+        queue.reply(
+            session=s, signing_key=LINK_KEY, actor=kim, item_id=item, body="I am not the owner."
+        )
     with db.read() as s:
         bodies = s.scalars(select(Message.body).where(Message.review_item_id == item)).all()
     assert bodies == []  # nothing reached the patient
     refused = [e for e in _events(db, item) if e.action == "reply" and e.outcome == "refused"]
     assert [e.actor for e in refused] == ["NP Other"]
     with db.session() as s:  # the owner still can
-        queue.reply(session=s, actor=lee, item_id=item, body="Please call us.")
+        queue.reply(
+            session=s, signing_key=LINK_KEY, actor=lee, item_id=item, body="Please call us."
+        )
 
 
 def test_a_reply_on_a_new_case_claims_it(db: Database, items: dict[str, int]) -> None:
@@ -264,7 +276,9 @@ def test_a_reply_on_a_new_case_claims_it(db: Database, items: dict[str, int]) ->
     kim = make_provider(db, "np.second", "NP Second")
     item = items["review"]
     with db.session() as s:
-        queue.reply(session=s, actor=lee, item_id=item, body="How is it today?")
+        queue.reply(
+            session=s, signing_key=LINK_KEY, actor=lee, item_id=item, body="How is it today?"
+        )
     with db.read() as s:
         row = s.get(ReviewItem, item)
         assert row is not None and row.status == "claimed" and row.claimed_by == lee.user_id
@@ -297,9 +311,11 @@ def test_take_over_needs_a_reason_is_audited_and_moves_the_case(
     ]
     # Now the previous owner is the one refused, and the new owner replies and resolves.
     with db.session() as s, pytest.raises(Conflict, match="NP Here has claimed"):
-        queue.reply(session=s, actor=lee, item_id=item, body="Still mine?")
+        queue.reply(session=s, signing_key=LINK_KEY, actor=lee, item_id=item, body="Still mine?")
     with db.session() as s:
-        queue.reply(session=s, actor=kim, item_id=item, body="I have your case now.")
+        queue.reply(
+            session=s, signing_key=LINK_KEY, actor=kim, item_id=item, body="I have your case now."
+        )
         queue.resolve(session=s, actor=kim, item_id=item, disposition="contacted_patient")
 
 
@@ -367,7 +383,9 @@ def test_every_change_to_a_case_is_one_update_that_bumps_the_version(
             )
 
     def reply(by: Actor) -> Callable[[Session], object]:
-        return lambda s: queue.reply(session=s, actor=by, item_id=item, body="How is it today?")
+        return lambda s: queue.reply(
+            session=s, signing_key=LINK_KEY, actor=by, item_id=item, body="How is it today?"
+        )
 
     no_action = Disposition.NO_ACTION_NEEDED
     steps: list[tuple[str, bool, Callable[[Session], object]]] = [

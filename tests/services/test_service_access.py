@@ -19,7 +19,7 @@ from checkins.storage.db import Database
 from checkins.storage.models import AuditEvent, Patient, Treatment, User
 from checkins.storage.photos import PhotoStore
 
-from .helpers import ADMIN, TREATED_AT, make_treatment
+from .helpers import ADMIN, LINK_KEY, TREATED_AT, make_treatment
 
 GOOD = "correct horse battery"
 ADMIN_ONLY = {Role.ADMIN}
@@ -61,7 +61,7 @@ SERVICES: dict[str, tuple[set[Role], Call]] = {
         ADMIN_ONLY, lambda s, a, t, h: users.get_user(session=s, actor=a, username="dr.test")
     ),
     "links.issue_link": (
-        ENROL, lambda s, a, t, h: links.issue_link(session=s, actor=a, treatment_id=t)
+        ENROL, lambda s, a, t, h: links.issue_link(session=s, key=LINK_KEY, actor=a, treatment_id=t)
     ),
     "links.revoke_links": (
         ENROL, lambda s, a, t, h: links.revoke_links(session=s, actor=a, treatment_id=t)

@@ -12,7 +12,7 @@ from checkins.domain import AccessDenied, Conflict, InvalidInput, NotFound, Role
 from checkins.services import users
 from checkins.storage.db import Database
 from checkins.storage.models import AuditEvent, User
-from tests.services.helpers import ADMIN
+from tests.services.helpers import ADMIN, LINK_KEY
 
 NOW = datetime(2026, 11, 21, 9, 0, 0)
 GOOD = "correct horse battery"
@@ -34,7 +34,9 @@ def _try(db: Database, password: str, *, now: datetime = NOW, username: str = "d
     """Sign in the way the dashboard does (catching inside the unit of work); '' on success."""
     with db.session() as s:
         try:
-            users.authenticate(session=s, username=username, password=password, now=now)
+            users.authenticate(
+                session=s, signing_key=LINK_KEY, username=username, password=password, now=now
+            )
         except AccessDenied as refused:
             return refused.message
     return ""
@@ -51,7 +53,9 @@ def test_password_is_stored_as_an_argon2_hash(db: Database) -> None:
 def test_sign_in_returns_the_staff_actor(db: Database) -> None:
     _add(db)
     with db.session() as s:
-        actor = users.authenticate(session=s, username=" DR.Test ", password=GOOD, now=NOW)
+        actor = users.authenticate(
+            session=s, signing_key=LINK_KEY, username=" DR.Test ", password=GOOD, now=NOW
+        )
     assert actor.role is Role.PROVIDER and actor.name == "Dr Test" and actor.user_id
 
 
@@ -200,7 +204,9 @@ def test_demo_accounts_are_idempotent_and_work(db: Database) -> None:
     assert first == again == [(u, p, r) for u, _, r, p in DEMO_ACCOUNTS]
     for username, password, role in first:
         with db.session() as s:
-            actor = users.authenticate(session=s, username=username, password=password)
+            actor = users.authenticate(
+                session=s, signing_key=LINK_KEY, username=username, password=password
+            )
         assert actor.role.value == role
     with db.read() as s:
         assert len(users.list_users(session=s, actor=ADMIN)) == len(DEMO_ACCOUNTS)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
+from checkins.cli import output
 from checkins.cli.context import (
     EXIT_OK,
     _connect,
     cli_actor,
+    link_key,
     photo_store,
 )
-from checkins.cli.output import _emit
 from checkins.domain import InvalidInput
 
 
@@ -68,8 +69,8 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
                 phones=args.alert_sms or (),
             )  # fmt: skip
         view = clinic.get_clinic(session=s)
-    warning = "" if view.phone else " The clinic has no phone yet: set it with --phone."
-    _emit(
+    warning = "" if view.phone else f" {clinic.NOT_SET_UP}"
+    output.emit(
         out,
         {"ok": True, "database": db.url, "clinic": view.name, "phone": view.phone or None},
         args.json,
@@ -86,12 +87,13 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     summary = load_demo(
         db=db,
         store=photo_store(),
+        signing_key=link_key(),
         sample_dir=args.sample_dir,
         base_url=args.base_url,
         progress=None if args.json else out,
         ruleset=rules.load_active_rules(),
     )
-    _emit(out, {"ok": True, **summary.to_json()}, args.json, summary.describe())
+    output.emit(out, {"ok": True, **summary.to_json()}, args.json, summary.describe())
     return EXIT_OK
 
 
@@ -113,15 +115,9 @@ def cmd_reconcile(args: argparse.Namespace, out: TextIO) -> int:
             repair=args.repair,
             grace_seconds=args.grace,
         )
-    human = (
-        "Photo store and database agree."
-        if report.clean
-        else f"{len(report.rows_without_files)} photo rows without files, "
-        f"{len(report.files_without_rows)} files without rows, "
-        f"{len(report.temp_files)} interrupted writes"
-        + (" — repaired." if args.repair else " — run with --repair to fix.")
+    output.emit(
+        out, report.to_json(), args.json, output.reconcile_text(report, repaired=args.repair)
     )
-    _emit(out, report.to_json(), args.json, human)
     return EXIT_OK
 
 
@@ -139,14 +135,15 @@ def cmd_worker(args: argparse.Namespace, out: TextIO) -> int:
         configured = channels.from_environment()
     except ValueError as e:
         raise InvalidInput(f"{e}.", code="bad_channel") from None
+    key = link_key()  # read once: every reminder's link is signed with it
     db = _connect()
     lease = timedelta(seconds=args.lease_seconds)
     if args.once:
-        report = worker.run_once(db, configured, lease=lease)
+        report = worker.run_once(db, configured, signing_key=key, lease=lease)
         human = f"Sent {report.sent}, retrying {report.retried}, failed {report.failed}."
-        _emit(out, {"ok": True, **report.to_json()}, args.json, human)
+        output.emit(out, {"ok": True, **report.to_json()}, args.json, human)
         return EXIT_OK
     out.write("checkins worker: sending from the outbox (Ctrl-C stops)\n")
     out.flush()
-    worker.run_forever(db, configured, interval_s=args.interval, lease=lease)
+    worker.run_forever(db, configured, signing_key=key, interval_s=args.interval, lease=lease)
     return EXIT_OK

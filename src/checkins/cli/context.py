@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from checkins.domain import InvalidInput, Role
 
 if TYPE_CHECKING:  # imported where used: `checkins analyze` should not pay for SQLAlchemy
+    from checkins.links import LinkKey
     from checkins.services.views import Actor
     from checkins.storage.db import Database
     from checkins.storage.photos import BlobStore
@@ -47,6 +48,14 @@ def photo_store() -> BlobStore:
         return open_store(os.environ.get("CHECKINS_PHOTO_STORE"), home())
     except ValueError as exc:
         raise InvalidInput(str(exc), code="photo_store") from None
+
+
+def link_key() -> LinkKey:
+    """The link key, read once per command (from $CHECKINS_SECRET_KEY or its file) and passed
+    to whatever signs or verifies a link."""
+    from checkins.links import load_key
+
+    return load_key()
 
 
 def _connect(migrate: bool = True) -> Database:

@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 from typing import TextIO
 
+from checkins.cli import output
 from checkins.cli.context import (
     EXIT_OK,
     _connect,
     _iso_date,
     cli_actor,
 )
-from checkins.cli.output import _emit
 from checkins.domain import CheckinsError, InvalidInput
 
 
@@ -41,7 +41,7 @@ def cmd_export_fhir(args: argparse.Namespace, out: TextIO) -> int:
             f"The bundle could not be written to {args.out}: {exc.strerror}."
         ) from None
     n = len(bundle["entry"])
-    _emit(
+    output.emit(
         out,
         {"ok": True, "out": args.out, "resources": n},
         args.json,

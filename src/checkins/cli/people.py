@@ -9,13 +9,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from checkins.cli import output
 from checkins.cli.context import (
     EXIT_OK,
     _connect,
     _iso_date,
     cli_actor,
+    link_key,
 )
-from checkins.cli.output import _emit, _patient_json
 from checkins.domain import InvalidInput, Role
 
 
@@ -37,7 +38,7 @@ def cmd_users_add(args: argparse.Namespace, out: TextIO) -> int:
             role=Role(args.role),
             password=password,
         )
-    _emit(
+    output.emit(
         out,
         {"ok": True, "username": args.username, "role": args.role},
         args.json,
@@ -65,7 +66,7 @@ def cmd_patients_add(args: argparse.Namespace, out: TextIO) -> int:
             caregiver_phone=args.caregiver_phone,
             allow_duplicate=args.allow_duplicate,
         )
-    _emit(out, {"ok": True, "patient_id": view.id}, args.json, f"Added patient {view.id}.")
+    output.emit(out, {"ok": True, "patient_id": view.id}, args.json, f"Added patient {view.id}.")
     return EXIT_OK
 
 
@@ -78,17 +79,7 @@ def cmd_patients_list(args: argparse.Namespace, out: TextIO) -> int:
             session=s, actor=cli_actor(), text=args.search or "", page=args.page,
             page_size=args.page_size,
         )  # fmt: skip
-    rows = [_patient_json(v) for v in page.rows]
-    human = "\n".join(
-        f"{r['patient_id']:>6}  {r['name']:<28} {r['birth_date'] or '':<10}  {r['phone_display']}"
-        for r in rows
-    )
-    _emit(
-        out,
-        {"ok": True, "total": page.total, "page": page.page, "patients": rows},
-        args.json,
-        human or "No patients match.",
-    )
+    output.emit(out, output.patients_json(page), args.json, output.patients_text(page))
     return EXIT_OK
 
 
@@ -121,19 +112,7 @@ def cmd_treatments_add(args: argparse.Namespace, out: TextIO) -> int:
             staff_note=args.note or "",
             schedule_days=days,
         )
-    sched = [
-        {"day": d.day, "due": d.due_at.isoformat() + "Z"}
-        for d in detail.schedule
-        if not d.cancelled
-    ]
-    _emit(
-        out,
-        {"ok": True, "treatment_id": detail.treatment.id, "series_number": detail.series_number,
-         "schedule": sched},
-        args.json,
-        f"Recorded treatment {detail.treatment.id}; check-ins on days "
-        + ", ".join(str(d["day"]) for d in sched),
-    )  # fmt: skip
+    output.emit(out, output.treatment_json(detail), args.json, output.treatment_text(detail))
     return EXIT_OK
 
 
@@ -149,12 +128,13 @@ def cmd_handout(args: argparse.Namespace, out: TextIO) -> int:
         pdf, url = patients.handout(
             session=s,
             actor=cli_actor(),
+            signing_key=link_key(),
             treatment_id=args.treatment,
             base_url=args.base_url,
             ruleset=rules.load_active_rules(),
         )
     target.write_bytes(pdf)
-    _emit(
+    output.emit(
         out, {"ok": True, "out": str(target), "url": url}, args.json, f"Handout written: {target}"
     )
     return EXIT_OK
@@ -164,7 +144,7 @@ def cmd_link(args: argparse.Namespace, out: TextIO) -> int:
     from checkins import links
 
     db = _connect()
-    actor = cli_actor()
+    actor, key = cli_actor(), link_key()
     with db.session() as s:
         treatment_id = links.treatment_to_link(
             session=s, actor=actor, patient_id=args.patient, treatment_id=args.treatment
@@ -172,8 +152,8 @@ def cmd_link(args: argparse.Namespace, out: TextIO) -> int:
         if args.revoke:  # every earlier link for the treatment goes stale first
             links.revoke_links(session=s, actor=actor, treatment_id=treatment_id)
         url = links.issue_link(
-            session=s, actor=actor, treatment_id=treatment_id, base_url=args.base_url,
+            session=s, actor=actor, key=key, treatment_id=treatment_id, base_url=args.base_url,
             ttl_days=args.days,
         )  # fmt: skip
-    _emit(out, {"ok": True, "patient_id": args.patient, "url": url}, args.json, url)
+    output.emit(out, {"ok": True, "patient_id": args.patient, "url": url}, args.json, url)
     return EXIT_OK

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import uuid
 from pathlib import Path
 from typing import TextIO
 
+from checkins.cli import output
 from checkins.cli.context import (
     EXIT_OK,
     MAX_CHECKIN_FILE_BYTES,
@@ -18,7 +20,6 @@ from checkins.cli.context import (
     home,
     photo_store,
 )
-from checkins.cli.output import _emit
 from checkins.domain import InvalidInput
 
 
@@ -26,7 +27,7 @@ def cmd_triage(args: argparse.Namespace, out: TextIO) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from checkins import rules, schedule
-    from checkins.services.clinic import UNSET_CLINIC, call_now, get_clinic
+    from checkins.services.clinic import NOT_SET_UP, UNSET_CLINIC, call_now, get_clinic
     from checkins.validation import parse_checkin_json
 
     inp = parse_checkin_json(_read(args.file, MAX_CHECKIN_FILE_BYTES), now=_now())
@@ -49,13 +50,9 @@ def cmd_triage(args: argparse.Namespace, out: TextIO) -> int:
         clinic_phone=view.phone,
         contact=call_now(view, inp.submitted_at),
     )
-    reasons = "\n".join(f"  - {r.rule}: {r.message}" for r in result.reasons)
-    _emit(
-        out,
-        result.to_json(),
-        args.json,
-        f"{result.severity.value.upper()}\n{reasons}\n\n{result.patient_message}",
-    )
+    if not view.phone:  # the advice then names no number: say why, beside the result
+        sys.stderr.write(f"checkins: {NOT_SET_UP}\n")
+    output.emit(out, result.to_json(), args.json, output.triage_text(result))
     return EXIT_OK
 
 
@@ -108,27 +105,8 @@ def cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
             submitted_at=inp.submitted_at,
             ruleset=ruleset,
         )
-    payload = {
-        **result.triage.to_json(),
-        "checkin_id": result.checkin_id,
-        "created": result.created,
-        "review_item_id": result.review_item_id,
-        "treatment_id": treatment_id,
-        "photos": [
-            {
-                "sha256": p.sha256,
-                "quality_acceptable": p.quality_acceptable,
-                "mean_a_star": p.metrics.mean_a_star,
-            }
-            for p in result.photos
-        ],
-    }
-    _emit(
-        out,
-        payload,
-        args.json,
-        f"Check-in {result.checkin_id} stored ({result.triage.severity.value})"
-        + ("" if result.created else " — already received before, not stored twice"),
+    output.emit(
+        out, output.submit_json(result, treatment_id), args.json, output.submit_text(result)
     )
     return EXIT_OK
 
@@ -145,27 +123,5 @@ def cmd_queue(args: argparse.Namespace, out: TextIO) -> int:
             page=args.page,
             page_size=args.page_size,
         )
-    rows = [
-        {
-            "item_id": r.item_id,
-            "severity": r.severity.value,
-            "rules": list(r.rules),
-            "patient": r.patient_name,
-            "procedure": r.procedure,
-            "day": r.day_since_treatment,
-            "status": r.status,
-            "claimed_by": r.claimed_by_name,
-            "waiting_minutes": round(r.waiting_minutes, 1),
-        }
-        for r in page.rows
-    ]
-    human = "\n".join(
-        f"{r.item_id:>6}  {r.severity.value:<7} {r.patient_name:<24} "
-        f"day {r.day_since_treatment:<3} {r.status:<8} {r.summary}"
-        for r in page.rows
-    )
-    human = human or "The queue is empty."
-    _emit(
-        out, {"ok": True, "total": page.total, "page": page.page, "items": rows}, args.json, human
-    )
+    output.emit(out, output.queue_json(page), args.json, output.queue_text(page))
     return EXIT_OK

@@ -91,6 +91,7 @@ def _patient_text(clinic_name: str, lead: str, url: str, channel: str) -> tuple[
 def queue_patient_message(
     *,
     session: Session,
+    signing_key: links.LinkKey,
     treatment_id: int,
     kind: str,
     lead: str,
@@ -109,7 +110,7 @@ def queue_patient_message(
     if not addresses:
         return 0
     url = links.issue_link(
-        session=session, treatment_id=treatment_id, base_url=base_url() + "/",
+        session=session, key=signing_key, treatment_id=treatment_id, base_url=base_url() + "/",
         ttl_days=clinic.link_validity_days, now=now, actor=WORKER,
     )  # fmt: skip
     added = 0
@@ -123,17 +124,21 @@ def queue_patient_message(
     return added
 
 
-def queue_reply_notice(*, session: Session, message_id: int, treatment_id: int) -> int:
+def queue_reply_notice(
+    *, session: Session, signing_key: links.LinkKey, message_id: int, treatment_id: int
+) -> int:
     return queue_patient_message(
-        session=session, treatment_id=treatment_id, kind="reply_notice",
+        session=session, signing_key=signing_key, treatment_id=treatment_id, kind="reply_notice",
         lead="your care team replied to your check-in. Read it here:",
         key=f"reply:{message_id}",
     )  # fmt: skip
 
 
-def queue_link(*, session: Session, treatment_id: int, nonce: str) -> int:
+def queue_link(
+    *, session: Session, signing_key: links.LinkKey, treatment_id: int, nonce: str
+) -> int:
     return queue_patient_message(
-        session=session, treatment_id=treatment_id, kind="link",
+        session=session, signing_key=signing_key, treatment_id=treatment_id, kind="link",
         lead="your check-in link for the days after your treatment:", key=f"link:{nonce}",
     )  # fmt: skip
 
@@ -184,7 +189,9 @@ def _quiet(clinic: ClinicSettings, minutes: int) -> bool:
     return (s <= minutes or minutes < e) if s > e else (s <= minutes < e)
 
 
-def queue_due_reminders(*, session: Session, now: datetime | None = None) -> int:
+def queue_due_reminders(
+    *, session: Session, signing_key: links.LinkKey, now: datetime | None = None
+) -> int:
     """Reminders for today's due check-ins (at the reminder hour, never in quiet hours), and a
     second one the next day for a check-in still missing."""
     now = now or utcnow()
@@ -233,8 +240,8 @@ def queue_due_reminders(*, session: Session, now: datetime | None = None) -> int
             else "we have not received your check-in yet. Please send it here:"
         )
         added += queue_patient_message(
-            session=session, treatment_id=treatment_id, kind="reminder", lead=lead, key=key,
-            now=now,
+            session=session, signing_key=signing_key, treatment_id=treatment_id,
+            kind="reminder", lead=lead, key=key, now=now,
         )  # fmt: skip
     return added
 

@@ -13,6 +13,7 @@ import threading
 from datetime import datetime, timedelta
 
 from checkins.domain import utcnow
+from checkins.links import LinkKey
 from checkins.messaging import outbox
 from checkins.messaging.channels import Channels
 from checkins.storage.db import Database
@@ -26,13 +27,14 @@ def run_once(
     db: Database,
     channels: Channels,
     *,
+    signing_key: LinkKey,
     now: datetime | None = None,
     lease: timedelta = outbox.LEASE,
     worker: str | None = None,
 ) -> outbox.RunReport:
     """Everything due now: queue today's reminders, then send what is due."""
     with db.session() as s:
-        queued = outbox.queue_due_reminders(session=s, now=now or utcnow())
+        queued = outbox.queue_due_reminders(session=s, signing_key=signing_key, now=now or utcnow())
     report = outbox.deliver_due(db, channels, worker=worker or worker_id(), now=now, lease=lease)
     report.queued_reminders = queued
     return report
@@ -42,6 +44,7 @@ def run_forever(
     db: Database,
     channels: Channels,
     *,
+    signing_key: LinkKey,
     interval_s: float = 15.0,
     lease: timedelta = outbox.LEASE,
     stop: threading.Event | None = None,
@@ -51,5 +54,5 @@ def run_forever(
         signal.signal(sig, lambda *_: stop.set())
     me = worker_id()
     while not stop.is_set():
-        run_once(db, channels, lease=lease, worker=me)
+        run_once(db, channels, signing_key=signing_key, lease=lease, worker=me)
         stop.wait(interval_s)

@@ -36,6 +36,11 @@ UNSET_CLINIC = ClinicView(
     target_response_minutes=60,
     office_hours=dict(DEFAULT_OFFICE_HOURS),
 )
+# Said wherever a clinic without a phone would otherwise pass unnoticed (the CLI, staff pages).
+NOT_SET_UP = (
+    "The clinic is not set up: it has no phone number, so patients are told to contact the "
+    "office without one. Set it with `checkins init --phone PHONE` or on Admin → Clinic."
+)
 _HHMM = re.compile(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")
 ALWAYS_OPEN: dict[str, list[str] | None] = {d: ["00:00", "24:00"] for d in WEEKDAYS}
 

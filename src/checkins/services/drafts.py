@@ -46,10 +46,10 @@ class Draft:
         )
 
 
-def _identity(actor: Actor, token: str) -> links.LinkIdentity:
+def _identity(actor: Actor, token: str, signing_key: links.LinkKey) -> links.LinkIdentity:
     if actor.role is not Role.PATIENT:
         raise AccessDenied("Only the patient keeps a check-in draft.")
-    identity = links.link_identity(token)
+    identity = links.link_identity(token, key=signing_key)
     require_treatment_access(actor, identity.treatment_id)
     return identity
 
@@ -71,6 +71,7 @@ def save(
     session: Session,
     store: BlobStore,
     actor: Actor,
+    signing_key: links.LinkKey,
     token: str,
     answers: Mapping[str, object],
     photos: Sequence[tuple[str, bytes]],
@@ -78,7 +79,7 @@ def save(
     now: datetime | None = None,
 ) -> None:
     """Keep the form as it is now (replacing the last draft of this link)."""
-    identity = _identity(actor, token)
+    identity = _identity(actor, token, signing_key)
     now = now or utcnow()
     # Blobs first: the row below must never name a photo the store does not have.
     named = [{"key": store.put(data), "name": name} for name, data in photos[:MAX_DRAFT_PHOTOS]]
@@ -108,12 +109,13 @@ def load(
     session: Session,
     store: BlobStore,
     actor: Actor,
+    signing_key: links.LinkKey,
     token: str,
     allowed: frozenset[str],
     now: datetime | None = None,
 ) -> Draft | None:
     """This link's draft, or ``None`` (none kept, or the link has expired: then it is deleted)."""
-    identity = _identity(actor, token)
+    identity = _identity(actor, token, signing_key)
     now = now or utcnow()
     purge_expired(session=session, now=now)
     row = session.scalar(select(CheckinDraft).where(CheckinDraft.link_key == identity.key))
@@ -131,9 +133,9 @@ def load(
     )
 
 
-def discard(*, session: Session, actor: Actor, token: str) -> None:
+def discard(*, session: Session, actor: Actor, signing_key: links.LinkKey, token: str) -> None:
     """The check-in was sent (or the patient started again): forget the draft."""
-    identity = _identity(actor, token)
+    identity = _identity(actor, token, signing_key)
     session.execute(delete(CheckinDraft).where(CheckinDraft.link_key == identity.key))
 
 

@@ -11,7 +11,7 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -51,6 +51,9 @@ from checkins.storage.models import (
     ScheduledCheckin,
     Treatment,
 )
+
+if TYPE_CHECKING:
+    from checkins.links import LinkKey
 
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Spanish"}
 CONTACT_PREFERENCES: dict[str, str] = {
@@ -743,6 +746,7 @@ def issue_patient_link(
     *,
     session: Session,
     actor: Actor,
+    signing_key: LinkKey,
     treatment_id: int,
     base_url: str,
     ttl_days: int | None = None,
@@ -754,8 +758,8 @@ def issue_patient_link(
     access.require_enrolment_access(actor)
     days = ttl_days or _clinic(session).link_validity_days
     return links.issue_link(
-        session=session, actor=actor, treatment_id=treatment_id, base_url=base_url,
-        ttl_days=days, now=now,
+        session=session, actor=actor, key=signing_key, treatment_id=treatment_id,
+        base_url=base_url, ttl_days=days, now=now,
     )  # fmt: skip
 
 
@@ -763,6 +767,7 @@ def handout(
     *,
     session: Session,
     actor: Actor,
+    signing_key: LinkKey,
     treatment_id: int,
     base_url: str,
     ruleset: RuleSet,
@@ -778,8 +783,9 @@ def handout(
     detail = get_treatment_detail(session=session, actor=actor, treatment_id=treatment_id)
     row = _clinic(session)
     url = issue_patient_link(
-        session=session, actor=actor, treatment_id=treatment_id, base_url=base_url, now=now
-    )
+        session=session, actor=actor, signing_key=signing_key, treatment_id=treatment_id,
+        base_url=base_url, now=now,
+    )  # fmt: skip
     t = detail.treatment
     data = HandoutData(
         clinic_name=row.name,

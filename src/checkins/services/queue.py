@@ -25,6 +25,7 @@ from checkins.domain import (
     Severity,
     utcnow,
 )
+from checkins.links import LinkKey
 from checkins.messaging import outbox
 from checkins.services import audit
 from checkins.services.clinic import _author_names
@@ -377,7 +378,9 @@ def resolve(
     return row
 
 
-def reply(*, session: Session, actor: Actor, item_id: int, body: str) -> MessageView:
+def reply(
+    *, session: Session, actor: Actor, signing_key: LinkKey, item_id: int, body: str
+) -> MessageView:
     """A message to the patient; they see it in their history.
 
     Only the case's owner replies: a reply on a new case claims it first (atomically, as
@@ -459,7 +462,10 @@ def reply(*, session: Session, actor: Actor, item_id: int, body: str) -> Message
         object_type="review_item",
         object_id=item_id,
     )
-    outbox.queue_reply_notice(session=session, message_id=msg.id, treatment_id=item.treatment_id)
+    outbox.queue_reply_notice(
+        session=session, signing_key=signing_key, message_id=msg.id,
+        treatment_id=item.treatment_id,
+    )  # fmt: skip
     names = {actor.user_id: actor.name}
     return message_view(msg, names)
 

@@ -18,13 +18,15 @@ from checkins.services import audit, users
 from checkins.services.views import Actor
 
 
-def open_link(*, session: Session, token: str, now: datetime | None = None) -> Actor:
+def open_link(
+    *, session: Session, key: links.LinkKey, token: str, now: datetime | None = None
+) -> Actor:
     """The patient a check-in link speaks for, audited as opened (``link.opened``).
 
     A refused link raises ``AccessDenied`` with its sentence, audited as ``link.refused``.
     """
     now = now or utcnow()
-    actor = links.verify_token(session=session, token=token, now=now)
+    actor = links.verify_token(session=session, key=key, token=token, now=now)
     audit.record(
         session=session,
         actor=actor,
@@ -36,11 +38,13 @@ def open_link(*, session: Session, token: str, now: datetime | None = None) -> A
     return actor
 
 
-def check_link(*, session: Session, token: str, now: datetime | None = None) -> Actor:
+def check_link(
+    *, session: Session, key: links.LinkKey, token: str, now: datetime | None = None
+) -> Actor:
     """Re-check a link this browser session has already opened (each rerun): nothing audited,
     so a read-only session will do. A refusal raises ``AccessDenied``; open it again with
     ``open_link`` in a unit of work to have the refusal recorded."""
-    return links.verify_token(session=session, token=token, now=now or utcnow())
+    return links.verify_token(session=session, key=key, token=token, now=now or utcnow())
 
 
 def sign_in_oidc(*, session: Session, email: str) -> Actor | None:

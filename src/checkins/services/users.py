@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -27,6 +27,9 @@ from checkins.domain import AccessDenied, Conflict, InvalidInput, NotFound, Role
 from checkins.services import audit
 from checkins.services.views import Actor
 from checkins.storage import models
+
+if TYPE_CHECKING:
+    from checkins.links import LinkKey
 
 IDLE_TIMEOUT = timedelta(minutes=15)
 MAX_FAILED_LOGINS = 5
@@ -254,15 +257,21 @@ def _minutes(delta: timedelta) -> int:
 
 
 def authenticate(
-    *, session: Session, username: str, password: str, now: datetime | None = None
+    *,
+    session: Session,
+    signing_key: LinkKey,
+    username: str,
+    password: str,
+    now: datetime | None = None,
 ) -> Actor:
     """The signed-in staff member, or ``AccessDenied`` with a sentence to show.
 
     Unknown usernames and wrong passwords get the same sentence. After ``MAX_FAILED_LOGINS``
     wrong passwords in a row the account is locked for ``LOCKOUT``, and says so (with the time
     left) even to the right password. A username without a usable account locks in the same
-    words at the same attempt (``_refuse_unusable``). Catch the error inside the unit of work:
-    see the module docstring.
+    words at the same attempt (``_refuse_unusable``), counted by a tag of the name keyed with
+    ``signing_key`` (the link key, loaded at the entry point). Catch the error inside the unit
+    of work: see the module docstring.
     """
     now = now or utcnow()
     name = _normalise_username(username)
@@ -280,7 +289,9 @@ def authenticate(
         # account exists.
         _verify(_DUMMY_HASH, password)
         reason = "unknown user" if user is None else "no local password or inactive"
-        _refuse_unusable(session, name, user.id if user is not None else None, reason, now)
+        _refuse_unusable(
+            session, signing_key, name, user.id if user is not None else None, reason, now
+        )
 
     who = actor_for(user)
     if user.locked_until is not None and user.locked_until > now:
@@ -324,7 +335,12 @@ UNKNOWN_MEMORY = timedelta(hours=24)
 
 
 def _refuse_unusable(
-    session: Session, name: str, user_id: int | None, reason: str, now: datetime
+    session: Session,
+    signing_key: LinkKey,
+    name: str,
+    user_id: int | None,
+    reason: str,
+    now: datetime,
 ) -> NoReturn:
     """Refuse a name that has no usable account exactly as a real account is refused.
 
@@ -335,7 +351,8 @@ def _refuse_unusable(
     """
     # A username nobody has may be a password typed into the wrong box: only a keyed hash of
     # it is stored, which still lets its repeats be counted.
-    who = name[:120] if user_id is not None else f"(unknown user #{_attempt_tag(name)})"
+    tag = _attempt_tag(name, signing_key)
+    who = name[:120] if user_id is not None else f"(unknown user #{tag})"
 
     def attempt(action: str, detail: str) -> None:
         # Nobody is signed in yet, so this row names the attempt, not an actor with a role.
@@ -395,21 +412,12 @@ def active_actor(*, session: Session, user_id: int) -> Actor | None:
     return actor_for(user)
 
 
-def _attempt_tag(name: str) -> str:
+def _attempt_tag(name: str, signing_key: LinkKey) -> str:
     """A short keyed hash of a typed username: repeats can be told apart, the text cannot be
     read back (it may be a password typed into the wrong field)."""
-    import hmac
-    from hashlib import sha256
-
-    from checkins.links import secret_key
-
     if not name:
         return "blank"
-    try:
-        key = secret_key()
-    except InvalidInput:
-        return "unkeyed"
-    return hmac.new(key, b"checkins/sign-in-name/v1\x00" + name.encode(), sha256).hexdigest()[:12]
+    return signing_key.tag(b"checkins/sign-in-name/v1\x00", name.encode()).hex()[:12]
 
 
 def _locked(until: datetime, now: datetime) -> AccountLocked:
