@@ -42,7 +42,7 @@ from checkins.imaging import (
 )
 from checkins.imaging.zones import region_png
 from checkins.messaging import outbox
-from checkins.services import audit, patients
+from checkins.services import audit, patients, trends
 from checkins.services.clinic import call_now, get_clinic
 from checkins.services.convert import photo_view, reasons_from_json, reasons_to_json
 from checkins.services.views import Actor, SubmitResult
@@ -350,6 +350,7 @@ def submit_checkin(
         if triage.severity is Severity.URGENT:
             # In this transaction: the alerts exist exactly when the case does.
             outbox.queue_urgent_alerts(session=session, item_id=item.id, now=submitted_at)
+    trends.checkin_added(session=session, checkin_id=checkin.id)  # same transaction
     audit.record(
         session=session,
         actor=actor,

@@ -26,7 +26,7 @@ from checkins.domain import (
     Role,
     utcnow,
 )
-from checkins.services import audit
+from checkins.services import audit, trends
 from checkins.services.convert import checkin_view, message_view, treatment_view
 from checkins.services.views import (
     Actor,
@@ -455,6 +455,7 @@ def _write_schedule(
             row.cancelled_at = None
             row.due_at = due.due_at
     t.schedule_days = list(days)
+    trends.schedule_written(session=session, treatment_id=t.id)  # adherence's due days
 
 
 def _cancel_open(session: Session, treatment_id: int, now: datetime) -> None:

@@ -1,0 +1,69 @@
+"""The database-specific SQL of the trends, chosen in one place: ``of(session)``.
+
+PostgreSQL and SQLite differ in how they expand a JSON array, truncate to a week, subtract
+datetimes, compute a percentile and upsert. Everything else in the package is portable SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Date, Float, FromClause, cast, func, literal
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The SQL that differs between the two backends."""
+
+    name: str
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.name == "postgresql"
+
+    @property
+    def has_percentile_cont(self) -> bool:
+        """PostgreSQL has ordered-set aggregates; SQLite has none."""
+        return self.is_postgres
+
+    def json_values(self, column: Any) -> FromClause:
+        """A JSON array column as a table of its elements, one ``value`` column."""
+        if self.is_postgres:
+            fn = func.json_array_elements_text(column).table_valued("value")
+        else:
+            fn = func.json_each(column).table_valued("value")
+        return fn.alias("sched")
+
+    def week_start(self, column: Any) -> ColumnElement[Any]:
+        """The Monday (UTC) on or before a datetime column, as a date (a string on SQLite)."""
+        if self.is_postgres:
+            return cast(func.date_trunc("week", column), Date)
+        # Step back six days, then forward to a Monday.
+        return func.date(column, "-6 days", "weekday 1")
+
+    def days_since(self, earlier: Any, later: datetime) -> ColumnElement[Any]:
+        """Fractional days from a datetime column to a fixed instant."""
+        if self.is_postgres:
+            return cast(func.extract("epoch", literal(later) - earlier), Float) / 86400.0
+        return func.julianday(later.isoformat(sep=" ")) - func.julianday(earlier)
+
+    def minutes_between(self, earlier: Any, later: Any) -> ColumnElement[Any]:
+        """Minutes between two datetime columns; NULL when either is NULL."""
+        if self.is_postgres:
+            return cast(func.extract("epoch", later - earlier), Float) / 60.0
+        return (func.julianday(later) - func.julianday(earlier)) * 1440.0
+
+    def insert(self, table: Any) -> Any:
+        """An INSERT that takes ``on_conflict_do_update`` / ``on_conflict_do_nothing``."""
+        if self.is_postgres:
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+
+def of(session: Session) -> Dialect:
+    """The dialect of the session's database."""
+    return Dialect(session.get_bind().dialect.name)
