@@ -1,18 +1,38 @@
 """The database-specific SQL of the trends, chosen in one place: ``of(session)``.
 
 PostgreSQL and SQLite differ in how they expand a JSON array, truncate to a week, subtract
-datetimes, compute a percentile and upsert. Everything else in the package is portable SQL.
+datetimes, compute a percentile, read many ranked values at once and upsert. Everything else in
+the package is portable SQL.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Float, FromClause, cast, func, literal
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Executable,
+    Float,
+    FromClause,
+    Integer,
+    String,
+    cast,
+    column,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+    values,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+SQLITE_TERMS = 200
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,55 @@ class Dialect:
         if self.is_postgres:
             return cast(func.extract("epoch", later - earlier), Float) / 60.0
         return (func.julianday(later) - func.julianday(earlier)) * 1440.0
+
+    def at_ranks(
+        self,
+        value: Any,
+        group: tuple[Any, Any],
+        wanted: Sequence[tuple[str, int, int, int]],
+    ) -> list[Executable]:
+        """Statements giving ``(i, value)``: the ``count`` values from rank ``lower`` (0-based)
+        of the group (``procedure``, ``day``) in ascending order, for each ``wanted[i]`` of
+        (procedure, day, lower, count). Each reads an index range of ``lower + count`` entries.
+
+        PostgreSQL: one statement, a VALUES list joined LATERAL to the ranked read (planned
+        once). SQLite has no LATERAL: a UNION ALL of one ranked read per entry, at most
+        ``SQLITE_TERMS`` a statement (SQLite allows 500 terms in a compound SELECT).
+        """
+        procedure, day = group
+        if not wanted:
+            return []
+        if self.is_postgres:
+            w = values(
+                column("i", Integer),
+                column("proc", String),
+                column("day", Integer),
+                column("lower", Integer),
+                column("count", Integer),
+                name="wanted",
+            ).data([(i, p, d, lo, n) for i, (p, d, lo, n) in enumerate(wanted)])
+            ranked = (
+                select(value.label("v"))
+                .where(procedure == w.c.proc, day == w.c.day, value.is_not(None))
+                .order_by(value)
+                .limit(w.c["count"])
+                .offset(w.c.lower)
+                .lateral("ranked")
+            )
+            return [select(w.c.i, ranked.c.v).select_from(w.join(ranked, true()))]
+        terms = []
+        for i, (proc, group_day, lower, count) in enumerate(wanted):
+            ranked_one = (
+                select(value.label("v"))
+                .where(procedure == proc, day == group_day, value.is_not(None))
+                .order_by(value)
+                .limit(count)
+                .offset(lower)
+                .subquery()
+            )
+            terms.append(select(literal(i).label("i"), ranked_one.c.v))
+        chunks = [terms[k : k + SQLITE_TERMS] for k in range(0, len(terms), SQLITE_TERMS)]
+        return [c[0] if len(c) == 1 else union_all(*c) for c in chunks]
 
     def insert(self, table: Any) -> Any:
         """An INSERT that takes ``on_conflict_do_update`` / ``on_conflict_do_nothing``."""

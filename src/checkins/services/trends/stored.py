@@ -38,7 +38,6 @@ from sqlalchemy import (
     insert,
     literal,
     select,
-    union_all,
     update,
 )
 from sqlalchemy.orm import Session
@@ -62,7 +61,6 @@ CHECKINS = "checkins"
 EVERY = "*"
 NO_DAY = -1
 STATE_ID = 1
-_UNION_TERMS = 200  # SQLite allows 500 terms in one compound SELECT
 
 _POINT_COLUMNS = (
     "checkin_id",
@@ -294,30 +292,21 @@ def values_at_ranks(
     """The values at ranks ``lower`` and ``lower + 1`` (fewer at the end) of each group.
 
     ``wanted`` holds (metric, procedure, day, lower rank, how many); returned sorted, keyed on
-    (metric, procedure, day, lower rank). One statement per 200 look-ups, each an index range
-    read of ``lower + 2`` entries.
+    (metric, procedure, day, lower rank). Each look-up is an index range read of
+    ``lower + count`` entries of that metric's (procedure, day, value) index.
     """
+    d = dialect.of(session)
     out: dict[tuple[str, str, int, int], list[float]] = defaultdict(list)
-    terms = []
-    for i, (metric, proc, day, lower, count) in enumerate(wanted):
-        value = getattr(TrendPoint, metric)
-        ranked = (
-            select(value.label("v"))
-            .where(TrendPoint.procedure == proc, TrendPoint.day == day, value.is_not(None))
-            .order_by(value)
-            .limit(count)
-            .offset(lower)
-            .subquery()
-        )
-        terms.append(select(literal(i).label("i"), ranked.c.v))
-    for start in range(0, len(terms), _UNION_TERMS):
-        chunk = terms[start : start + _UNION_TERMS]
-        stmt = chunk[0] if len(chunk) == 1 else union_all(*chunk)
-        for i, v in session.connection().execute(stmt):
-            metric, proc, day, lower, _ = wanted[int(i)]
-            out[(metric, proc, day, lower)].append(float(v))
-    for values in out.values():
-        values.sort()
+    for metric in METRICS:
+        mine = [w for w in wanted if w[0] == metric]
+        group = (TrendPoint.procedure, TrendPoint.day)
+        reads = d.at_ranks(getattr(TrendPoint, metric), group, [w[1:] for w in mine])
+        for stmt in reads:
+            for i, v in session.connection().execute(stmt):
+                _, proc, day, lower, _ = mine[int(i)]
+                out[(metric, proc, day, lower)].append(float(v))
+    for found in out.values():
+        found.sort()
     return out
 
 
