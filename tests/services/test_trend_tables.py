@@ -246,3 +246,65 @@ def test_the_data_stamp_changes_after_reply_claim_and_resolve(db: Database, stor
             stamp = trends.data_stamp(session=s)
         assert stamp not in seen  # a page's cached report is never served after the change
         seen.add(stamp)
+
+
+def test_migration_0008_backfills_the_tables_from_existing_rows(empty_db: Database) -> None:
+    """A database at 0007 with a clinic's history in it: 0008 lays the tables out from it."""
+    from checkins.storage import schema
+
+    schema.upgrade(empty_db.engine, "0007")
+    with empty_db.session() as s:
+        seed_rows_only(s)
+    schema.upgrade(empty_db.engine)
+    with empty_db.read() as s:
+        assert trends.is_current(session=s)
+        points = s.scalar(select(func.count()).select_from(TrendPoint))
+        assert points == s.scalar(
+            select(func.count(CheckIn.id)).where(CheckIn.is_baseline.is_(False))
+        )
+        assert points and s.scalar(select(func.count()).select_from(TrendSlot)) == 4 * 20
+        rows = trends.adherence(session=s, actor=MANAGER, now=NOW)
+    assert rows and rows[0].expected == 4 * 20
+
+
+def seed_rows_only(s: Any) -> None:
+    """Twenty patients written as rows only (as an older version of the software left them)."""
+    rng = random.Random(3)
+    for k in range(20):
+        p = Patient(display_name=f"Old {k}")
+        s.add(p)
+        s.flush()
+        t = Treatment(
+            patient_id=p.id,
+            procedure="microneedling",
+            treated_at=NOW - timedelta(days=30 + k),
+            schedule_days=[1, 3, 7, 14],
+        )
+        s.add(t)
+        s.flush()
+        for day in (1, 3, 7):
+            s.add(
+                CheckIn(
+                    treatment_id=t.id,
+                    client_submission_id=f"old-{t.id}-{day}",
+                    submitted_at=t.treated_at + timedelta(days=day, hours=2),
+                    hours_since_treatment=24.0 * day + 2,
+                    day_since_treatment=day,
+                    mean_a_star=rng.uniform(5, 20),
+                )
+            )
+
+
+def test_reconcile_repair_rebuilds_stale_trend_tables(db: Database, store: object) -> None:
+    from checkins.services.reconcile import reconcile
+
+    with db.session() as s:
+        seed_rows_only(s)  # bypassing the services: the tables are stale
+    with db.session() as s:
+        found = reconcile(session=s, actor=ADMIN, store=store)  # type: ignore[arg-type]
+        assert found.trend_tables == "stale" and found.clean  # the photos are fine
+    with db.session() as s:
+        fixed = reconcile(session=s, actor=ADMIN, store=store, repair=True)  # type: ignore[arg-type]
+        assert fixed.to_json()["trend_tables"] == "rebuilt"
+    with db.read() as s:
+        assert trends.is_current(session=s)

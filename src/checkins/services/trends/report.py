@@ -370,7 +370,7 @@ def data_stamp(*, session: Session) -> tuple[int, ...]:
 
 def _overview(ctx: _Context) -> Overview:
     f = ctx.filters
-    if ctx.stored and f.start is None and f.end is None and f.series is None:
+    if ctx.stored and f.all_time:
         patients, n_checkins = stored.overview_size(ctx.session, f.procedure)
     else:
         patient, checkin, where = rows.checkin_rows(f, stored=ctx.stored)
