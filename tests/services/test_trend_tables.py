@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import case, func, select
 
 from checkins.domain import Role, Severity
-from checkins.services import intake, queue, trends
+from checkins.services import intake, patients, queue, trends
 from checkins.services.trends import stored
 from checkins.services.views import Actor
 from checkins.storage.db import Database
@@ -66,7 +66,7 @@ def seed(db: Database, *, patients: int = 70, rng_seed: int = 13) -> None:
                 )
                 s.add(t)
                 s.flush()
-                trends.schedule_written(session=s, treatment_id=t.id)
+                trends.schedule_written(session=s, treatment_id=t.id, new=True)
                 _checkins(s, rng, t)
 
 
@@ -202,6 +202,12 @@ def test_intake_and_enrolment_keep_the_tables_current(db: Database, store: objec
             select(func.count(), func.sum(case((TrendSlot.received.is_(True), 1), else_=0)))
         ).one()
     assert tuple(got) == (5, 1)  # the clinic's default schedule; day 1 received
+    with db.session() as s:  # the schedule edited: the due days follow
+        patients.set_schedule(session=s, actor=ADMIN, treatment_id=tid, days=[1, 2], now=at(27))
+    with db.read() as s:
+        assert trends.is_current(session=s)
+        days = s.scalars(select(TrendSlot.due_day).order_by(TrendSlot.position)).all()
+    assert list(days) == [1, 2]
 
 
 def _case(db: Database, store: object, name: str, csid: str) -> int:

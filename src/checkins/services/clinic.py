@@ -223,7 +223,7 @@ def create_treatment(
     )
     session.add(t)
     session.flush()
-    trends.schedule_written(session=session, treatment_id=t.id)  # adherence's due days
+    trends.schedule_written(session=session, treatment_id=t.id, new=True)  # adherence
     return treatment_view(_treatment(session, t.id))
 
 

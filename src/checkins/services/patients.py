@@ -455,7 +455,6 @@ def _write_schedule(
             row.cancelled_at = None
             row.due_at = due.due_at
     t.schedule_days = list(days)
-    trends.schedule_written(session=session, treatment_id=t.id)  # adherence's due days
 
 
 def _cancel_open(session: Session, treatment_id: int, now: datetime) -> None:
@@ -538,6 +537,7 @@ def record_treatment(
     if previous is not None:
         _cancel_open(session, previous.id, treated_at)
     _write_schedule(session, t, days, clinic.time_zone, now)
+    trends.schedule_written(session=session, treatment_id=t.id, new=True)  # adherence
     p.discharged_at, p.discharge_reason = None, ""
     audit.record(
         session=session, actor=actor, action="treatment.add", patient_id=patient_id,
@@ -562,6 +562,7 @@ def set_schedule(
         raise NotFound(f"There is no treatment {treatment_id}.", code="unknown_treatment")
     clinic = _clinic(session)
     _write_schedule(session, t, schedule.clean_days(days), clinic.time_zone, now or utcnow())
+    trends.schedule_written(session=session, treatment_id=t.id, new=False)  # adherence
     audit.record(
         session=session, actor=actor, action="treatment.schedule", patient_id=t.patient_id,
         object_type="treatment", object_id=t.id, detail=",".join(map(str, t.schedule_days)),

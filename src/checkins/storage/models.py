@@ -446,7 +446,7 @@ class TrendSlot(Base):
 
 
 class TrendState(Base):
-    """What the trend tables cover: check-ins counted and the newest treatment laid out.
+    """What the trend tables cover: how many check-ins were counted, treatments laid out.
 
     The trends read the tables only while these match the rows (a bulk load that bypassed the
     services makes them differ; the trends then read the rows until `stored.rebuild`)."""
@@ -454,4 +454,4 @@ class TrendState(Base):
     __tablename__ = "trend_state"
     id: Mapped[int] = mapped_column(primary_key=True)
     checkins: Mapped[int] = mapped_column(Integer)
-    max_treatment_id: Mapped[int] = mapped_column(Integer)
+    treatments: Mapped[int] = mapped_column(Integer)

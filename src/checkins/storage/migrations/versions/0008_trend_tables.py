@@ -94,7 +94,7 @@ def upgrade() -> None:
         "trend_state",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("checkins", sa.Integer(), nullable=False),
-        sa.Column("max_treatment_id", sa.Integer(), nullable=False),
+        sa.Column("treatments", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_trend_state")),
     )
     # The backfill, in this migration's transaction.
