@@ -12,23 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Date,
-    Executable,
-    Float,
-    FromClause,
-    Integer,
-    String,
-    cast,
-    column,
-    func,
-    literal,
-    select,
-    true,
-    union_all,
-    values,
-)
+from sqlalchemy import ColumnElement, Date, Float, FromClause, cast, func, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -79,52 +63,61 @@ class Dialect:
 
     def at_ranks(
         self,
-        value: Any,
-        group: tuple[Any, Any],
+        table: str,
+        value: str,
         wanted: Sequence[tuple[str, int, int, int]],
-    ) -> list[Executable]:
-        """Statements giving ``(i, value)``: the ``count`` values from rank ``lower`` (0-based)
-        of the group (``procedure``, ``day``) in ascending order, for each ``wanted[i]`` of
-        (procedure, day, lower, count). Each reads an index range of ``lower + count`` entries.
+    ) -> list[tuple[str, Any]]:
+        """Statements (SQL, parameters) giving rows ``(i, value)``: the ``count`` smallest
+        values from rank ``lower`` (0-based) of ``value`` in group (``procedure``, ``day``) of
+        ``table``, for each ``wanted[i]`` of (procedure, day, lower, count). Each reads
+        ``lower + count`` entries of the (procedure, day, value) index.
 
-        PostgreSQL: one statement, a VALUES list joined LATERAL to the ranked read (planned
-        once). SQLite has no LATERAL: a UNION ALL of one ranked read per entry, at most
-        ``SQLITE_TERMS`` a statement (SQLite allows 500 terms in a compound SELECT).
+        Plain SQL with a fixed shape, so neither SQLAlchemy nor the database compiles a new
+        statement per look-up (building ~100 SQLAlchemy selects cost more than running them).
+        ``table`` and ``value`` are the trend tables' own names, never user input.
+        PostgreSQL: one statement, the look-ups as arrays (``unnest``) joined LATERAL to the
+        ranked read, prepared once by the driver. SQLite has no LATERAL and no arrays: a
+        UNION ALL of one ranked read per look-up, at most ``SQLITE_TERMS`` a statement (SQLite
+        allows 500 terms in a compound SELECT).
         """
-        procedure, day = group
         if not wanted:
             return []
         if self.is_postgres:
-            w = values(
-                column("i", Integer),
-                column("proc", String),
-                column("day", Integer),
-                column("lower", Integer),
-                column("count", Integer),
-                name="wanted",
-            ).data([(i, p, d, lo, n) for i, (p, d, lo, n) in enumerate(wanted)])
             ranked = (
-                select(value.label("v"))
-                .where(procedure == w.c.proc, day == w.c.day, value.is_not(None))
-                .order_by(value)
-                .limit(w.c["count"])
-                .offset(w.c.lower)
-                .lateral("ranked")
+                f"SELECT t.{value} AS v FROM {table} AS t "  # noqa: S608 - our names only
+                f"WHERE t.procedure = w.proc AND t.day = w.day AND t.{value} IS NOT NULL "
+                f"ORDER BY t.{value} LIMIT w.n OFFSET w.lower_rank"
             )
-            return [select(w.c.i, ranked.c.v).select_from(w.join(ranked, true()))]
-        terms = []
-        for i, (proc, group_day, lower, count) in enumerate(wanted):
-            ranked_one = (
-                select(value.label("v"))
-                .where(procedure == proc, day == group_day, value.is_not(None))
-                .order_by(value)
-                .limit(count)
-                .offset(lower)
-                .subquery()
+            lookups = (
+                "unnest(%(i)s::int[], %(proc)s::text[], %(day)s::int[], %(lower)s::int[], "
+                "%(n)s::int[]) AS w(i, proc, day, lower_rank, n)"
             )
-            terms.append(select(literal(i).label("i"), ranked_one.c.v))
-        chunks = [terms[k : k + SQLITE_TERMS] for k in range(0, len(terms), SQLITE_TERMS)]
-        return [c[0] if len(c) == 1 else union_all(*c) for c in chunks]
+            sql = f"SELECT w.i, r.v FROM {lookups} CROSS JOIN LATERAL ({ranked}) AS r"  # noqa: S608
+            columns = list(zip(*wanted, strict=True))
+            params = {
+                "i": list(range(len(wanted))),
+                "proc": list(columns[0]),
+                "day": list(columns[1]),
+                "lower": list(columns[2]),
+                "n": list(columns[3]),
+            }
+            return [(sql, params)]
+        term = (
+            f"SELECT * FROM (SELECT ? AS i, {value} AS v FROM {table} "  # noqa: S608 - our names
+            f"WHERE procedure = ? AND day = ? AND {value} IS NOT NULL "
+            f"ORDER BY {value} LIMIT ? OFFSET ?)"
+        )
+        out: list[tuple[str, Any]] = []
+        for k in range(0, len(wanted), SQLITE_TERMS):
+            chunk = wanted[k : k + SQLITE_TERMS]
+            union = " UNION ALL ".join([term] * len(chunk))
+            positional = tuple(
+                v
+                for i, (proc, day, lower, n) in enumerate(chunk, start=k)
+                for v in (i, proc, day, n, lower)
+            )
+            out.append((union, positional))
+        return out
 
     def insert(self, table: Any) -> Any:
         """An INSERT that takes ``on_conflict_do_update`` / ``on_conflict_do_nothing``."""

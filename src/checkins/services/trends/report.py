@@ -586,7 +586,9 @@ def _volume(ctx: _Context) -> list[VolumeRow]:
 
 
 def _review_times(ctx: _Context) -> list[ReviewTimeRow]:
-    """One pass over the cases in the window; counts and percentiles per severity, here."""
+    """One pass over the cases in the window; counts and percentiles per severity, here.
+
+    The first row covers every case (``ALL``), then each severity, most severe first."""
     d = ctx.dialect
     stmt = rows.cases(
         select(
@@ -598,31 +600,40 @@ def _review_times(ctx: _Context) -> list[ReviewTimeRow]:
         ctx.filters,
     )
     found = ctx.session.connection().execute(stmt).all()
-    groups: dict[str, list[tuple[int, float | None, float | None]]] = {}
-    for severity, patient, to_review, to_resolve in found:
-        for key in (ALL, str(severity)):
-            groups.setdefault(key, []).append((int(patient), to_review, to_resolve))
+    if not found:
+        return []
+    columns = list(zip(*found, strict=True))
+    severities = np.array(columns[0], dtype=object)
+    patients = np.array(columns[1], dtype=np.int64)
+    nan = float("nan")
+    review = np.array([nan if v is None else v for v in columns[2]], dtype=np.float64)
+    resolve = np.array([nan if v is None else v for v in columns[3]], dtype=np.float64)
     rank = {s.value: s.rank for s in Severity}
+    keys = sorted({str(v) for v in columns[0]}, key=lambda k: -rank.get(k, 99))
     out: list[ReviewTimeRow] = []
-    for key in sorted(groups, key=lambda k: (k != ALL, -rank.get(k, 99))):
-        members = groups[key]
-        review = sorted(float(r) for _, r, _ in members if r is not None)
-        resolve = sorted(float(r) for _, _, r in members if r is not None)
+    for key in (ALL, *keys):
+        mine = np.ones(len(found), dtype=bool) if key == ALL else severities == key
+        to_review = np.sort(review[mine & ~np.isnan(review)]).tolist()
+        to_resolve = np.sort(resolve[mine & ~np.isnan(resolve)]).tolist()
         out.append(
             ReviewTimeRow(
                 severity=key,
-                cases=len(members),
-                patients=len({p for p, _, _ in members}),
-                reviewed=len(review),
-                first_review_median_min=rows.percentile(review, 0.5) if review else None,
-                first_review_p90_min=rows.percentile(review, 0.9) if review else None,
-                resolved=len(resolve),
-                resolution_median_min=rows.percentile(resolve, 0.5) if resolve else None,
-                resolution_p90_min=rows.percentile(resolve, 0.9) if resolve else None,
+                cases=int(mine.sum()),
+                patients=len(np.unique(patients[mine])),
+                reviewed=len(to_review),
+                first_review_median_min=_pct(to_review, 0.5),
+                first_review_p90_min=_pct(to_review, 0.9),
+                resolved=len(to_resolve),
+                resolution_median_min=_pct(to_resolve, 0.5),
+                resolution_p90_min=_pct(to_resolve, 0.9),
                 suppressed=False,
             )
         )
     return out
+
+
+def _pct(ordered: list[float], q: float) -> float | None:
+    return rows.percentile(ordered, q) if ordered else None
 
 
 def _false_alarms(ctx: _Context) -> list[RuleRateRow]:

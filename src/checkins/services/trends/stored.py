@@ -301,12 +301,12 @@ def values_at_ranks(
     """
     d = dialect.of(session)
     out: dict[tuple[str, str, int, int], list[float]] = defaultdict(list)
+    conn = session.connection()
     for metric in METRICS:
         mine = [w for w in wanted if w[0] == metric]
-        group = (TrendPoint.procedure, TrendPoint.day)
-        reads = d.at_ranks(getattr(TrendPoint, metric), group, [w[1:] for w in mine])
-        for stmt in reads:
-            for i, v in session.connection().execute(stmt):
+        reads = d.at_ranks(TrendPoint.__tablename__, metric, [w[1:] for w in mine])
+        for sql, params in reads:
+            for i, v in conn.exec_driver_sql(sql, params):
                 _, proc, day, lower, _ = mine[int(i)]
                 out[(metric, proc, day, lower)].append(float(v))
     for found in out.values():
