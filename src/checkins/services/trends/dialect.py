@@ -34,6 +34,13 @@ class Dialect:
         """PostgreSQL has ordered-set aggregates; SQLite has none."""
         return self.is_postgres
 
+    def percentile(self, q: float, value: Any) -> ColumnElement[Any]:
+        """The continuous percentile ``q`` of ``value`` as an aggregate (PostgreSQL only: check
+        ``has_percentile_cont``; SQLite computes it from ranked values instead)."""
+        if not self.has_percentile_cont:
+            raise NotImplementedError("SQLite has no ordered-set aggregates")
+        return func.percentile_cont(q).within_group(value)
+
     def json_values(self, column: Any) -> FromClause:
         """A JSON array column as a table of its elements, one ``value`` column."""
         if self.is_postgres:

@@ -447,9 +447,7 @@ def _curves_in_sql(ctx: _Context, source: Subquery, metrics: Sequence[str]) -> l
     for i, metric in enumerate(metrics):
         x = s[metric]
         pct = (
-            select(
-                s.procedure, s.day, *(func.percentile_cont(q).within_group(x) for q in QUARTILES)
-            )
+            select(s.procedure, s.day, *(ctx.dialect.percentile(q, x) for q in QUARTILES))
             .where(x.is_not(None))
             .group_by(s.procedure, s.day)
         )
