@@ -1,19 +1,24 @@
 """The core benchmark (issue 2 §7): the queue's first page and the trends at 1k, 10k and 100k
 check-ins, on SQLite and on PostgreSQL. It prints figures; it never asserts a timing.
 
-Goals: the first queue page at 100k costs at most 1.5x what it costs at 1k, and the trends at
-100k take under a second.
+Goals: the first queue page at 100k costs at most 1.5x what it costs at 1k, and the trends
+report for one clinic at 100k check-ins, all time, takes at most 0.25 s (issue 13 §4).
 
     .venv/bin/python bench/bench_core.py                      # everything (a few minutes)
     .venv/bin/python bench/bench_core.py --sizes 1k,10k --backends sqlite
     .venv/bin/python bench/bench_core.py --sizes 100k --explain   # plus each query's plan
 
+``--clinics N`` (sizes per clinic) is accepted for the 10 x 100k run of issue 13 §4 but only
+N = 1 works until the schema has clinics; the figures are always for one clinic.
+
 For each backend and size: a fresh database (a SQLite file in a temporary directory, or a
 database in a throwaway PostgreSQL 15 cluster from tests/pgcluster.py), migrated with the
-project's Alembic migrations, seeded by bench/seed.py. PostgreSQL gets an ANALYZE after the bulk
-load (autovacuum would do the same shortly after in production); SQLite gets none, because the
-application never runs one. Each measurement opens a fresh read session, as a dashboard request
-does, and times the service call alone; the figure is the median after warm-up runs.
+project's Alembic migrations, seeded by bench/seed.py. PostgreSQL gets a VACUUM ANALYZE after the
+bulk load (autovacuum does the same shortly after in production, inserts included since
+PostgreSQL 13, and the visibility map it sets lets the trend tables' ranked reads stay in their
+indexes); SQLite gets no ANALYZE, because the application never runs one. Each measurement
+opens a fresh read session, as a dashboard request does, and times the service call alone; the
+figure is the median after warm-up runs.
 """
 
 from __future__ import annotations
@@ -54,7 +59,7 @@ from seed import seed  # noqa: E402 - needs the path above
 SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000}
 BACKENDS = ("sqlite", "postgres")
 QUEUE_GOAL_RATIO = 1.5
-TRENDS_GOAL_S = 1.0
+TRENDS_GOAL_S = 0.25
 RECENT_WEEKS = 26
 MANAGER = Actor(role=Role.MANAGER, name="Bench manager")
 
@@ -170,14 +175,14 @@ def databases(backend: str) -> Iterator[Callable[[int], Database]]:
                 cluster.stop()
 
 
-def prepare(db: Database, size: int, open_queue: int | None) -> float:
-    """Migrate, seed and (on PostgreSQL) analyze; returns the seconds it took."""
+def prepare(db: Database, size: int, open_queue: int | None, clinics: int = 1) -> float:
+    """Migrate, seed (``size`` check-ins per clinic) and (on PostgreSQL) analyze; seconds."""
     t0 = time.perf_counter()
     upgrade(db.engine)
-    seed(db, checkins=size, open_queue=open_queue)
+    seed(db, checkins=size, open_queue=open_queue, clinics=clinics)
     if not db.is_sqlite:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
+            conn.exec_driver_sql("VACUUM ANALYZE")
     return time.perf_counter() - t0
 
 
@@ -188,14 +193,16 @@ def run(args: argparse.Namespace) -> list[Figure]:
         with databases(backend) as fresh:
             for size in args.sizes:
                 db = fresh(size)
-                took = prepare(db, size, args.open_queue)
+                took = prepare(db, size, args.open_queue, args.clinics)
                 who = provider(db)
                 with db.read() as s:
                     open_n = queue.count_open(session=s, actor=who)
                     rows = s.query(User).count()
+                    current = trends.is_current(session=s)
                 print(
                     f"{backend} {size:>7,}: seeded in {took:.1f} s "
-                    f"({open_n} open review items, {rows} users)",
+                    f"({open_n} open review items, {rows} users, "
+                    f"trend tables {'current' if current else 'STALE: the rows are read'})",
                     flush=True,
                 )
 
@@ -247,10 +254,10 @@ def print_table(figures: list[Figure], sizes: list[int]) -> None:
         if worst is not None:
             summed = sum(f.median_ms for f in trend_figs)
             whole = total.median_ms if total else summed
-            verdict = "met" if whole < TRENDS_GOAL_S * 1000 else "MISSED"
+            verdict = "met" if whole <= TRENDS_GOAL_S * 1000 else "MISSED"
             print(
                 f"{b}: trends at {_label(large)}: all tables {whole:.0f} ms, slowest "
-                f"{worst.name} {worst.median_ms:.0f} ms (goal < {TRENDS_GOAL_S * 1000:.0f} ms "
+                f"{worst.name} {worst.median_ms:.0f} ms (goal ≤ {TRENDS_GOAL_S * 1000:.0f} ms "
                 f"for everything: {verdict})"
             )
 
@@ -318,7 +325,15 @@ def main(argv: list[str] | None = None) -> int:
         help="open review items at every size (default: 60 + check-ins/500, as seed.py does)",
     )
     parser.add_argument("--explain", action="store_true", help="print every query's plan")
+    parser.add_argument(
+        "--clinics",
+        type=int,
+        default=1,
+        help="clinics per database, each of --sizes check-ins (only 1 until rows carry a clinic)",
+    )
     args = parser.parse_args(argv)
+    if args.clinics != 1:
+        parser.error("--clinics above 1 needs the multi-clinic schema (issue 13 §1), not built yet")
     print(machine(), flush=True)
     figures = run(args)
     print_table(figures, args.sizes)

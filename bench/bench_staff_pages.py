@@ -202,6 +202,8 @@ def populate(db: Database, n_checkins: int, *, seed: int = 5) -> dict[str, int]:
         for part in _chunks(rows):
             with db.session() as s:
                 s.execute(insert(model), part)
+    with db.session() as s:  # a bulk load: lay the trend tables out from the rows
+        trends.rebuild(session=s)
     if db.engine.dialect.name == "postgresql":
         with db.engine.begin() as conn:  # the explicit ids above left the sequences at 1
             for table in ("patients", "treatments", "checkins"):

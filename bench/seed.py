@@ -18,7 +18,8 @@ What it writes (SQLAlchemy Core bulk inserts in chunks, explicit ids, no ORM obj
   are resolved (first review and resolution minutes drawn per severity, varied dispositions);
   the open ones are new or claimed. A real open queue stays small while history grows.
 
-No photo rows or blobs and no audit events: nothing the queue page or trends read.
+No photo rows or blobs and no audit events: nothing the queue page or trends read. The trend
+tables (services/trends/stored.py) are rebuilt from the rows in the same transaction.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from checkins.domain import (
 )
 from checkins.questionnaire import Kind
 from checkins.services.convert import ANSWER_COLUMNS
+from checkins.services.trends import stored
 from checkins.storage.db import Database
 from checkins.storage.models import (
     CheckIn,
@@ -86,14 +88,29 @@ def history_days(checkins: int) -> int:
     return max(MIN_HISTORY_DAYS, math.ceil(checkins / CHECKINS_PER_DAY))
 
 
-def seed(db: Database, *, checkins: int, seed: int = 0, open_queue: int | None = None) -> None:
+def seed(
+    db: Database,
+    *,
+    checkins: int,
+    seed: int = 0,
+    open_queue: int | None = None,
+    clinics: int = 1,
+) -> None:
     """Add ``checkins`` synthetic check-ins (and everything around them) to a migrated database.
 
     ``open_queue`` review items stay open (default ``open_items(checkins)``). Deterministic for a
-    given ``seed`` and moment; ids continue after whatever the tables hold.
+    given ``seed`` and moment; ids continue after whatever the tables hold. The trend tables are
+    laid out again from the rows at the end (a bulk load, like migration 0008's backfill).
+
+    ``clinics``: the sizes are per clinic. Only 1 for now: the schema has no clinic yet (issue 13
+    §1); once rows carry a clinic, each clinic is one more ``_Generator`` run with its own seed.
     """
     if checkins < 1:
         raise ValueError("checkins must be at least 1")
+    if clinics != 1:
+        raise ValueError(
+            "Several clinics need the multi-clinic schema (issue 13 §1), which is not built yet."
+        )
     rng = random.Random(seed)
     now = utcnow().replace(microsecond=0)
     with db.session() as s:
@@ -126,6 +143,7 @@ def seed(db: Database, *, checkins: int, seed: int = 0, open_queue: int | None =
                         f"(SELECT coalesce(max(id), 1) FROM {table.name}))"
                     )
                 )
+        stored.rebuild(session=s)
 
 
 def _tables() -> list[Table]:

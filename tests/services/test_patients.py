@@ -246,6 +246,7 @@ def test_front_desk_opens_no_case(db: Database) -> None:
 def test_trends_group_by_the_treatment_number_in_its_series(db: Database) -> None:
     """The series filter every trends table applies: first, second, third or later."""
     from checkins.services import trends
+    from checkins.services.trends.rows import Filters
 
     setup_clinic(db)
     with db.session() as s:
@@ -265,7 +266,11 @@ def test_trends_group_by_the_treatment_number_in_its_series(db: Database) -> Non
             n: s.scalar(
                 select(func.count())
                 .select_from(Treatment)
-                .where(*trends._procedure("microneedling", n))
+                .where(
+                    *Filters(procedure="microneedling", series=n).cohort(
+                        Treatment.procedure, Treatment.series_number
+                    )
+                )
             )
             for n in (None, 1, 2, 3)
         }

@@ -22,7 +22,7 @@ from checkins.domain import (
     utcnow,
 )
 from checkins.guidance import CallNow
-from checkins.services import audit
+from checkins.services import audit, trends
 from checkins.services.convert import checkin_view, message_view, treatment_view
 from checkins.services.views import Actor, ClinicView, PatientHome, TreatmentView
 from checkins.storage.models import CheckIn, ClinicSettings, Message, Patient, Treatment
@@ -227,6 +227,7 @@ def create_treatment(
     )
     session.add(t)
     session.flush()
+    trends.schedule_written(session=session, treatment_id=t.id, new=True)  # adherence
     return treatment_view(_treatment(session, t.id))
 
 

@@ -44,7 +44,7 @@ from checkins.imaging import (
 from checkins.imaging.decode import check_bytes
 from checkins.imaging.zones import region_png
 from checkins.messaging import outbox
-from checkins.services import audit, patients
+from checkins.services import audit, patients, trends
 from checkins.services.clinic import call_now, get_clinic
 from checkins.services.convert import (
     photo_view,
@@ -371,6 +371,7 @@ def submit_checkin(
         if triage.severity is Severity.URGENT:
             # In this transaction: the alerts exist exactly when the case does.
             outbox.queue_urgent_alerts(session=session, item_id=item.id, now=submitted_at)
+    trends.checkin_added(session=session, checkin_id=checkin.id)  # same transaction
     audit.record(
         session=session,
         actor=actor,

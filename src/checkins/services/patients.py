@@ -29,7 +29,7 @@ from checkins.domain import (
     utcnow,
 )
 from checkins.rules import RuleSet
-from checkins.services import audit
+from checkins.services import audit, trends
 from checkins.services.convert import checkin_view, message_view, treatment_view
 from checkins.services.views import (
     Actor,
@@ -546,6 +546,7 @@ def record_treatment(
     if previous is not None:
         _cancel_open(session, previous.id, treated_at)
     _write_schedule(session, t, days, clinic.time_zone, now)
+    trends.schedule_written(session=session, treatment_id=t.id, new=True)  # adherence
     p.discharged_at, p.discharge_reason = None, ""
     audit.record(
         session=session, actor=actor, action="treatment.add", patient_id=patient_id,
@@ -570,6 +571,7 @@ def set_schedule(
         raise NotFound(f"There is no treatment {treatment_id}.", code="unknown_treatment")
     clinic = _clinic(session)
     _write_schedule(session, t, schedule.clean_days(days), clinic.time_zone, now or utcnow())
+    trends.schedule_written(session=session, treatment_id=t.id, new=False)  # adherence
     audit.record(
         session=session, actor=actor, action="treatment.schedule", patient_id=t.patient_id,
         object_type="treatment", object_id=t.id, detail=",".join(map(str, t.schedule_days)),

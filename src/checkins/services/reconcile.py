@@ -4,6 +4,10 @@ Files without rows (a crash between the atomic photo write and the commit, or an
 write's temp file) are removed once older than a grace period, so an intake in flight is never
 raced. Rows without files cannot get their photo back; they are reported and flagged
 ``file_missing`` so the case shows it, and their answers and metrics are kept.
+
+It also checks the trends' tables (services/trends/stored.py) against the rows: stale after a
+bulk load that bypassed the services (the trends then read the rows, correctly but slowly);
+``repair`` lays them out again.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checkins import access
+from checkins.services import trends
 from checkins.services.views import Actor
 from checkins.storage.models import Photo
 from checkins.storage.photos import BlobStore
@@ -29,6 +34,7 @@ class ReconcileReport:
     files_without_rows: list[str] = field(default_factory=list)
     temp_files: list[str] = field(default_factory=list)
     repaired: bool = False
+    trend_tables: str = "current"  # "current", "stale", or "rebuilt" by the repair
 
     @property
     def clean(self) -> bool:
@@ -42,6 +48,7 @@ class ReconcileReport:
             "rows_without_files": [{"photo_id": i, "key": k} for i, k in self.rows_without_files],
             "files_without_rows": self.files_without_rows,
             "temp_files": self.temp_files,
+            "trend_tables": self.trend_tables,
         }
 
 
@@ -86,5 +93,10 @@ def reconcile(
         report.temp_files.append(str(tmp))
         if repair:
             tmp.unlink(missing_ok=True)
+    if not trends.is_current(session=session):
+        report.trend_tables = "stale"
+        if repair:
+            trends.rebuild(session=session)
+            report.trend_tables = "rebuilt"
     session.flush()
     return report

@@ -365,3 +365,93 @@ class CheckinDraft(Base):
     photos: Mapped[list[Any]] = mapped_column(JSON, default=list)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# --- Trend tables (migration 0008) -------------------------------------------------------------
+# Kept by services/trends/stored.py in the same transaction as the change that affects them
+# (a check-in's intake, a treatment's schedule) and rebuilt from the rows by `stored.rebuild`.
+
+
+class TrendPoint(Base):
+    """One non-baseline check-in as the trends read it: its cohort keys and its three metrics.
+
+    Each metric has an index on (procedure, day, value): the values of one recovery-curve group
+    sorted, so an exact percentile is read at its rank instead of sorting the history.
+    """
+
+    __tablename__ = "trend_points"
+    __table_args__ = (
+        Index("ix_trend_points_a_star", "procedure", "day", "mean_a_star"),
+        Index("ix_trend_points_ei", "procedure", "day", "erythema_index"),
+        Index("ix_trend_points_red_area", "procedure", "day", "red_area_fraction"),
+        Index("ix_trend_points_treated_at", "treated_at"),
+        Index("ix_trend_points_submitted_at", "submitted_at"),
+    )
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), primary_key=True)
+    treatment_id: Mapped[int] = mapped_column(Integer)
+    patient_id: Mapped[int] = mapped_column(Integer)
+    procedure: Mapped[str] = mapped_column(String(32))
+    series_number: Mapped[int] = mapped_column(Integer)
+    treated_at: Mapped[datetime] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime)
+    day: Mapped[int] = mapped_column(Integer)
+    mean_a_star: Mapped[float | None] = mapped_column(Float)
+    erythema_index: Mapped[float | None] = mapped_column(Float)
+    red_area_fraction: Mapped[float | None] = mapped_column(Float)
+
+
+class TrendGroup(Base):
+    """The size of one trends group over all time: check-ins with a value, distinct patients.
+
+    ``kind`` is a metric (a recovery-curve group: procedure, day) or ``"checkins"`` (the
+    overview: day -1, procedure ``"*"`` for every procedure).
+    """
+
+    __tablename__ = "trend_groups"
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    procedure: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checkins: Mapped[int] = mapped_column(Integer)
+    patients: Mapped[int] = mapped_column(Integer)
+
+
+class TrendMember(Base):
+    """One patient's check-ins in one trends group: what makes ``TrendGroup.patients`` distinct."""
+
+    __tablename__ = "trend_members"
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    procedure: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checkins: Mapped[int] = mapped_column(Integer)
+
+
+class TrendSlot(Base):
+    """One due check-in of a treatment's schedule, for adherence: when its window closes
+    (treated_at + day + grace + 1 day) and whether a check-in arrived inside it."""
+
+    __tablename__ = "trend_slots"
+    __table_args__ = (
+        Index("ix_trend_slots_patients", "procedure", "patient_id", "closes_at", "received"),
+    )
+    treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(Integer)
+    procedure: Mapped[str] = mapped_column(String(32))
+    series_number: Mapped[int] = mapped_column(Integer)
+    treated_at: Mapped[datetime] = mapped_column(DateTime)
+    due_day: Mapped[int] = mapped_column(Integer)
+    closes_at: Mapped[datetime] = mapped_column(DateTime)
+    received: Mapped[bool] = mapped_column(Boolean)
+
+
+class TrendState(Base):
+    """What the trend tables cover: how many check-ins were counted, treatments laid out.
+
+    The trends read the tables only while these match the rows (a bulk load that bypassed the
+    services makes them differ; the trends then read the rows until `stored.rebuild`)."""
+
+    __tablename__ = "trend_state"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkins: Mapped[int] = mapped_column(Integer)
+    treatments: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,180 @@
+"""What the trends read: the filters, the rows each table is computed from, and percentiles.
+
+Two sources hold the same rows. The check-in, treatment and review tables themselves, and the
+trend tables of ``stored`` (one narrow row per non-baseline check-in, one per due check-in),
+which are what the report reads while they are current. The filters apply to either.
+
+Percentiles are continuous: linear interpolation between the two nearest ranks, PostgreSQL's
+``percentile_cont`` (and numpy's default ``np.percentile``) definition, computed with
+PostgreSQL's own arithmetic (``lo + frac * (hi - lo)``), so a percentile read at its rank here
+is the same float as ``percentile_cont`` in the database.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Float, Select, Subquery, and_, cast, select, true
+
+from checkins.domain import PROCEDURES, InvalidInput
+from checkins.storage.models import CheckIn, ReviewItem, Treatment, TrendPoint
+
+_S = TypeVar("_S", bound="Select[*tuple[Any, ...]]")
+
+METRICS: tuple[str, ...] = ("mean_a_star", "erythema_index", "red_area_fraction")
+SERIES_LAST = 3
+"""Series filter 3 means the third treatment of a series or later."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """``start``/``end``: inclusive UTC dates; ``procedure``; the treatment's ``series`` number."""
+
+    start: date | None = None
+    end: date | None = None
+    procedure: str | None = None
+    series: int | None = None
+
+    def check(self) -> None:
+        if self.procedure is not None and self.procedure not in PROCEDURES:
+            raise InvalidInput(f"Unknown procedure {self.procedure!r}.")
+        if self.start is not None and self.end is not None and self.start > self.end:
+            raise InvalidInput("The start date is after the end date.")
+
+    @property
+    def all_time(self) -> bool:
+        """No date window and no series: what the all-time trend groups answer."""
+        return self.start is None and self.end is None and self.series is None
+
+    def window(self, column: Any) -> list[ColumnElement[bool]]:
+        """``start <= column < end + 1 day`` for the bounds given (dates are whole UTC days)."""
+        clauses: list[ColumnElement[bool]] = []
+        if self.start is not None:
+            clauses.append(column >= datetime.combine(self.start, time.min))
+        if self.end is not None:
+            clauses.append(column < datetime.combine(self.end + timedelta(days=1), time.min))
+        return clauses
+
+    def cohort(self, procedure: Any, series: Any) -> list[ColumnElement[bool]]:
+        """The procedure filter, and the treatment's number in its series (1, 2, or 3+)."""
+        out: list[ColumnElement[bool]] = []
+        if self.procedure is not None:
+            out.append(procedure == self.procedure)
+        if self.series is not None:
+            out.append(
+                series >= self.series if self.series >= SERIES_LAST else series == self.series
+            )
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# Row sources
+
+
+def curve_rows(f: Filters, metrics: Sequence[str], *, stored: bool) -> Subquery:
+    """Non-baseline check-ins of treatments in the window: procedure, day, patient, metrics."""
+    if stored:
+        return (
+            select(
+                TrendPoint.procedure.label("procedure"),
+                TrendPoint.day.label("day"),
+                TrendPoint.patient_id.label("patient_id"),
+                *(getattr(TrendPoint, m).label(m) for m in metrics),
+            )
+            .where(*f.window(TrendPoint.treated_at))
+            .where(*f.cohort(TrendPoint.procedure, TrendPoint.series_number))
+            .subquery("curve_source")
+        )
+    return (
+        select(
+            Treatment.procedure.label("procedure"),
+            CheckIn.day_since_treatment.label("day"),
+            Treatment.patient_id.label("patient_id"),
+            *(cast(getattr(CheckIn, m), Float).label(m) for m in metrics),
+        )
+        .select_from(CheckIn)
+        .join(Treatment, Treatment.id == CheckIn.treatment_id)
+        .where(CheckIn.is_baseline.is_(False))
+        .where(
+            *f.window(Treatment.treated_at), *f.cohort(Treatment.procedure, Treatment.series_number)
+        )
+        .subquery("curve_source")
+    )
+
+
+def checkin_rows(f: Filters, *, stored: bool) -> tuple[Any, Any, list[ColumnElement[bool]]]:
+    """(patient id column, check-in id column, where clauses) of the non-baseline check-ins
+    sent in the window, for the overview; the FROM follows from the columns."""
+    if stored:
+        where = [
+            *f.window(TrendPoint.submitted_at),
+            *f.cohort(TrendPoint.procedure, TrendPoint.series_number),
+        ]
+        return TrendPoint.patient_id, TrendPoint.checkin_id, where
+    where = [
+        CheckIn.treatment_id == Treatment.id,
+        CheckIn.is_baseline.is_(False),
+        *f.window(CheckIn.submitted_at),
+        *f.cohort(Treatment.procedure, Treatment.series_number),
+    ]
+    return Treatment.patient_id, CheckIn.id, where
+
+
+def cases(stmt: _S, f: Filters) -> _S:
+    """Review cases (joined to their treatment) queued in the window, for the filters."""
+    return (
+        stmt.select_from(ReviewItem)
+        .join(Treatment, Treatment.id == ReviewItem.treatment_id)
+        .where(
+            and_(
+                true(),
+                *f.window(ReviewItem.created_at),
+                *f.cohort(Treatment.procedure, Treatment.series_number),
+            )
+        )
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Percentiles
+
+
+def rank_of(q: float, n: int) -> tuple[int, float]:
+    """The lower rank (0-based) of percentile ``q`` among ``n`` sorted values, and the fraction
+    of the way to the next rank (0.0 when the percentile falls on a value)."""
+    pos = q * (n - 1)
+    lower = math.floor(pos)
+    return lower, pos - lower
+
+
+def interpolate(below: float, above: float | None, frac: float) -> float:
+    """``percentile_cont``'s step between the two ranks around a percentile."""
+    if above is None or frac == 0.0:
+        return below
+    return below + frac * (above - below)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The continuous percentile ``q`` (0-1) of already sorted ``values`` (not empty)."""
+    lower, frac = rank_of(q, len(values))
+    above = values[lower + 1] if lower + 1 < len(values) else None
+    return interpolate(values[lower], above, frac)
+
+
+def percentiles_by(
+    rows: Sequence[tuple[Any, float | None]], qs: Sequence[float]
+) -> dict[Any, tuple[float, ...]]:
+    """Percentiles ``qs`` of the non-NULL values of ``(group, value)`` rows, per group."""
+    groups: dict[Any, list[float]] = {}
+    for key, value in rows:
+        if value is not None:
+            groups.setdefault(key, []).append(float(value))
+    out: dict[Any, tuple[float, ...]] = {}
+    for key, values in groups.items():
+        values.sort()
+        out[key] = tuple(percentile(values, q) for q in qs)
+    return out
