@@ -18,7 +18,7 @@ from checkins.domain import AccessDenied, Role
 from checkins.services import sessions, users
 from checkins.storage.db import Database
 from checkins.storage.models import AuditEvent
-from tests.services.helpers import ADMIN, TREATED_AT, make_treatment
+from tests.services.helpers import ADMIN, LINK_KEY, TREATED_AT, make_treatment
 
 NOW = TREATED_AT + timedelta(days=1)
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
@@ -34,7 +34,9 @@ def events(db: Database) -> list[tuple[str, str, str]]:
 
 def token_for(db: Database, treatment_id: int) -> str:
     with db.session() as s:
-        url = links.issue_link(session=s, actor=ADMIN, treatment_id=treatment_id, now=NOW)
+        url = links.issue_link(
+            session=s, actor=ADMIN, key=LINK_KEY, treatment_id=treatment_id, now=NOW
+        )
     return parse_qs(urlsplit(url).query)["t"][0]
 
 
@@ -43,11 +45,11 @@ def test_opening_a_link_is_audited_and_a_recheck_is_not(sqlite_db: Database) -> 
     token = token_for(sqlite_db, tid)
     before = len(events(sqlite_db))
     with sqlite_db.session() as s:
-        actor = sessions.open_link(session=s, token=token, now=NOW)
+        actor = sessions.open_link(session=s, key=LINK_KEY, token=token, now=NOW)
     assert actor.role is Role.PATIENT and actor.treatment_id == tid
     assert events(sqlite_db)[before:] == [("link.opened", "ok", "")]
     with sqlite_db.read() as s:
-        assert sessions.check_link(session=s, token=token, now=NOW) == actor
+        assert sessions.check_link(session=s, key=LINK_KEY, token=token, now=NOW) == actor
     assert len(events(sqlite_db)) == before + 1
 
 
@@ -56,7 +58,7 @@ def test_a_refused_link_is_audited_as_refused(sqlite_db: Database) -> None:
     token = token_for(sqlite_db, tid)
     before = len(events(sqlite_db))
     with sqlite_db.session() as s, pytest.raises(AccessDenied) as refused:
-        sessions.open_link(session=s, token=token, now=NOW + timedelta(days=400))
+        sessions.open_link(session=s, key=LINK_KEY, token=token, now=NOW + timedelta(days=400))
     assert refused.value.code == "link_expired"
     assert events(sqlite_db)[before:] == [("link.refused", "denied", "link_expired")]
 
@@ -78,7 +80,9 @@ def test_an_oidc_sign_in_is_audited_only_for_a_matching_account(sqlite_db: Datab
 def test_a_staff_sign_out_is_audited_and_a_patient_leaves_nothing(sqlite_db: Database) -> None:
     tid = make_treatment(sqlite_db)
     with sqlite_db.session() as s:
-        patient = sessions.open_link(session=s, token=token_for(sqlite_db, tid), now=NOW)
+        patient = sessions.open_link(
+            session=s, key=LINK_KEY, token=token_for(sqlite_db, tid), now=NOW
+        )
     before = len(events(sqlite_db))
     with sqlite_db.session() as s:
         sessions.sign_out(session=s, actor=ADMIN, reason="timeout")

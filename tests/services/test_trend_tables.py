@@ -30,7 +30,7 @@ from checkins.storage.models import (
     TrendSlot,
 )
 
-from .helpers import ADMIN, at, calm_answers, make_provider, make_treatment
+from .helpers import ADMIN, LINK_KEY, RULES, at, calm_answers, make_provider, make_treatment
 
 NOW = datetime(2026, 3, 2, 12, 0)
 MANAGER = Actor(role=Role.MANAGER, name="Morgan Manager")
@@ -183,6 +183,7 @@ def test_intake_and_enrolment_keep_the_tables_current(db: Database, store: objec
     with db.session() as s:
         intake.submit_checkin(
             session=s,
+            ruleset=RULES,
             store=store,  # type: ignore[arg-type]
             actor=ADMIN,
             treatment_id=tid,
@@ -215,6 +216,7 @@ def _case(db: Database, store: object, name: str, csid: str) -> int:
     with db.session() as s:
         res = intake.submit_checkin(
             session=s,
+            ruleset=RULES,
             store=store,  # type: ignore[arg-type]
             actor=ADMIN,
             treatment_id=tid,
@@ -236,7 +238,9 @@ def test_the_data_stamp_changes_after_reply_claim_and_resolve(db: Database, stor
     claimed = _case(db, store, "Cal Claim", "trend-stamp-2")
     lee = make_provider(db, "dr.stamp", "Dr Stamp")
     steps = [
-        lambda s: queue.reply(session=s, actor=lee, item_id=replied, body="How is it today?"),
+        lambda s: queue.reply(
+            session=s, signing_key=LINK_KEY, actor=lee, item_id=replied, body="How is it today?"
+        ),
         lambda s: queue.claim(session=s, actor=lee, item_id=claimed),
         lambda s: queue.resolve(
             session=s, actor=lee, item_id=claimed, disposition="no_action_needed"
