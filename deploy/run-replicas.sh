@@ -74,24 +74,36 @@ stop() {
 trap stop EXIT
 trap 'exit 143' INT TERM
 
+mkdir -p "$PREFIX/run"
+start() {  # start NAME COMMAND...: in the background, its pid in $PREFIX/run/NAME.pid
+  local name=$1
+  shift
+  "$@" >"$PREFIX/logs/$name.log" 2>&1 &
+  pids+=($!)
+  echo $! >"$PREFIX/run/$name.pid"
+}
 for port in "$PORT_A" "$PORT_B"; do
-  "$BIN/streamlit" run dashboard/app.py --server.port "$port" --server.address 127.0.0.1 \
-    --server.headless true --browser.gatherUsageStats false \
-    >"$PREFIX/logs/dashboard-$port.log" 2>&1 &
-  pids+=($!)
+  start "dashboard-$port" "$BIN/streamlit" run dashboard/app.py --server.port "$port" \
+    --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false
 done
-for n in 1 2; do
-  "$BIN/checkins" worker >"$PREFIX/logs/worker-$n.log" 2>&1 &
-  pids+=($!)
-done
-"$NGINX" -p "$PREFIX" -c "$PREFIX/nginx.conf" -e "$PREFIX/logs/error.log" -g 'daemon off;' &
-pids+=($!)
+start worker-1 "$BIN/checkins" worker
+start worker-2 "$BIN/checkins" worker
+start nginx "$NGINX" -p "$PREFIX" -c "$PREFIX/nginx.conf" -e "$PREFIX/logs/error.log" \
+  -g 'daemon off;'
+nginx_pid=$!
 
 echo "checkins: http://${LISTEN} -> dashboards on ports $PORT_A and $PORT_B, two workers;" \
   "logs in $PREFIX/logs (Ctrl-C stops all)"
-# Whichever stops first (a crash, or nginx refusing its config) stops the rest.
+# A dashboard or a worker that dies leaves the others serving (that is the point of two: see
+# docs/deploy.md, "When a replica dies"); without nginx nothing is served, so all stop.
 set +e
-wait -n
-rc=$?
-echo "run-replicas.sh: a process exited ($rc); stopping the others" >&2
-exit $((rc == 0 ? 1 : rc))
+while true; do
+  wait -n -p gone
+  rc=$?
+  if [ -z "${gone:-}" ]; then exit 0; fi  # nothing left to wait for
+  if [ "$gone" = "$nginx_pid" ]; then
+    echo "run-replicas.sh: nginx exited ($rc); stopping the rest" >&2
+    exit $((rc == 0 ? 1 : rc))
+  fi
+  echo "run-replicas.sh: process $gone exited ($rc); the others keep serving" >&2
+done
