@@ -134,3 +134,11 @@ def access_log(prefix: Path) -> list[LogLine]:
                     m["served"])
         )  # fmt: skip
     return out
+
+
+def wait_for_log(prefix: Path, n: int, timeout: float = 15.0) -> list[LogLine]:
+    """At least ``n`` logged requests: nginx writes a line just after the response has gone."""
+    deadline = time.monotonic() + timeout
+    while len(lines := access_log(prefix)) < n and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return lines

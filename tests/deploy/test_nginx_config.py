@@ -188,7 +188,7 @@ def test_a_dead_replicas_browsers_move_to_the_other_and_stay_there(proxy: Proxy)
     proxy.b.start()
     # B is back, but this browser's session now lives on A: it stays there.
     assert all(proxy.served_by(cookie="a") == ("a", []) for _ in range(5))
-    retried = [line for line in nginx.access_log(proxy.prefix) if ", " in line.upstream]
+    retried = [line for line in nginx.wait_for_log(proxy.prefix, 8) if ", " in line.upstream]
     assert retried and retried[0].served_by == "a"
 
 
@@ -254,7 +254,7 @@ def test_the_access_log_names_the_replica_but_no_credential(proxy: Proxy) -> Non
     proxy.served_by(f"/?t={token}")
     proxy.served_by("/media/0123456789abcdef.jpg", cookie="b")
     proxy.request("PUT", "/_stcore/upload_file/session-xyz/file-9", cookie="b", body=b"x")
-    lines = nginx.access_log(proxy.prefix)
+    lines = nginx.wait_for_log(proxy.prefix, 3)
     text = (proxy.prefix / "logs" / "access.log").read_text()
     assert token not in text and "0123456789abcdef" not in text and "session-xyz" not in text
     assert [(line.method, line.path) for line in lines] == [
