@@ -39,10 +39,12 @@ unit: install
 
 e2e: install
 	bash tools/ensure-chromium.sh
+	bash tools/ensure-nginx.sh
 	bash tools/pytest.sh -m e2e
 
 test: install lint typecheck
 	bash tools/ensure-chromium.sh
+	bash tools/ensure-nginx.sh
 	bash tools/pytest.sh
 
 bench: install

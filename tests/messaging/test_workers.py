@@ -1,5 +1,5 @@
 """A worker killed mid-send resends at most that one message and skips none; four workers on
-PostgreSQL never send the same message twice."""
+PostgreSQL never send the same message twice, nor do two `checkins worker` processes."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,6 +36,11 @@ def queue_mails(db: Database, n: int) -> list[str]:
 
 def delivered(smtp: SmtpServer) -> list[str]:
     return [m["Message-ID"] for m in smtp.inbox.messages]
+
+
+def message_ids(keys: list[str]) -> list[str]:
+    """The Message-ID each key's email carries, however often it is sent."""
+    return sorted(f"<checkins.{k.replace(':', '.')}@maple.example>" for k in keys)
 
 
 def test_a_worker_killed_mid_send_resends_at_most_that_one(
@@ -74,6 +80,8 @@ def test_a_worker_killed_mid_send_resends_at_most_that_one(
         n = sum(k.replace(":", ".") in i for i in ids)
         assert 1 <= n <= 2, (k, n)
     assert len(sent_keys) <= len(keys) + 1
+    # A resend carries the first send's Message-ID: the receiver can tell it is a duplicate.
+    assert sorted(set(ids)) == message_ids(keys)
     with sqlite_db.read() as s:
         assert set(s.scalars(select(OutboxMessage.status))) == {"sent"}
 
@@ -110,3 +118,75 @@ def test_four_workers_on_postgres_send_a_thousand_messages_once_each(
         assert s.scalar(select(func.count()).where(OutboxMessage.status == "sent")) == 1000
     assert sum(by_worker.values()) == 1000 and len(by_worker) >= 2  # the work was shared
     assert len(keys) == 1000
+
+
+def worker_env(db: Database, smtp: SmtpServer) -> dict[str, str]:
+    url = db.engine.url.render_as_string(hide_password=False)
+    return {**os.environ, "CHECKINS_DATABASE_URL": url, "CHECKINS_SMTP_URL": smtp.url,
+            "CHECKINS_MAIL_FROM": "clinic@maple.example"}  # fmt: skip
+
+
+@pytest.mark.postgres
+def test_two_worker_processes_on_postgres_deliver_every_message_exactly_once(
+    pg_db: Database, smtp: SmtpServer
+) -> None:
+    """Two `checkins worker` processes, as deploy/run-replicas.sh runs them, on one outbox."""
+    keys = queue_mails(pg_db, 300)
+
+    def claimers() -> int:
+        with pg_db.read() as s:
+            return int(s.scalar(select(func.count(func.distinct(OutboxMessage.claimed_by)))) or 0)
+
+    def status_counts() -> dict[str, int]:
+        with pg_db.read() as s:
+            rows = s.execute(
+                select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+            ).all()
+        return {str(k): int(v) for k, v in rows}
+
+    held, overlapped = threading.Event(), threading.Event()
+
+    def hold(msg: object) -> None:
+        # The first message waits at the server until the second worker has claimed rows too,
+        # so the two really work the outbox at the same time.
+        if held.is_set():
+            return
+        held.set()
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if claimers() >= 2:
+                overlapped.set()
+                return
+            time.sleep(0.05)
+
+    smtp.inbox.hold = hold
+    exe = str(Path(sys.executable).with_name("checkins"))
+    env = worker_env(pg_db, smtp)
+    workers = [
+        subprocess.Popen([exe, "worker", "--interval", "0.2"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]  # fmt: skip
+    try:
+        smtp.inbox.wait_for(len(keys), timeout=180)
+        deadline = time.monotonic() + 60
+        while status_counts() != {"sent": len(keys)} and time.monotonic() < deadline:
+            time.sleep(0.05)  # the last `finish` commits just after the server accepted it
+    finally:
+        for w in workers:
+            w.send_signal(signal.SIGTERM)
+        outputs = [w.communicate(timeout=60) for w in workers]
+    assert overlapped.is_set(), "the second worker never claimed while the first was sending"
+    assert [w.returncode for w in workers] == [0, 0], outputs
+    assert status_counts() == {"sent": len(keys)}
+    ids = delivered(smtp)
+    assert len(ids) == len(keys)  # nothing twice: no resend happened, none was needed
+    assert sorted(ids) == message_ids(keys)
+    with pg_db.read() as s:
+        by_worker = dict(
+            s.execute(
+                select(OutboxMessage.claimed_by, func.count()).group_by(OutboxMessage.claimed_by)
+            ).all()
+        )
+        assert s.scalar(select(func.max(OutboxMessage.attempts))) == 1  # each claimed once
+    assert len(by_worker) == 2 and sum(by_worker.values()) == len(keys), by_worker

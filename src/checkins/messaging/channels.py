@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import smtplib
 import ssl
 import urllib.error
@@ -17,7 +18,6 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
 from typing import Protocol
 
 TIMEOUT_S = 20.0
@@ -53,6 +53,16 @@ class NotConfigured:
         raise Temporary(f"{self.what} is not configured")
 
 
+def message_id(key: str, domain: str) -> str:
+    """``<checkins.KEY@domain>``: the outbox row's key, so every send of one row carries one id.
+
+    (``email.utils.make_msgid`` adds the time, the pid and a random number: a resend by another
+    worker would look like a new message.) The key is made a dot-atom (RFC 5322 3.6.4).
+    """
+    local = ".".join(p for p in re.split(r"[^A-Za-z0-9_-]+", key) if p)
+    return f"<checkins.{local}@{domain}>"
+
+
 class SmtpChannel:
     def __init__(self, url: str, sender: str) -> None:
         parts = urllib.parse.urlsplit(url)
@@ -70,8 +80,7 @@ class SmtpChannel:
         mail["From"], mail["To"], mail["Subject"] = self.sender, message.to, message.subject
         domain = self.sender.rpartition("@")[2] or "checkins.invalid"
         # The same key gives the same Message-ID: a resend after a crash is a duplicate by id.
-        mail["Message-ID"] = make_msgid(idstring=message.idempotency_key.replace(":", "."),
-                                        domain=domain)  # fmt: skip
+        mail["Message-ID"] = message_id(message.idempotency_key, domain)
         mail.set_content(message.body)
         try:
             cls = smtplib.SMTP_SSL if self.tls else smtplib.SMTP
