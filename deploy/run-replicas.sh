@@ -83,7 +83,7 @@ start() {  # start NAME COMMAND...: in the background, its pid in $PREFIX/run/NA
   echo $! >"$PREFIX/run/$name.pid"
 }
 for port in "$PORT_A" "$PORT_B"; do
-  start "dashboard-$port" "$BIN/streamlit" run dashboard/app.py --server.port "$port" \
+  start "dashboard-$port" "$BIN/streamlit" run dashboard/serve.py --server.port "$port" \
     --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false
 done
 start worker-1 "$BIN/checkins" worker
