@@ -14,7 +14,14 @@ from checkins.domain import InvalidInput
 from checkins.imaging.synthetic import skin_photo, to_jpeg, to_png
 from checkins.services import intake
 from checkins.storage.db import Database
-from checkins.storage.models import CheckIn, Photo, ReviewItem, RuleHit, TriageRecord
+from checkins.storage.models import (
+    CheckIn,
+    Photo,
+    ReviewItem,
+    RuleHit,
+    TrendPoint,
+    TriageRecord,
+)
 from checkins.storage.photos import PhotoStore
 from tests.services.helpers import RULES
 
@@ -58,7 +65,7 @@ def send(db: Database, tid: int, data: bytes) -> None:
         assert res.photos[0].has_region == (row.region_key is not None)
         assert keys == set(store.keys())  # every blob the row names, and nothing else
     with db.session() as s:  # leave no check-in for the next example (audit rows stay: 0006)
-        for model in (RuleHit, ReviewItem, TriageRecord, Photo, CheckIn):
+        for model in (RuleHit, ReviewItem, TriageRecord, TrendPoint, Photo, CheckIn):
             s.execute(delete(model))
 
 
