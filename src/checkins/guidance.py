@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from checkins.i18n import N_
+
 
 @dataclass(frozen=True)
 class DayGuidance:
@@ -19,23 +21,23 @@ class DayGuidance:
 
 
 WARNING_SIGNS: tuple[str, ...] = (
-    "Excessive swelling",
-    "Drainage that looks like pus",
-    "Increased warmth at or around the treated area",
-    "Fever of 101.5 °F or greater",
+    N_("Excessive swelling"),
+    N_("Drainage that looks like pus"),
+    N_("Increased warmth at or around the treated area"),
+    N_("Fever of 101.5 °F or greater"),
 )
 
 _AM_ROUTINE: tuple[str, ...] = (
-    "Wash face with either Jan Marini Gentle Cleanser; or Cetaphil or Cerave Gentle Cleanser.",
-    "Apply Alastin Skin Nectar.",
-    "Apply Jan Marini SPF, or other post procedure SPF.",
-    "Apply either Alastin Soothe and Recover Balm, or Aquaphor to create barrier.",
-    "Apply Oxygenetix Foundation.",
+    N_("Wash face with either Jan Marini Gentle Cleanser; or Cetaphil or Cerave Gentle Cleanser."),
+    N_("Apply Alastin Skin Nectar."),
+    N_("Apply Jan Marini SPF, or other post procedure SPF."),
+    N_("Apply either Alastin Soothe and Recover Balm, or Aquaphor to create barrier."),
+    N_("Apply Oxygenetix Foundation."),
 )
 _PM_ROUTINE: tuple[str, ...] = (
-    "Wash face with either Jan Marini Gentle Cleanser; or Cetaphil or Cerave Gentle Cleanser.",
-    "Apply Alastin Skin Nectar.",
-    "Apply either Alastin Soothe and Recover Balm, or Aquaphor to create barrier.",
+    N_("Wash face with either Jan Marini Gentle Cleanser; or Cetaphil or Cerave Gentle Cleanser."),
+    N_("Apply Alastin Skin Nectar."),
+    N_("Apply either Alastin Soothe and Recover Balm, or Aquaphor to create barrier."),
 )
 
 
@@ -44,50 +46,55 @@ def skin_care_routine() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return _AM_ROUTINE, _PM_ROUTINE
 
 
-_NO_PICKING = (
+_NO_PICKING = N_(
     "Picking, rubbing or forcing off any skin during the healing process: "
     "this could result in scarring and infection."
 )
-_NO_SUN = "Direct sunlight, for up to 2 months after treatment."
-_NO_EXERCISE = "Strenuous exercise and sweating until your skin has healed."
-_NO_SHAMPOO = "Shampoo on the treated area: when showering, wash your hair behind you."
-_ROUTINE = "Follow your AM and PM skin care routine."
-_ANTIVIRAL = "If an antiviral was prescribed for you, continue to take it as directed."
-_REDNESS_DEPTH = (
+_NO_SUN = N_("Direct sunlight, for up to 2 months after treatment.")
+_NO_EXERCISE = N_("Strenuous exercise and sweating until your skin has healed.")
+_NO_SHAMPOO = N_("Shampoo on the treated area: when showering, wash your hair behind you.")
+_ROUTINE = N_("Follow your AM and PM skin care routine.")
+_ANTIVIRAL = N_("If an antiviral was prescribed for you, continue to take it as directed.")
+_REDNESS_DEPTH = N_(
     "Redness normally persists 24 hours to 7 days, depending on the depth of the treatment."
 )
-_MAKEUP = (
+_MAKEUP = N_(
     "Once your skin has healed (you no longer wear the occlusive barrier) you may begin to "
     "wear makeup."
 )
-_SUNBLOCK = (
+_SUNBLOCK = N_(
     "If you wear makeup, wear a sunblock daily to help prevent hyperpigmentation from direct "
     "and indirect sunlight."
 )
 
 _BEFORE = DayGuidance(
-    title="getting ready",
+    title=N_("getting ready"),
     what_is_normal=(),
     do=(
-        "Pre-treat the area with Alastin Skin Nectar, starting 2 weeks before your procedure.",
-        "Take your baseline photo before the treatment, so later photos can be compared with it.",
+        N_("Pre-treat the area with Alastin Skin Nectar, starting 2 weeks before your procedure."),
+        N_(
+            "Take your baseline photo before the treatment, so later photos can be compared "
+            "with it."
+        ),
     ),
     avoid=(),
     warning_signs=(),
 )
 
 _DAY_0 = DayGuidance(
-    title="the first 24 hours",
+    title=N_("the first 24 hours"),
     what_is_normal=(
-        "Redness and possibly swelling: they are the desired response to the treatment.",
-        "Some bleeding.",
-        "Oozing, which may persist for 24 hours after the treatment.",
-        "Discomfort, which oral pain relievers such as Extra Strength Tylenol may relieve.",
+        N_("Redness and possibly swelling: they are the desired response to the treatment."),
+        N_("Some bleeding."),
+        N_("Oozing, which may persist for 24 hours after the treatment."),
+        N_("Discomfort, which oral pain relievers such as Extra Strength Tylenol may relieve."),
     ),
     do=(
-        "Use a cold compress or ice packs to relieve swelling, or for comfort if the area is "
-        "especially warm; this is typically only needed within the first 12 hours.",
-        "To avoid further swelling, you may choose to sleep in an upright position tonight.",
+        N_(
+            "Use a cold compress or ice packs to relieve swelling, or for comfort if the area is "
+            "especially warm; this is typically only needed within the first 12 hours."
+        ),
+        N_("To avoid further swelling, you may choose to sleep in an upright position tonight."),
         _ANTIVIRAL,
         _ROUTINE,
     ),
@@ -96,14 +103,14 @@ _DAY_0 = DayGuidance(
 )
 
 _DAYS_1_2 = DayGuidance(
-    title="peeling and flaking",
+    title=N_("peeling and flaking"),
     what_is_normal=(
         _REDNESS_DEPTH,
-        "Peeling and flaking, which generally start within 24 hours of the treatment.",
-        "Swelling is typically a short-term response.",
+        N_("Peeling and flaking, which generally start within 24 hours of the treatment."),
+        N_("Swelling is typically a short-term response."),
     ),
     do=(
-        "Let peeling skin come off naturally; gently washing the skin more often helps.",
+        N_("Let peeling skin come off naturally; gently washing the skin more often helps."),
         _ANTIVIRAL,
         _ROUTINE,
     ),
@@ -112,10 +119,10 @@ _DAYS_1_2 = DayGuidance(
 )
 
 _DAYS_3_7 = DayGuidance(
-    title="redness fading",
+    title=N_("redness fading"),
     what_is_normal=(_REDNESS_DEPTH,),
     do=(
-        "Let peeling skin come off naturally; gently washing the skin more often helps.",
+        N_("Let peeling skin come off naturally; gently washing the skin more often helps."),
         _ANTIVIRAL,
         _ROUTINE,
     ),
@@ -124,9 +131,9 @@ _DAYS_3_7 = DayGuidance(
 )
 
 _DAYS_8_14 = DayGuidance(
-    title="healing",
+    title=N_("healing"),
     what_is_normal=(
-        "Redness normally lasts no longer than 7 days, so it should have settled by now.",
+        N_("Redness normally lasts no longer than 7 days, so it should have settled by now."),
     ),
     do=(_MAKEUP, _SUNBLOCK, _ROUTINE),
     avoid=(_NO_PICKING, _NO_SUN, _NO_EXERCISE),
@@ -134,16 +141,21 @@ _DAYS_8_14 = DayGuidance(
 )
 
 _LATER = DayGuidance(
-    title="after healing",
+    title=N_("after healing"),
     what_is_normal=(
-        "Your skin has healed: redness normally lasts no longer than 7 days, and peeling and "
-        "swelling are short-term responses.",
-        "The length of healing time increases with the depth of your treatment.",
+        N_(
+            "Your skin has healed: redness normally lasts no longer than 7 days, and peeling and "
+            "swelling are short-term responses."
+        ),
+        N_("The length of healing time increases with the depth of your treatment."),
         _MAKEUP,
     ),
     do=(
         _SUNBLOCK,
-        "If your treatments are a series, your next treatment will typically be within 4-6 weeks.",
+        N_(
+            "If your treatments are a series, your next treatment will typically be within "
+            "4-6 weeks."
+        ),
     ),
     avoid=(_NO_SUN,),
     warning_signs=WARNING_SIGNS,

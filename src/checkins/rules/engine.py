@@ -28,6 +28,7 @@ from checkins.domain import (
     TriageResult,
 )
 from checkins.guidance import DayGuidance, guidance_for_day
+from checkins.i18n import ENGLISH, N_, Translator
 
 Scalar = bool | int | float | str
 Value = Scalar | tuple[Scalar, ...] | None
@@ -408,52 +409,72 @@ class CallNow:
     office_open: bool = True
     on_call_phone: str | None = None
 
-    def call(self) -> str:
+    def call(self, tr: Translator = ENGLISH) -> str:
         """ "call the office at X" in the clinic's words, for the time it is now."""
-        office = f"the office at {self.office_phone}" if self.office_phone else "the office"
         if self.office_open:
-            return f"call {office}"
+            if self.office_phone:
+                return tr("call the office at %(phone)s", phone=self.office_phone)
+            return tr("call the office")
         if self.on_call_phone:
-            return f"call the clinic's on-call line at {self.on_call_phone} (the office is closed)"
-        return f"call {office} when it opens"
+            return tr(
+                "call the clinic's on-call line at %(phone)s (the office is closed)",
+                phone=self.on_call_phone,
+            )
+        if self.office_phone:
+            return tr("call the office at %(phone)s when it opens", phone=self.office_phone)
+        return tr("call the office when it opens")
 
-    def urgent(self) -> list[str]:
+    def urgent(self, tr: Translator = ENGLISH) -> list[str]:
         if self.office_open:
-            office = f" at {self.office_phone}" if self.office_phone else ""
-            return [f"Please contact the office now{office}."]
+            if self.office_phone:
+                return [tr("Please contact the office now at %(phone)s.", phone=self.office_phone)]
+            return [tr("Please contact the office now.")]
         if self.on_call_phone:
             return [
-                f"The office is closed now: please call the clinic's on-call line now at "
-                f"{self.on_call_phone}.",
-                EMERGENCY_LINE,
+                tr(
+                    "The office is closed now: please call the clinic's on-call line now at "
+                    "%(phone)s.",
+                    phone=self.on_call_phone,
+                ),
+                tr(EMERGENCY_LINE),
             ]
         return [
-            "The office is closed now: please contact an urgent care clinic or go to an emergency "
-            "department today, and show them this message.",
-            EMERGENCY_LINE,
+            tr(
+                "The office is closed now: please contact an urgent care clinic or go to an "
+                "emergency department today, and show them this message."
+            ),
+            tr(EMERGENCY_LINE),
         ]
 
 
-EMERGENCY_LINE = (
+EMERGENCY_LINE = N_(
     "If you have trouble breathing, a fever with confusion, or redness spreading fast, "
     "call 911 (emergency services)."
 )
 
 
-def _course(day: int, guidance: DayGuidance, contact: CallNow) -> list[str]:
-    when = "Before your treatment" if day < 0 else f"Day {day} after your treatment"
-    out = [f"{when}: {guidance.title}."]
+def capitalized(text: str) -> str:
+    """``text`` with its first letter upper-case and the rest as written (phone numbers, names)."""
+    return text[:1].upper() + text[1:]
+
+
+def _course(day: int, guidance: DayGuidance, contact: CallNow, tr: Translator) -> list[str]:
+    title = tr.gettext(guidance.title)
+    if day < 0:
+        out = [tr("Before your treatment: %(title)s.", title=title)]
+    else:
+        out = [tr("Day %(day)s after your treatment: %(title)s.", day=day, title=title)]
     if guidance.what_is_normal:
-        out += ["", "What is normal now:", *_bullets(guidance.what_is_normal)]
+        out += ["", tr("What is normal now:"), *_bullets(tr.all(guidance.what_is_normal))]
     if guidance.do:
-        out += ["", "Please:", *_bullets(guidance.do)]
+        out += ["", tr("Please:"), *_bullets(tr.all(guidance.do))]
     if guidance.avoid:
-        out += ["", "Avoid:", *_bullets(guidance.avoid)]
+        out += ["", tr("Avoid:"), *_bullets(tr.all(guidance.avoid))]
     if guidance.warning_signs:
         out += [
             "",
-            f"{contact.call().capitalize()} right away if you notice:",
-            *_bullets(guidance.warning_signs),
+            tr("%(call)s right away if you notice:", call=capitalized(contact.call(tr))),
+            *_bullets(tr.all(guidance.warning_signs)),
         ]
     return out
 
@@ -465,32 +486,37 @@ def patient_message(
     day: int,
     clinic_phone: str,
     contact: CallNow | None = None,
+    tr: Translator = ENGLISH,
 ) -> str:
-    """What the patient reads after sending a check-in."""
+    """What the patient reads after sending a check-in, in ``tr``'s language.
+
+    The stored message is the English one (staff read it); a patient's page renders it again
+    in the patient's language from the same severity, reasons and day.
+    """
     contact = contact or CallNow(office_phone=clinic_phone)
-    urgent = [r.patient_message for r in reasons if r.severity is Severity.URGENT]
-    other = [r.patient_message for r in reasons if r.severity is not Severity.URGENT]
+    urgent = [tr.gettext(r.patient_message) for r in reasons if r.severity is Severity.URGENT]
+    other = [tr.gettext(r.patient_message) for r in reasons if r.severity is not Severity.URGENT]
     if severity is Severity.URGENT:
         lines = [
-            *contact.urgent(),
+            *contact.urgent(tr),
             "",
-            "Your check-in shows signs the clinic asks you to report right away:",
+            tr("Your check-in shows signs the clinic asks you to report right away:"),
             *_bullets(urgent),
         ]
         if other:
-            lines += ["", "When you call, also mention:", *_bullets(other)]
+            lines += ["", tr("When you call, also mention:"), *_bullets(other)]
         return "\n".join(lines)
-    course = _course(day, guidance_for_day(day), contact)
+    course = _course(day, guidance_for_day(day), contact, tr)
     if severity is Severity.REVIEW:
         lines = [
-            "A provider will look at your check-in and get back to you, because:",
+            tr("A provider will look at your check-in and get back to you, because:"),
             *_bullets(other),
-            f"If you feel worse before then, {contact.call()}.",
+            tr("If you feel worse before then, %(call)s.", call=contact.call(tr)),
             "",
             *course,
         ]
         return "\n".join(lines)
-    return "\n".join(["Thank you, your check-in looks as expected.", "", *course])
+    return "\n".join([tr("Thank you, your check-in looks as expected."), "", *course])
 
 
 def triage(

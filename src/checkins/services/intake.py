@@ -32,6 +32,7 @@ from checkins.domain import (
     day_since,
     utcnow,
 )
+from checkins.i18n import N_
 from checkins.imaging import (
     MAX_UPLOAD_BYTES,
     PhotoAnalysis,
@@ -72,7 +73,9 @@ def display_name(name: str) -> str:
 def prepare_photo(data: bytes, *, name: str = "", isolated: bool = True) -> PreparedPhoto:
     """Decode safely and analyse; in a worker process with a time limit unless told otherwise."""
     if not data:
-        raise PhotoRejected("That file is empty; please choose the photo again.", code="empty_file")
+        raise PhotoRejected(
+            N_("That file is empty; please choose the photo again."), code="empty_file"
+        )
     if len(data) > MAX_UPLOAD_BYTES:
         raise PhotoRejected(
             f"That file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; "
@@ -175,7 +178,7 @@ def _find(session: Session, client_submission_id: str) -> CheckIn | None:
     )
 
 
-BASELINE_MESSAGE = (
+BASELINE_MESSAGE = N_(
     "Thank you: your baseline photo is saved. After your treatment we compare new photos with "
     "it to follow how your skin settles."
 )

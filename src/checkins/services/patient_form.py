@@ -20,6 +20,7 @@ from pathlib import PurePath
 from pydantic import ValidationError
 
 from checkins.domain import Answers, CheckinsError, InvalidInput, Temperature
+from checkins.i18n import ENGLISH, N_, Translator
 from checkins.imaging import MAX_UPLOAD_BYTES
 from checkins.services import intake
 from checkins.validation import friendly, parse_answers
@@ -27,29 +28,30 @@ from checkins.validation import friendly, parse_answers
 log = logging.getLogger(__name__)
 MAX_PHOTOS = 8
 MAX_UPLOAD_MB = MAX_UPLOAD_BYTES // (1024 * 1024)
-COULD_NOT_CHECK = "We could not check this photo just now; please try again or take another."
-YES, NO = "Yes", "No"
+COULD_NOT_CHECK = N_("We could not check this photo just now; please try again or take another.")
+YES, NO = "Yes", "No"  # the answers' values (drafts keep them): shown as tr(YES), tr(NO)
+N_("Yes"), N_("No")
 SWELLING_CHOICES: dict[str, str] = {
-    "none": "None",
-    "mild": "Mild",
-    "moderate": "Moderate",
-    "excessive": "A lot (much more than right after treatment)",
+    "none": N_("None"),
+    "mild": N_("Mild"),
+    "moderate": N_("Moderate"),
+    "excessive": N_("A lot (much more than right after treatment)"),
 }
 REDNESS_CHOICES: dict[str, str] = {
-    "none": "None",
-    "mild": "Mild (pink)",
-    "moderate": "Moderate (like a sunburn)",
-    "severe": "Severe (deep red, spreading)",
+    "none": N_("None"),
+    "mild": N_("Mild (pink)"),
+    "moderate": N_("Moderate (like a sunburn)"),
+    "severe": N_("Severe (deep red, spreading)"),
 }
-CARD_HINT = (
+CARD_HINT = N_(
     "If the clinic gave you the reference card, hold it flat beside the treated area, at the "
     "same distance from the camera as your skin, with all four black corner squares in the "
     "frame and nothing covering them."
 )
 PHOTO_TIPS = (
-    "Face a window or a bright lamp; avoid strong shadows and the flash.",
-    "Hold the phone about 30 cm (one foot) away and keep still until the photo is taken.",
-    "Fill most of the frame with the treated area; no filters or beauty mode.",
+    N_("Face a window or a bright lamp; avoid strong shadows and the flash."),
+    N_("Hold the phone about 30 cm (one foot) away and keep still until the photo is taken."),
+    N_("Fill most of the frame with the treated area; no filters or beauty mode."),
 )
 
 
@@ -95,30 +97,34 @@ def photo_key(data: bytes) -> str:
 # them by raising, which shows its error page): the name is checked here, the content by the
 # decoder's own format allow-list.
 PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
-NOT_A_PHOTO_NAME = (
-    "Only photos can be sent (JPEG, PNG, WebP or HEIC), and “{name}” is not one. "
+NOT_A_PHOTO_NAME = N_(
+    "Only photos can be sent (JPEG, PNG, WebP or HEIC), and “%(name)s” is not one. "
     "Please remove it and choose a photo."
 )
-DAMAGED_NAME = "That file's name is damaged; please remove it and choose the photo again."
+DAMAGED_NAME = N_("That file's name is damaged; please remove it and choose the photo again.")
 
 
-def name_problem(name: str) -> str | None:
+def name_problem(name: str, *, tr: Translator = ENGLISH) -> str | None:
     """A sentence when an upload's name is not a photo's (a .html file, a NUL byte), else None.
 
     A name without an extension passes: some phones send one; the decoder decides."""
     if any(not ch.isprintable() for ch in name):
-        return DAMAGED_NAME
+        return tr(DAMAGED_NAME)
     suffix = PurePath(name.replace("\\", "/")).suffix.lower()
     if suffix and suffix not in PHOTO_EXTENSIONS:
-        return NOT_A_PHOTO_NAME.format(name=intake.display_name(name))
+        return tr(NOT_A_PHOTO_NAME, name=intake.display_name(name))
     return None
 
 
-def check_photo(data: bytes, *, name: str) -> PhotoCheck:
-    """Decode and analyse a photo (in the imaging worker process) and say what to do with it."""
+def check_photo(data: bytes, *, name: str, tr: Translator = ENGLISH) -> PhotoCheck:
+    """Decode and analyse a photo (in the imaging worker process) and say what to do with it.
+
+    Its problems are in English (the page shows each through ``tr``), so a check kept in the
+    session's cache reads right after the patient switches language; a name refused here is
+    already in ``tr``'s language (it is never cached)."""
     key = photo_key(data)
     shown = intake.display_name(name)
-    if (problem := name_problem(name)) is not None:
+    if (problem := name_problem(name, tr=tr)) is not None:
         return PhotoCheck(key, shown, False, (problem,), False, None)
     try:
         prepared = intake.prepare_photo(data, name=name)
@@ -130,7 +136,7 @@ def check_photo(data: bytes, *, name: str) -> PhotoCheck:
     quality = prepared.analysis.quality
     problems = tuple(dict.fromkeys(issue.hint for issue in quality.issues if issue.hint))
     if not quality.acceptable and not problems:
-        problems = ("This photo is not clear enough to measure; please take it again.",)
+        problems = (N_("This photo is not clear enough to measure; please take it again."),)
     card = bool(prepared.analysis.calibration.card_detected)
     return PhotoCheck(key, prepared.name, bool(quality.acceptable), problems, card, prepared)
 
@@ -140,6 +146,7 @@ def check_photos(
     *,
     cache: dict[str, PhotoCheck],
     progress: Callable[[int, int, str], None] | None = None,
+    tr: Translator = ENGLISH,
 ) -> list[PhotoCheck]:
     """Verdicts for ``(name, bytes)`` uploads, analysing only those not in ``cache`` yet.
 
@@ -147,7 +154,7 @@ def check_photos(
     is called before each new analysis so the page can show where it is.
     """
     refused = {  # by name, before the cache: the same bytes may have passed under a photo's name
-        photo_key(data): check_photo(data, name=name)
+        photo_key(data): check_photo(data, name=name, tr=tr)
         for name, data in uploads
         if name_problem(name) is not None
     }
@@ -161,19 +168,22 @@ def check_photos(
     return [refused.get(k) or cache[k] for k in dict.fromkeys(k for k, _, _ in keyed)]
 
 
-def ready_to_send(checks: Sequence[PhotoCheck], *, baseline: bool) -> str | None:
+def ready_to_send(
+    checks: Sequence[PhotoCheck], *, baseline: bool, tr: Translator = ENGLISH
+) -> str | None:
     """``None`` when the photos allow sending, else the sentence that says what to fix."""
     bad = [c for c in checks if not c.ok]
     if bad:
         names = ", ".join(f"“{c.name}”" for c in bad)
-        return (
-            f"Please retake {names} before sending: remove it with the × next to its name "
-            "and add a new photo. (You can also remove it and send without it.)"
+        return tr(
+            "Please retake %(names)s before sending: remove it with the × next to its name "
+            "and add a new photo. (You can also remove it and send without it.)",
+            names=names,
         )
     if len(checks) > MAX_PHOTOS:
-        return f"Please send at most {MAX_PHOTOS} photos in one check-in."
+        return tr("Please send at most %(n)s photos in one check-in.", n=MAX_PHOTOS)
     if baseline and not checks:
-        return "Add at least one photo of the area to be treated."
+        return tr("Add at least one photo of the area to be treated.")
     return None
 
 
@@ -230,11 +240,11 @@ def read_number(text: str | float | int | None) -> float | None:
     return float(cleaned.replace(",", "."))
 
 
-QUESTIONS = {
-    "drainage_like_pus": "is there drainage that looks like pus?",
-    "increased_warmth": "is the area getting warmer?",
-    "oozing": "is the skin oozing clear fluid?",
-    "picked_or_peeled_skin": "have you picked, rubbed or peeled any skin?",
+QUESTIONS = {  # the sentence for an unanswered yes/no question, in the form's order
+    "drainage_like_pus": N_("Please answer: is there drainage that looks like pus?"),
+    "increased_warmth": N_("Please answer: is the area getting warmer?"),
+    "oozing": N_("Please answer: is the skin oozing clear fluid?"),
+    "picked_or_peeled_skin": N_("Please answer: have you picked, rubbed or peeled any skin?"),
 }
 
 
@@ -259,12 +269,14 @@ def answers_from_form(
     antiviral_taken: str | None,
     antiviral_prescribed: bool,
     notes: str,
+    tr: Translator = ENGLISH,
 ) -> Answers:
     """The questionnaire's widgets (typed numbers, Yes/No radios, °F/°C) as validated ``Answers``.
 
     Raises ``FormErrors`` listing every unanswered question and every value we cannot use (a
     temperature no body has, pain of 3.5 or 12), each naming its field, in the form's order.
-    A value is never silently changed: "3.5" is refused, not read as 3.
+    A value is never silently changed: "3.5" is refused, not read as 3. Every sentence is in
+    ``tr``'s language.
     """
     errors: list[FieldError] = []
     unit_code = "C" if unit.endswith("C") else "F"
@@ -275,7 +287,7 @@ def answers_from_form(
         errors.append(
             FieldError(
                 "temperature",
-                "Please type your temperature as a number, for example 98.6 or 37,0.",
+                tr("Please type your temperature as a number, for example 98.6 or 37,0."),
             )
         )
     else:
@@ -283,14 +295,21 @@ def answers_from_form(
             errors.append(
                 FieldError(
                     "temperature",
-                    "Please enter your temperature, or tick “I did not take my temperature”.",
+                    tr("Please enter your temperature, or tick “I did not take my temperature”."),
                 )
             )
         elif reading is not None:
             try:
                 Temperature(value=reading, unit=unit_code)
             except ValidationError as bad:
-                errors.append(FieldError("temperature", friendly(bad).message))
+                message = friendly(bad).message
+                if tr.locale != ENGLISH.locale:  # the model's sentence is English: say it here
+                    message = tr(
+                        "A reading of %(reading)s is not a body temperature we can use; please "
+                        "check it and whether it is in °F or °C.",
+                        reading=tr.temperature(reading, unit_code),
+                    )
+                errors.append(FieldError("temperature", message))
     yes_no = {
         "drainage_like_pus": drainage_like_pus,
         "increased_warmth": increased_warmth,
@@ -299,35 +318,43 @@ def answers_from_form(
     }
     for name, question in QUESTIONS.items():
         if yes_no[name] is None:
-            errors.append(FieldError(name, f"Please answer: {question}"))
+            errors.append(FieldError(name, tr(question)))
     if swelling is None:
-        errors.append(FieldError("swelling", "Please answer: how swollen is the treated area?"))
+        errors.append(FieldError("swelling", tr("Please answer: how swollen is the treated area?")))
     if redness is None:
-        errors.append(FieldError("redness", "Please answer: how red is the treated area?"))
+        errors.append(FieldError("redness", tr("Please answer: how red is the treated area?")))
     pain_value: float | None = None
     with contextlib.suppress(ValueError):  # not a number: said below
         pain_value = read_number(pain)
     if pain_value is None:
         if pain is None or not str(pain).strip():
-            errors.append(FieldError("pain", "Please give your pain from 0 (none) to 10 (worst)."))
+            errors.append(
+                FieldError("pain", tr("Please give your pain from 0 (none) to 10 (worst)."))
+            )
         else:
             errors.append(
-                FieldError("pain", "Please give your pain as a whole number from 0 to 10.")
+                FieldError("pain", tr("Please give your pain as a whole number from 0 to 10."))
             )
     elif not pain_value.is_integer():
         errors.append(
             FieldError(
                 "pain",
-                f"Pain is a whole number from 0 (none) to 10 (worst): {pain_value:g} is between "
-                f"two; please choose {math.floor(pain_value):g} or {math.ceil(pain_value):g}.",
+                tr(
+                    "Pain is a whole number from 0 (none) to 10 (worst): %(value)s is between "
+                    "two; please choose %(low)s or %(high)s.",
+                    value=tr.number(pain_value, digits=3),
+                    low=math.floor(pain_value),
+                    high=math.ceil(pain_value),
+                ),
             )
         )
     elif not 0 <= pain_value <= 10:
-        errors.append(FieldError("pain", "Pain is a whole number from 0 (none) to 10 (worst)."))
+        errors.append(FieldError("pain", tr("Pain is a whole number from 0 (none) to 10 (worst).")))
     if antiviral_prescribed and antiviral_taken is None:
         errors.append(
             FieldError(
-                "antiviral_taken", "Please answer: are you taking your antiviral as prescribed?"
+                "antiviral_taken",
+                tr("Please answer: are you taking your antiviral as prescribed?"),
             )
         )
     if errors:
@@ -350,4 +377,4 @@ def answers_from_form(
         return parse_answers(data)
     except InvalidInput as refused:
         field = "notes" if "notes" in refused.message.lower() else "temperature"
-        raise FormErrors([FieldError(field, refused.message)]) from None
+        raise FormErrors([FieldError(field, tr(refused.message))]) from None
