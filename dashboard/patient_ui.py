@@ -25,8 +25,8 @@ def day_guidance(guidance: DayGuidance, *, expanded: bool = True, tr: Translator
     st.markdown("**" + tr("What is normal now: %(title)s", title=tr(guidance.title)) + "**")
     st.markdown(bullets(tr.all(guidance.what_is_normal)))
     with st.expander(tr("What to do and what to avoid"), expanded=False):
-        st.markdown(f"**{tr('Do')}**\n\n" + bullets(tr.all(guidance.do)))
-        st.markdown(f"**{tr('Avoid')}**\n\n" + bullets(tr.all(guidance.avoid)))
+        st.markdown("**" + tr("Do") + "**\n\n" + bullets(tr.all(guidance.do)))
+        st.markdown("**" + tr("Avoid") + "**\n\n" + bullets(tr.all(guidance.avoid)))
     with st.expander(tr("Call the office at once if you notice"), expanded=expanded):
         st.markdown(bullets(tr.all(guidance.warning_signs)))
 
@@ -112,7 +112,7 @@ def triage_result(
                     call.on_call_phone,
                     label=tr("Call on-call: %(phone)s", phone=call.on_call_phone),
                 )
-        st.markdown(f"**{tr('Why:')}**\n\n" + bullets(reasons) if reasons else message)
+        st.markdown("**" + tr("Why:") + "**\n\n" + bullets(reasons) if reasons else message)
         return
     if triage.severity is Severity.REVIEW:
         st.warning(
@@ -280,13 +280,14 @@ def patient_outcome(
     if baseline:
         text = tr("Baseline: the photo later ones are compared with")
         return f":blue[:material/photo_camera: {text}]"
+    # Not inside f-strings: the extractor reads only plain calls.
     if severity is Severity.URGENT:
-        return f":red[:material/emergency: {tr('You were asked to contact the office')}]"
+        return ":red[:material/emergency: " + tr("You were asked to contact the office") + "]"
     if severity is Severity.REVIEW:
-        return f":orange[:material/visibility: {tr('Sent to your provider for a look')}]"
+        return ":orange[:material/visibility: " + tr("Sent to your provider for a look") + "]"
     if severity is Severity.ROUTINE:
-        return f":green[:material/check_circle: {tr('Normal for this stage of healing')}]"
-    return f":gray[:material/photo_camera: {tr('Photo saved')}]"
+        return ":green[:material/check_circle: " + tr("Normal for this stage of healing") + "]"
+    return ":gray[:material/photo_camera: " + tr("Photo saved") + "]"
 
 
 def history_note(c: CheckInView, *, tr: Translator = ENGLISH) -> str:

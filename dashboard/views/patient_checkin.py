@@ -40,7 +40,7 @@ def load_home() -> PatientHome:
 
 
 browser = lang.for_browser()
-home = ui.attempt(load_home, doing=browser("opening your check-in"), tr=browser)
+home = ui.attempt(load_home, doing=browser.gettext("opening your check-in"), tr=browser)
 tr = lang.for_patient(home.language) if home is not None else browser
 lang.page_language(tr)
 if grace := st.session_state.get(StateKeys.LINK_GRACE_NOTICE):

@@ -31,7 +31,7 @@ def load() -> tuple[PatientHome, dict[int, bytes]]:
 
 
 browser = lang.for_browser()
-loaded = ui.attempt(load, doing=browser("opening your history"), tr=browser)
+loaded = ui.attempt(load, doing=browser.gettext("opening your history"), tr=browser)
 if loaded is None:
     st.stop()
 home, thumbs = loaded
