@@ -46,6 +46,10 @@ def test_a_spanish_patient_checks_in_on_a_phone(app_server: Server, phone_page: 
         timeout=60_000
     )
     expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_role("button", name=re.compile("Enviar control"))).to_be_visible(
+        timeout=60_000
+    )
+    settle(page)
     assert_accessible(page, "the Spanish check-in page")
     shot(page, "es-1-today")
 
@@ -110,6 +114,7 @@ def test_the_spanish_page_on_a_desktop_and_the_switch(
         timeout=60_000
     )
     assert page.viewport_size == DESKTOP
+    settle(page)
     shot(page, "es-desktop")
     page.get_by_role("radio", name="English").click()
     expect(page.get_by_role("heading", name="Day 3 after your treatment")).to_be_visible(
@@ -136,6 +141,7 @@ def test_a_refused_link_in_a_spanish_browser(app_server: Server, browser: Browse
             timeout=60_000
         )
         expect(page.locator("html")).to_have_attribute("lang", "es")
+        settle(page)
         assert_accessible(page, "the Spanish link error")
         shot(page, "es-link-refused")
     finally:
