@@ -136,8 +136,8 @@ async def session(
         for question in ("drainage that looks like pus", "getting warmer", "oozing clear"):
             await choose(page, question, "No")
         await choose(page, "picked, rubbed or peeled", "No")
-        await choose(page, "Swelling", "Mild")
-        await choose(page, "Redness", "Mild (pink)")
+        await choose(page, "How swollen", "Mild")
+        await choose(page, "How red", "Mild (pink)")
         await fill_number(page, "Pain, from 0 (none) to 10 (worst)", "2")
         await send.wait()
         t1 = time.perf_counter()

@@ -31,7 +31,18 @@ from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, text
 
-from checkins.domain import DEFAULT_SCHEDULE_DAYS, PROCEDURES, Disposition, Severity, utcnow
+from checkins import questionnaire, schedule
+from checkins.domain import (
+    DEFAULT_SCHEDULE_DAYS,
+    PROCEDURES,
+    REDNESS_LEVELS,
+    SWELLING_LEVELS,
+    Disposition,
+    Severity,
+    utcnow,
+)
+from checkins.questionnaire import Kind
+from checkins.services.convert import ANSWER_COLUMNS
 from checkins.storage.db import Database
 from checkins.storage.models import (
     CheckIn,
@@ -267,7 +278,7 @@ class _Generator:
             received = submitted + timedelta(seconds=rng.randint(1, 30))
             if received > self.now:
                 break
-            day = max(0, int(hours // 24))
+            day = schedule.day_since_treatment(treated_at=treatment["treated_at"], at=submitted)
             a_star: float | None = None
             if is_baseline or rng.random() > 0.1:
                 swell = 0.0 if is_baseline else peak * math.exp(-day / 3.0)
@@ -408,40 +419,27 @@ def _minus(a: float | None, b: float | None) -> float | None:
 
 def _answers(rng: random.Random, is_baseline: bool) -> dict[str, Any]:
     if is_baseline:
-        return dict.fromkeys(
-            (
-                "temperature_value",
-                "temperature_unit",
-                "temperature_f",
-                "drainage_like_pus",
-                "increased_warmth",
-                "swelling",
-                "redness",
-                "oozing",
-                "pain",
-                "picked_or_peeled_skin",
-                "sun_exposure",
-                "routine_followed",
-                "antiviral_taken",
-            )
-        ) | {"notes": ""}
+        # No questionnaire: every answer column empty, as intake stores a baseline photo.
+        return dict.fromkeys(ANSWER_COLUMNS) | {questionnaire.NOTE.name: ""}
+    # Every required yes/no "no", the rest empty, then a few realistic spreads; a question added
+    # to the table gets a column here without an edit.
+    out: dict[str, Any] = dict.fromkeys(ANSWER_COLUMNS) | {questionnaire.NOTE.name: ""}
+    for q in questionnaire.QUESTIONS:
+        if q.kind is Kind.YES_NO and q.required:
+            out[q.name] = False
     temp = round(rng.gauss(98.4, 0.5), 1) if rng.random() < 0.4 else None
-    return {
-        "temperature_value": temp,
-        "temperature_unit": "F" if temp is not None else None,
-        "temperature_f": temp,
-        "drainage_like_pus": False,
-        "increased_warmth": False,
-        "swelling": rng.choices(("none", "mild", "moderate"), weights=(60, 30, 10))[0],
-        "redness": rng.choices(("none", "mild"), weights=(40, 60))[0],
-        "oozing": False,
-        "pain": rng.choices(range(5), weights=(40, 30, 15, 10, 5))[0],
-        "picked_or_peeled_skin": False,
-        "sun_exposure": rng.random() < 0.05,
-        "routine_followed": rng.random() < 0.95,
-        "antiviral_taken": None,
-        "notes": "",
-    }
+    out.update(
+        temperature_value=temp,
+        temperature_unit="F" if temp is not None else None,
+        temperature_f=temp,
+        swelling=rng.choices(SWELLING_LEVELS[:3], weights=(60, 30, 10))[0],
+        redness=rng.choices(REDNESS_LEVELS[:2], weights=(40, 60))[0],
+        pain=rng.choices(range(5), weights=(40, 30, 15, 10, 5))[0],
+        sun_exposure=rng.random() < 0.05,
+        routine_followed=rng.random() < 0.95,
+    )
+    assert set(out) == set(ANSWER_COLUMNS)
+    return out
 
 
 def _match_answers(c: dict[str, Any], rules: list[tuple[str, Severity]]) -> None:

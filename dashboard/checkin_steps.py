@@ -18,6 +18,7 @@ from state import StateKeys
 
 from checkins.domain import Answers, Severity
 from checkins.i18n import Translator
+from checkins.rules import thresholds
 from checkins.services import intake
 from checkins.services import patient_form as form
 from checkins.services.views import Actor, PatientHome, SubmitResult
@@ -53,6 +54,10 @@ def history_link(tr: Translator) -> None:
 
 def show_result(result: SubmitResult, *, home: PatientHome, tr: Translator) -> None:
     """The answer to the check-in just sent, brought into view, and a way to start again."""
+    try:  # the Spanish message quotes the rules in force; without them, its reasons alone
+        limits = thresholds(resources.rules())
+    except Exception:
+        limits = None
     with st.container(key=checkin_ui.RESULT_KEY):
         patient_ui.triage_result(
             result.triage,
@@ -61,6 +66,7 @@ def show_result(result: SubmitResult, *, home: PatientHome, tr: Translator) -> N
             next_day=home.next_checkin_day,
             call=home.call_now,
             tr=tr,
+            thresholds=limits,
         )
     checkin_ui.bring_into_view(checkin_ui.RESULT_KEY, nonce=st.session_state[StateKeys.SENDS])
     if st.button(tr("Start a new check-in"), icon=":material/add_a_photo:"):
@@ -190,6 +196,7 @@ def send(
                 photos=[c.prepared for c in checks if c.prepared is not None],
                 client_submission_id=st.session_state[StateKeys.SUBMISSION_ID],
                 is_baseline=baseline,
+                ruleset=resources.rules(),
             )
 
     with st.spinner(tr("Sending your check-in…")):

@@ -157,7 +157,7 @@ def form_problems(
     answers = None
     if not baseline:
         try:
-            answers = form.answers_from_form(**raw, tr=tr)
+            answers = form.answers_from_form(raw, tr=tr)
         except form.FormErrors as bad:
             found.extend(bad.errors)
     return found, answers

@@ -9,12 +9,11 @@ import streamlit as st
 from ui import attempt, bullets, call_button, plain
 
 from checkins.domain import Severity, TriageResult
-from checkins.guidance import DayGuidance
-from checkins.i18n import ENGLISH, N_, Translator
-from checkins.rules import engine
-from checkins.rules.engine import CallNow, capitalized
+from checkins.guidance import CallNow, DayGuidance, Thresholds, capitalized, patient_message
+from checkins.i18n import ENGLISH, Translator
+from checkins.questionnaire import QUESTIONS, Kind, Question
 from checkins.services import clinic as clinic_service
-from checkins.services.patient_form import NO, REDNESS_CHOICES, SWELLING_CHOICES, YES, PhotoCheck
+from checkins.services.patient_form import NO, SKIP_FIELD, UNIT_FIELD, YES, PhotoCheck
 from checkins.services.views import Actor, CheckInView, PatientHome
 
 YES_NO = [NO, YES]
@@ -22,13 +21,14 @@ YES_NO = [NO, YES]
 
 def day_guidance(guidance: DayGuidance, *, expanded: bool = True, tr: Translator = ENGLISH) -> None:
     """What is normal today, what to do and avoid, and the warning signs, for a patient."""
-    st.markdown("**" + tr("What is normal now: %(title)s", title=tr(guidance.title)) + "**")
-    st.markdown(bullets(tr.all(guidance.what_is_normal)))
+    # ``guidance`` is in tr's language already (guidance_for_day(..., tr=tr)).
+    st.markdown("**" + tr("What is normal now: %(title)s", title=guidance.title) + "**")
+    st.markdown(bullets(guidance.what_is_normal))
     with st.expander(tr("What to do and what to avoid"), expanded=False):
-        st.markdown("**" + tr("Do") + "**\n\n" + bullets(tr.all(guidance.do)))
-        st.markdown("**" + tr("Avoid") + "**\n\n" + bullets(tr.all(guidance.avoid)))
+        st.markdown("**" + tr("Do") + "**\n\n" + bullets(guidance.do))
+        st.markdown("**" + tr("Avoid") + "**\n\n" + bullets(guidance.avoid))
     with st.expander(tr("Call the office at once if you notice"), expanded=expanded):
-        st.markdown(bullets(tr.all(guidance.warning_signs)))
+        st.markdown(bullets(guidance.warning_signs))
 
 
 def routine_checklist(
@@ -80,6 +80,7 @@ def triage_result(
     next_day: int | None,
     call: CallNow | None = None,
     tr: Translator = ENGLISH,
+    thresholds: Thresholds | None = None,
 ) -> None:
     """The answer a patient gets the moment their check-in is stored.
 
@@ -90,15 +91,18 @@ def triage_result(
     reasons = [tr(r.patient_message or r.message) for r in triage.reasons]
     call = call or CallNow(office_phone=phone)
     message = triage.patient_message
-    if tr.locale != ENGLISH.locale:
-        message = engine.patient_message(
+    if tr.locale != ENGLISH.locale and thresholds is not None:
+        message = patient_message(
             severity=triage.severity,
             reasons=triage.reasons,
             day=triage.day_since_treatment,
             clinic_phone=phone,
+            thresholds=thresholds,
             contact=call,
             tr=tr,
         )
+    elif tr.locale != ENGLISH.locale:  # no rules to quote: the reasons alone, translated
+        message = "\n".join(f"- {r}" for r in reasons)
     if triage.severity is Severity.URGENT:
         if call.office_open:
             st.error("## " + tr("Contact the office now"), icon=":material/emergency:")
@@ -174,98 +178,60 @@ def _field(name: str) -> Any:
     return st.container(key=f"field-{name}")
 
 
-def _yes_no(name: str, label: str, tr: Translator) -> str | None:
-    with _field(name):
-        value: str | None = st.radio(
-            tr(label),
-            YES_NO,
+def _ask(q: Question, tr: Translator) -> Any:
+    """One question's widget, by its kind, with the table's prompt and hint in ``tr``'s
+    language (the values stay the table's codes and "Yes"/"No")."""
+    key = question_key(q.name)
+    if q.kind is Kind.YES_NO:
+        return st.radio(tr(q.prompt), YES_NO, index=None, horizontal=True, format_func=tr, key=key)
+    if q.kind is Kind.CHOICE:
+        wording = q.wording
+        return st.radio(
+            tr(q.prompt),
+            list(wording),
             index=None,
-            horizontal=True,
-            format_func=tr,
-            key=question_key(name),
+            format_func=lambda code: tr(wording[code]),
+            key=key,
         )
-    return value
+    if q.kind is Kind.SCALE:
+        hint = tr(q.hint) if q.hint else None
+        return st.text_input(tr(q.prompt), placeholder=hint, max_chars=4, key=key)
+    return st.text_area(tr(q.prompt), max_chars=q.max_length or None, key=key)
+
+
+def _temperature(q: Question, tr: Translator) -> dict[str, Any]:
+    temp, unit = st.columns([3, 2], vertical_alignment="bottom")
+    reading = temp.text_input(
+        tr(q.prompt), placeholder=tr(q.hint), max_chars=8, key=question_key(q.name)
+    )
+    unit_choice = unit.radio(
+        tr("Unit"), ["°F", "°C"], horizontal=True, key=question_key(UNIT_FIELD)
+    )
+    skipped = st.checkbox(tr(q.skip), key=question_key(SKIP_FIELD))
+    return {q.name: reading, UNIT_FIELD: unit_choice or "°F", SKIP_FIELD: skipped}
 
 
 def questionnaire(*, antiviral_prescribed: bool, tr: Translator = ENGLISH) -> dict[str, Any]:
-    """The symptom questions; their raw values (typed text, choices) on every run.
+    """The symptom questions (``questionnaire.QUESTIONS``, in order); their raw values (typed
+    text, choices) on every run.
 
     Not an ``st.form``: each answer reaches the server as it is given, so the page can keep it
     in the draft and a reload loses nothing. Nothing is pre-answered: an unanswered question is
     refused with a sentence, so a patient never reports "no pus" by leaving a default in place.
     Numbers are typed as text, so "38,7" can be read as 38.7 and "3.5" refused, not rounded.
-    The values are the same in every language ("Yes", "mild"); only the labels are translated.
+    The table's English prompts, hints and wordings are looked up in the catalog (``tr``).
     """
-    with _field("temperature"):
-        temp, unit = st.columns([3, 2], vertical_alignment="bottom")
-        temperature = temp.text_input(
-            tr("Temperature"),
-            placeholder=tr("e.g. 98.6 or 37,0"),
-            max_chars=8,
-            key=question_key("temperature"),
-        )
-        unit_choice = unit.radio(
-            tr("Unit"), ["°F", "°C"], horizontal=True, key=question_key("unit")
-        )
-        no_thermometer = st.checkbox(
-            tr("I did not take my temperature"), key=question_key("no_thermometer")
-        )
-    values: dict[str, Any] = {
-        "temperature": temperature,
-        "unit": unit_choice or "°F",
-        "no_thermometer": no_thermometer,
-        "drainage_like_pus": _yes_no(
-            "drainage_like_pus", N_("Is there drainage that looks like pus?"), tr
-        ),
-        "increased_warmth": _yes_no(
-            "increased_warmth", N_("Is the area getting warmer, at or around it?"), tr
-        ),
-    }
-    with _field("swelling"):
-        values["swelling"] = st.radio(
-            tr("Swelling"),
-            list(SWELLING_CHOICES),
-            index=None,
-            format_func=lambda v: tr(SWELLING_CHOICES[v]),
-            key=question_key("swelling"),
-        )
-    with _field("redness"):
-        values["redness"] = st.radio(
-            tr("Redness"),
-            list(REDNESS_CHOICES),
-            index=None,
-            format_func=lambda v: tr(REDNESS_CHOICES[v]),
-            key=question_key("redness"),
-        )
-    values["oozing"] = _yes_no("oozing", N_("Is the skin oozing clear fluid?"), tr)
-    with _field("pain"):
-        values["pain"] = st.text_input(
-            tr("Pain, from 0 (none) to 10 (worst)"),
-            placeholder=tr("a whole number, 0 to 10"),
-            max_chars=4,
-            key=question_key("pain"),
-        )
-    values["picked_or_peeled_skin"] = _yes_no(
-        "picked_or_peeled_skin", N_("Have you picked, rubbed or peeled any skin?"), tr
-    )
-    values["sun_exposure"] = _yes_no(
-        "sun_exposure", N_("Have you been in direct sun since treatment?"), tr
-    )
-    values["routine_followed"] = _yes_no(
-        "routine_followed", N_("Are you following your morning and evening routine?"), tr
-    )
-    values["antiviral_taken"] = (
-        _yes_no("antiviral_taken", N_("Are you taking your antiviral as prescribed?"), tr)
-        if antiviral_prescribed
-        else None
-    )
-    values["antiviral_prescribed"] = antiviral_prescribed
-    with _field("notes"):
-        values["notes"] = st.text_area(
-            tr("Anything else for your provider? (optional)"),
-            max_chars=2000,
-            key=question_key("notes"),
-        )
+    flags = {"antiviral_prescribed": antiviral_prescribed}
+    values: dict[str, Any] = dict(flags)
+    for q in QUESTIONS:
+        if q.asked_if and not flags.get(q.asked_if):
+            values[q.name] = None
+            continue
+        with _field(q.name):
+            if q.kind is Kind.TEMPERATURE:
+                values.update(_temperature(q, tr))
+            else:
+                values[q.name] = _ask(q, tr)
     return values
 
 

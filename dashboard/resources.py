@@ -1,8 +1,10 @@
-"""Process-wide resources: the database engine (cached per URL) and the photo store.
+"""Process-wide resources: the database engine (cached per URL), the photo store and the rules
+in force (parsed once per rule file, not on every check-in).
 
-Only the engine is cached (``st.cache_resource`` is shared by every session of the process);
-sessions and patient data never are. Pages import these; the router calls them first so a
-missing database is reported once, in a sentence.
+Only the engine, the store and the rules are cached (``st.cache_resource`` is shared by every
+session of the process); sessions and patient data never are. Pages import these; the router
+calls ``db()`` first so a missing database is reported once, in a sentence. A broken rule file
+is logged and shown as the generic sentence where the rules are used (``ui.attempt``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from checkins.rules import RULES_FILE_ENV, RuleSet, load_rules
 from checkins.storage.db import Database, default_url, home
 from checkins.storage.photos import BlobStore, open_store
 
@@ -34,3 +37,14 @@ def _store(spec: str, folder: str) -> BlobStore:
 def store() -> BlobStore:
     """The photo store $CHECKINS_PHOTO_STORE names (s3://…), or the folder in $CHECKINS_HOME."""
     return _store(os.environ.get("CHECKINS_PHOTO_STORE", ""), str(home()))
+
+
+@st.cache_resource(show_spinner=False)
+def _rules(path: str) -> RuleSet:
+    return load_rules(Path(path) if path else None)
+
+
+def rules() -> RuleSet:
+    """The rules in force: the clinic's file $CHECKINS_RULES_FILE names, else the shipped ones;
+    read and validated once per process, then passed to the services."""
+    return _rules(os.environ.get(RULES_FILE_ENV, "").strip())

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 import ui
 
+from checkins import questionnaire
 from checkins.domain import PROCEDURE_LABELS, Disposition, Severity
 from checkins.services import trends
 from checkins.services.views import (
@@ -40,22 +41,11 @@ OVERDUE_STYLE = "color: #9b1c1c; font-weight: 600"
 STATUS_LABELS = {"new": "New", "claimed": "Claimed", "resolved": "Resolved"}
 QUEUE_REFRESH_SECONDS = 15
 
-ANSWER_LABELS: dict[str, str] = {
-    "temperature": "Temperature",
-    "drainage_like_pus": "Drainage like pus",
-    "increased_warmth": "Increased warmth",
-    "swelling": "Swelling",
-    "redness": "Redness (patient's view)",
-    "oozing": "Oozing",
-    "pain": "Pain (0–10)",
-    "picked_or_peeled_skin": "Picked or peeled skin",
-    "sun_exposure": "Sun exposure",
-    "routine_followed": "Followed the routine",
-    "antiviral_taken": "Took the antiviral",
-}
+# The answers' table rows, in the form's order, in the staff's words.
+ANSWER_LABELS: dict[str, str] = {q.name: q.label for q in questionnaire.TABLE_QUESTIONS}
 # The patient's note is free text of any length: the case page shows it whole, beside the
 # table (a table cell cuts it off), so it is not one of the table's rows.
-NOTE = "notes"
+NOTE = questionnaire.NOTE.name
 
 
 def procedure_label(code: str) -> str:

@@ -55,7 +55,8 @@ def treatment_block(
 
     def make_handout() -> bytes:
         with db.session() as s:
-            return patients.handout(session=s, actor=actor, treatment_id=tid, base_url=base)[0]
+            return patients.handout(session=s, actor=actor, treatment_id=tid, base_url=base,
+                                    ruleset=resources.rules())[0]  # fmt: skip
 
     st.download_button(
         "Print the handout (PDF)", make_handout, file_name=f"checkins-{tid}.pdf",
@@ -69,7 +70,8 @@ def treatment_block(
             )
             act(lambda s: intake.submit_checkin(
                 session=s, store=resources.store(), actor=actor, treatment_id=tid, answers=None,
-                photos=photos.prepared, client_submission_id=csid, is_baseline=True),
+                photos=photos.prepared, client_submission_id=csid, is_baseline=True,
+                ruleset=resources.rules()),
                 "Baseline photo saved.")  # fmt: skip
     with st.expander("Edit the check-in days"):
         days = st.text_input("Days", ", ".join(map(str, d.treatment.schedule_days)), key=f"d{tid}")

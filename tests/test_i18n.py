@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from checkins import guidance, i18n
 from checkins.domain import AccessDenied, InvalidInput, Role, Severity
 from checkins.messaging.outbox import _patient_text
-from checkins.rules import engine, load_rules
+from checkins.rules import load_rules, thresholds, triage
 from checkins.services import clinic
 from checkins.services.views import Actor
 
@@ -123,9 +123,12 @@ def test_translators_in_threads_do_not_share_a_locale() -> None:
 def test_the_clinics_instructions_are_translated_as_data() -> None:
     es = i18n.translator("es")
     texts = [*guidance.skin_care_routine()[0], *guidance.skin_care_routine()[1]]
+    limits = thresholds(load_rules())
     for day in (-3, 0, 1, 5, 10, 49):
-        g = guidance.guidance_for_day(day)
-        texts += [g.title, *g.what_is_normal, *g.do, *g.avoid, *g.warning_signs]
+        g = guidance.guidance_for_day(day, thresholds=limits)
+        texts += [g.title, *g.what_is_normal, *g.do, *g.avoid]
+        spanish = guidance.guidance_for_day(day, thresholds=limits, tr=es)
+        assert spanish.warning_signs[-1:] in ((), ("Fiebre de 101,5\u00a0°F (38,6\u00a0°C) o más",))
     assert [t for t in texts if es.gettext(t) == t] == []
     assert (
         (i18n.LOCALE_DIR / "es" / "post-treatment-instructions.txt")
@@ -142,7 +145,7 @@ def test_every_default_rule_speaks_to_the_patient_in_spanish() -> None:
 
 def test_the_result_message_in_spanish() -> None:
     es = i18n.translator("es")
-    result = engine.triage(
+    result = triage(
         ruleset=load_rules(),
         answers=None,
         procedure="microneedling",
@@ -150,12 +153,17 @@ def test_the_result_message_in_spanish() -> None:
         clinic_phone="(555) 010-0199",
     )
     assert result.severity is Severity.ROUTINE
-    text = engine.patient_message(
-        severity=result.severity, reasons=result.reasons, day=1, clinic_phone="555", tr=es
+    text = guidance.patient_message(
+        severity=result.severity,
+        reasons=result.reasons,
+        day=1,
+        clinic_phone="555",
+        thresholds=thresholds(load_rules()),
+        tr=es,
     )
     assert text.startswith("Gracias, su control se ve como se esperaba.")
     assert "Llame al consultorio al 555 de inmediato si nota:" in text
-    urgent = engine.CallNow(office_phone="555", office_open=False, on_call_phone="777")
+    urgent = guidance.CallNow(office_phone="555", office_open=False, on_call_phone="777")
     assert "línea de guardia de la clínica al 777" in urgent.urgent(es)[0]
 
 

@@ -19,6 +19,7 @@ import ui
 from state import StateKeys
 
 from checkins.guidance import guidance_for_day, skin_care_routine
+from checkins.rules import thresholds
 from checkins.services import clinic
 from checkins.services import patient_form as form
 from checkins.services.views import PatientHome
@@ -80,7 +81,12 @@ label = tr("Send baseline photo") if baseline else tr("Send check-in")
 sent = st.button(label, type="primary", icon=":material/send:", width="stretch", key="send")
 
 with st.expander(tr("Today: what is normal, what to do, and warning signs")):
-    patient_ui.day_guidance(guidance_for_day(day), expanded=True, tr=tr)
+    # The warning signs quote the rules in force; a broken rule file is a sentence, not advice.
+    limits = ui.attempt(
+        lambda: thresholds(resources.rules()), doing=tr("showing today's guidance"), tr=tr
+    )
+    if limits is not None:
+        patient_ui.day_guidance(guidance_for_day(day, thresholds=limits, tr=tr), tr=tr)
     if not baseline:
         patient_ui.routine_checklist(*skin_care_routine(), key_prefix=StateKeys.ROUTINE_DONE, tr=tr)
 steps.history_link(tr)

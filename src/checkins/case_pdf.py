@@ -16,23 +16,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fpdf import FPDF
 
+from checkins import questionnaire
 from checkins.domain import PROCEDURE_LABELS, Disposition
 from checkins.services.views import CaseView, CheckInView
 
 # The questionnaire's answers in the order and words the case page uses.
-ANSWERS: tuple[tuple[str, str], ...] = (
-    ("temperature", "Temperature"),
-    ("drainage_like_pus", "Drainage like pus"),
-    ("increased_warmth", "Increased warmth"),
-    ("swelling", "Swelling"),
-    ("redness", "Redness (patient's view)"),
-    ("oozing", "Oozing"),
-    ("pain", "Pain (0-10)"),
-    ("picked_or_peeled_skin", "Picked or peeled skin"),
-    ("sun_exposure", "Sun exposure"),
-    ("routine_followed", "Followed the routine"),
-    ("antiviral_taken", "Took the antiviral"),
+ANSWERS: tuple[tuple[str, str], ...] = tuple(
+    (q.name, q.label) for q in questionnaire.TABLE_QUESTIONS
 )
+NOTE = questionnaire.NOTE.name
 ACTIONS = {
     "claim": "Claimed",
     "release": "Released",
@@ -155,7 +147,7 @@ def case_pdf(
     for name, label in ANSWERS:
         value = _temperature(c) if name == "temperature" else c.answers.get(name)
         pair(label, _answer(value))
-    note = str(c.answers.get("notes") or "").strip()
+    note = str(c.answers.get(NOTE) or "").strip()
     heading("The patient's note")
     text(9.5, note or "No note.")
 

@@ -136,6 +136,7 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    from checkins import rules
     from checkins.demo import load_demo
 
     db = _connect()
@@ -145,6 +146,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         sample_dir=args.sample_dir,
         base_url=args.base_url,
         progress=None if args.json else out,
+        ruleset=rules.load_active_rules(),
     )
     _emit(out, {"ok": True, **summary.to_json()}, args.json, summary.describe())
     return EXIT_OK
@@ -190,7 +192,7 @@ def _read(path: str, limit: int = MAX_PHOTO_FILE_BYTES) -> bytes:
 def cmd_triage(args: argparse.Namespace, out: TextIO) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from checkins import rules
+    from checkins import rules, schedule
     from checkins.services.clinic import UNSET_CLINIC, call_now, get_clinic
     from checkins.validation import parse_checkin_json
 
@@ -208,7 +210,9 @@ def cmd_triage(args: argparse.Namespace, out: TextIO) -> int:
         ruleset=rules.load_active_rules(),
         answers=inp.answers,
         procedure=inp.treatment.procedure,
-        hours_since_treatment=inp.hours_since_treatment,
+        hours_since_treatment=schedule.hours_since(
+            treated_at=inp.treatment.treated_at, at=inp.submitted_at
+        ),
         clinic_phone=view.phone,
         contact=call_now(view, inp.submitted_at),
     )
@@ -225,9 +229,12 @@ def cmd_triage(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
     from sqlalchemy import select
 
+    from checkins import rules
     from checkins.services import clinic, intake
     from checkins.storage.models import CheckIn
     from checkins.validation import parse_checkin_json
+
+    ruleset = rules.load_active_rules()  # once, before any photo work: a bad file fails first
 
     raw = _read(args.file, MAX_CHECKIN_FILE_BYTES)
     inp = parse_checkin_json(raw, now=_now())
@@ -267,6 +274,7 @@ def cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
             photos=prepared,
             client_submission_id=csid,
             submitted_at=inp.submitted_at,
+            ruleset=ruleset,
         )
     payload = {
         **result.triage.to_json(),
@@ -521,6 +529,7 @@ def cmd_treatments_add(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_handout(args: argparse.Namespace, out: TextIO) -> int:
+    from checkins import rules
     from checkins.services import patients
 
     target = Path(args.out)
@@ -529,8 +538,9 @@ def cmd_handout(args: argparse.Namespace, out: TextIO) -> int:
     db = _connect()
     with db.session() as s:
         pdf, url = patients.handout(
-            session=s, actor=cli_actor(), treatment_id=args.treatment, base_url=args.base_url
-        )
+            session=s, actor=cli_actor(), treatment_id=args.treatment, base_url=args.base_url,
+            ruleset=rules.load_active_rules(),
+        )  # fmt: skip
     target.write_bytes(pdf)
     _emit(
         out, {"ok": True, "out": str(target), "url": url}, args.json, f"Handout written: {target}"

@@ -15,7 +15,9 @@ from typing import Any, TextIO
 
 from sqlalchemy import select, update
 
+from checkins import schedule
 from checkins.domain import Role, utcnow
+from checkins.rules import RuleSet
 from checkins.services import clinic, intake, queue
 from checkins.services import patients as enrolment
 from checkins.services.views import Actor
@@ -82,6 +84,7 @@ def load_demo(
     sample_dir: Path | None = None,
     base_url: str = "http://localhost:8501",
     progress: TextIO | None = None,
+    ruleset: RuleSet,
 ) -> DemoSummary:
     from checkins import links
     from checkins.demo_accounts import ensure_demo_accounts
@@ -110,13 +113,13 @@ def load_demo(
             is not None
         )
     if not summary.already_loaded:
-        _load_patients(db, store, sample_dir, spec["patients"], summary, progress)
+        _load_patients(db, store, sample_dir, spec["patients"], summary, progress, ruleset)
     with db.session() as s:
         summary.open_items = queue.count_open(session=s, actor=DEMO_ACTOR)
         for t in clinic.list_treatments(session=s, actor=DEMO_ACTOR):
             for p in spec["patients"]:
                 if p["name"] == t.patient_name and p.get("show_link"):
-                    day = (utcnow() - t.treated_at).days
+                    day = schedule.day_since_treatment(treated_at=t.treated_at, at=utcnow())
                     label = "before treatment" if day < 0 else f"day {day}"
                     url = links.issue_link(
                         session=s, actor=DEMO_ACTOR, treatment_id=t.id, base_url=base_url
@@ -132,6 +135,7 @@ def _load_patients(
     patients: list[dict[str, Any]],
     summary: DemoSummary,
     progress: TextIO | None,
+    ruleset: RuleSet,
 ) -> None:
     now = utcnow()
     with db.session() as s:
@@ -196,6 +200,7 @@ def _load_patients(
                     client_submission_id=f"demo-{pi:02d}-{ci:02d}",
                     submitted_at=submitted_at,
                     is_baseline=bool(spec.get("baseline")),
+                    ruleset=ruleset,
                 )
                 row = s.get(CheckIn, res.checkin_id)
                 if row is not None:

@@ -8,11 +8,23 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    create_model,
+    field_validator,
+    model_validator,
+)
+
+from checkins import questionnaire
+from checkins.questionnaire import Kind
 
 Procedure = Literal["microneedling", "microneedling_rf"]
 PROCEDURES: tuple[str, ...] = ("microneedling", "microneedling_rf")
@@ -20,10 +32,8 @@ PROCEDURE_LABELS: dict[str, str] = {
     "microneedling": "Micro-needling",
     "microneedling_rf": "Micro-needling with RF",
 }
-SwellingLevel = Literal["none", "mild", "moderate", "excessive"]
-SWELLING_LEVELS: tuple[str, ...] = ("none", "mild", "moderate", "excessive")
-RednessLevel = Literal["none", "mild", "moderate", "severe"]
-REDNESS_LEVELS: tuple[str, ...] = ("none", "mild", "moderate", "severe")
+SWELLING_LEVELS: tuple[str, ...] = questionnaire.choice_words("swelling")
+REDNESS_LEVELS: tuple[str, ...] = questionnaire.choice_words("redness")
 # The clinic's default: days 1, 3, 7 and 14, and a late check-in on day 28, because infections
 # after cosmetic procedures can show about three weeks later (PMC12065458).
 DEFAULT_SCHEDULE_DAYS: tuple[int, ...] = (1, 3, 7, 14, 28)
@@ -33,6 +43,9 @@ DEFAULT_OFFICE_HOURS: dict[str, list[str] | None] = {
     "sat": None,
     "sun": None,
 }
+
+# The most photos one check-in holds (the form, intake and the JSON contract all say so).
+MAX_PHOTOS = 8
 
 # A body temperature no living patient reports: below 34 °C (93.2 °F) or above 43 °C (109.4 °F)
 # is a typo or a wrong unit, not a reading. We refuse it with a sentence rather than guess.
@@ -131,29 +144,68 @@ class Temperature(BaseModel):
         return round(f, 2)
 
 
-class Answers(BaseModel):
-    """The symptom questionnaire. Every core answer is required; extras may be left out."""
+class AnswersBase(BaseModel):
+    """The symptom questionnaire's answers; the fields come from ``questionnaire.QUESTIONS``.
+
+    A required question's key must be present (a temperature may be null: not taken); an
+    optional one may be left out. An unknown key is refused.
+    """
 
     model_config = _STRICT
-    temperature: Temperature | None
-    drainage_like_pus: bool
-    increased_warmth: bool
-    swelling: SwellingLevel
-    redness: RednessLevel
-    oozing: bool
-    pain: Annotated[int, Field(ge=0, le=10)]
-    picked_or_peeled_skin: bool
-    notes: Annotated[str, Field(max_length=2000)] = ""
-    sun_exposure: bool | None = None
-    routine_followed: bool | None = None
-    antiviral_taken: bool | None = None
 
-    @field_validator("pain", mode="before")
-    @classmethod
-    def _whole_pain(cls, v: object) -> object:
+    def answer(self, name: str) -> object:
+        """The answer to the question ``name`` (None when it was not given)."""
+        questionnaire.question(name)  # KeyError for a question we do not ask
+        return getattr(self, name, None)
+
+    @property
+    def temperature_reading(self) -> Temperature | None:
+        value = self.answer("temperature")
+        return value if isinstance(value, Temperature) else None
+
+
+def _whole(q: questionnaire.Question) -> Any:
+    scale = q.scale
+    assert scale is not None
+
+    def check(v: object) -> object:
         if isinstance(v, bool) or (isinstance(v, float) and not v.is_integer()):
-            raise ValueError("pain is a whole number from 0 to 10")
+            raise ValueError(f"{q.in_sentence} is a whole number from {scale.low} to {scale.high}")
         return v
+
+    return check
+
+
+def _answer_field(q: questionnaire.Question) -> tuple[Any, Any]:
+    """(type, default) of one question's field; ``...`` as the default means required."""
+    kind: Any
+    if q.kind is Kind.TEMPERATURE:
+        kind = Temperature | None
+    elif q.kind is Kind.YES_NO:
+        kind = bool
+    elif q.kind is Kind.CHOICE:
+        kind = cast(Any, Literal)[q.words]
+    elif q.kind is Kind.SCALE:
+        assert q.scale is not None
+        kind = Annotated[int, BeforeValidator(_whole(q)), Field(ge=q.scale.low, le=q.scale.high)]
+    else:
+        kind = Annotated[str, Field(max_length=q.max_length or None)]
+    if q.required:
+        return kind, ...
+    if q.kind is Kind.TEXT:
+        return kind, ""
+    return kind | None, None
+
+
+if TYPE_CHECKING:
+    Answers = AnswersBase
+else:
+    Answers = create_model(
+        "Answers",
+        __base__=AnswersBase,
+        __module__=__name__,
+        **{q.name: _answer_field(q) for q in questionnaire.QUESTIONS},
+    )
 
 
 class TreatmentRef(BaseModel):
@@ -174,7 +226,7 @@ class CheckInInput(BaseModel):
     treatment: TreatmentRef
     submitted_at: datetime
     answers: Answers
-    photos: list[str] = Field(default_factory=list, max_length=8)
+    photos: list[str] = Field(default_factory=list, max_length=MAX_PHOTOS)
     client_submission_id: Annotated[str, Field(min_length=8, max_length=64)] | None = None
 
     @field_validator("submitted_at")
@@ -190,15 +242,6 @@ class CheckInInput(BaseModel):
             )
         return self
 
-    @property
-    def hours_since_treatment(self) -> float:
-        return (self.submitted_at - self.treatment.treated_at).total_seconds() / 3600.0
-
-
-def day_since(treated_at: datetime, at: datetime) -> int:
-    """Day after treatment as patients count it: 0 on the day of treatment's first 24 hours."""
-    return max(0, math.floor((at - treated_at).total_seconds() / 86400.0))
-
 
 @dataclass(frozen=True)
 class PhotoMetrics:
@@ -209,6 +252,17 @@ class PhotoMetrics:
     red_area_fraction: float | None = None
     ita: float | None = None
     calibrated: bool = False
+
+
+def measured(*, acceptable: bool, metrics: PhotoMetrics) -> bool:
+    """Whether a photo's redness counts: it passed the quality gate and could be measured."""
+    return acceptable and metrics.mean_a_star is not None
+
+
+def calibrated(measured_photos: Sequence[PhotoMetrics]) -> bool:
+    """Whether a check-in's figures are calibrated: only when every measured photo was (and
+    there was one). Erring toward caution: one uncalibrated photo makes the set uncalibrated."""
+    return bool(measured_photos) and all(m.calibrated for m in measured_photos)
 
 
 @dataclass(frozen=True)

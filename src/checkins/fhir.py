@@ -26,6 +26,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from checkins.domain import PROCEDURE_LABELS
+from checkins.questionnaire import QUESTIONS as CHECKIN_QUESTIONS
+from checkins.questionnaire import Kind
 
 NAMESPACE = uuid.UUID("6f1d3c1e-7b7a-4d52-9f3e-0c6c1e2f9a41")
 QUESTIONNAIRE_URL = "https://checkins.invalid/fhir/Questionnaire/post-treatment-checkin"
@@ -50,31 +52,20 @@ REDNESS_CODES: dict[str, str] = {
 }
 TASK_STATUS = {"new": "requested", "claimed": "in-progress", "resolved": "completed"}
 
-# The check-in questions: (linkId, text, FHIR item type, answer options for choices).
-QUESTIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    ("temperature", "Temperature", "quantity", ()),
-    ("drainage_like_pus", "Is there drainage that looks like pus?", "boolean", ()),
-    ("increased_warmth", "Is the area getting warmer?", "boolean", ()),
-    ("swelling", "Swelling", "choice", ("none", "mild", "moderate", "excessive")),
-    ("redness", "Redness", "choice", ("none", "mild", "moderate", "severe")),
-    ("oozing", "Is the skin oozing?", "boolean", ()),
-    ("pain", "Pain from 0 to 10", "integer", ()),
-    ("picked_or_peeled_skin", "Have you picked or peeled the skin?", "boolean", ()),
-    ("sun_exposure", "Have you been in the sun?", "boolean", ()),
-    ("routine_followed", "Have you followed the care routine?", "boolean", ()),
-    ("antiviral_taken", "Have you taken the antiviral?", "boolean", ()),
-    ("notes", "Anything else you want us to know", "text", ()),
-)
-REQUIRED = frozenset(
-    {
-        "drainage_like_pus",
-        "increased_warmth",
-        "swelling",
-        "redness",
-        "oozing",
-        "pain",
-        "picked_or_peeled_skin",
-    }
+# The FHIR item type of each kind of question.
+ITEM_TYPES: dict[Kind, str] = {
+    Kind.TEMPERATURE: "quantity",
+    Kind.YES_NO: "boolean",
+    Kind.CHOICE: "choice",
+    Kind.SCALE: "integer",
+    Kind.TEXT: "text",
+}
+# The check-in questions, from the questionnaire's table: (linkId, text, FHIR item type, answer
+# options as (code, display) for choices, required). A temperature not taken is an answer the
+# patient may give, but FHIR has no null answer, so its item is not required.
+QUESTIONS: tuple[tuple[str, str, str, tuple[tuple[str, str], ...], bool], ...] = tuple(
+    (q.name, q.prompt, ITEM_TYPES[q.kind], q.choices, q.required and q.kind is not Kind.TEMPERATURE)
+    for q in CHECKIN_QUESTIONS
 )
 
 
@@ -174,12 +165,14 @@ class _Builder:
 
 def questionnaire() -> dict[str, Any]:
     items = []
-    for link, text, kind, options in QUESTIONS:
+    for link, text, kind, options, required in QUESTIONS:
         item: dict[str, Any] = {"linkId": link, "text": text, "type": kind}
-        if link in REQUIRED:
+        if required:
             item["required"] = True
         if options:
-            item["answerOption"] = [{"valueCoding": {"code": o, "display": o}} for o in options]
+            item["answerOption"] = [
+                {"valueCoding": {"code": code, "display": shown}} for code, shown in options
+            ]
         items.append(item)
     return {
         "resourceType": "Questionnaire",
@@ -190,7 +183,7 @@ def questionnaire() -> dict[str, Any]:
     }
 
 
-def _answer(kind: str, value: Any) -> dict[str, Any] | None:
+def _answer(kind: str, value: Any, wording: dict[str, str]) -> dict[str, Any] | None:
     if value is None or value == "":
         return None
     if kind == "quantity":
@@ -202,7 +195,7 @@ def _answer(kind: str, value: Any) -> dict[str, Any] | None:
     if kind == "integer":
         return {"valueInteger": int(value)}
     if kind == "choice":
-        return {"valueCoding": {"code": str(value), "display": str(value)}}
+        return {"valueCoding": {"code": str(value), "display": wording.get(str(value), str(value))}}
     return {"valueString": str(value)}
 
 
@@ -260,8 +253,8 @@ def bundle(record: Record, *, generated_at: datetime) -> dict[str, Any]:
         when = _when(c.submitted_at)
         if not c.is_baseline and q_ref is not None:
             items = []
-            for link, text, kind, _ in QUESTIONS:
-                ans = _answer(kind, c.answers.get(link))
+            for link, text, kind, options, _ in QUESTIONS:
+                ans = _answer(kind, c.answers.get(link), dict(options))
                 if ans is not None:
                     items.append({"linkId": link, "text": text, "answer": [ans]})
             response_ref[c.id] = b.add(

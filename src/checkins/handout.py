@@ -16,7 +16,7 @@ import segno
 from fpdf import FPDF
 
 from checkins.domain import PROCEDURE_LABELS
-from checkins.guidance import WARNING_SIGNS, skin_care_routine
+from checkins.guidance import skin_care_routine
 
 # Day-by-day expectations, in the instructions' words, one line per stage.
 STAGES: tuple[tuple[str, str], ...] = (
@@ -40,6 +40,7 @@ class HandoutData:
     url: str
     schedule: tuple[tuple[int, datetime], ...]  # (day, due at, naive UTC)
     next_window: tuple[date, date]
+    warning_signs: tuple[str, ...]  # guidance.warning_signs of the rules in force
 
 
 def qr_png(url: str, *, scale: int = 8) -> bytes:
@@ -131,7 +132,7 @@ def handout_pdf(data: HandoutData) -> bytes:
     pdf.cell(width, 6.5, _latin("Call the office now if you have:"), fill=True, new_x="LMARGIN",
              new_y="NEXT")  # fmt: skip
     pdf.set_font("Helvetica", "", 10)
-    for sign in WARNING_SIGNS:
+    for sign in data.warning_signs:
         pdf.cell(width, 5.4, _latin(f"  -  {sign}"), fill=True, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
 

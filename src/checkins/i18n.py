@@ -177,3 +177,33 @@ def extract_rules(
             value = tomllib.loads(line).get("patient_message")
             if isinstance(value, str) and value:
                 yield lineno, None, value, []
+
+
+_QUESTION_TEXTS = ("prompt", "hint", "skip", "phrase")
+
+
+def extract_questionnaire(
+    fileobj: Any, keywords: Any, comment_tags: Any, options: Any
+) -> Iterator[tuple[int, str | None, str, list[str]]]:
+    """Babel extractor for questionnaire.py: what the patient reads of each question (its
+    prompt, hint, "not taken" box, phrase, choices' wording and scale words). The table stays
+    plain English data; the pages look each string up through ``tr``.
+    """
+    import ast
+
+    tree = ast.parse(fileobj.read())
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+            continue
+        texts: list[ast.expr] = []
+        if node.func.id == "Question":
+            for kw in node.keywords:
+                if kw.arg in _QUESTION_TEXTS:
+                    texts.append(kw.value)
+                elif kw.arg == "choices" and isinstance(kw.value, ast.Tuple):
+                    texts += [c.elts[1] for c in kw.value.elts if isinstance(c, ast.Tuple)]
+        elif node.func.id == "Scale":
+            texts += node.args[2:4]
+        for text in texts:
+            if isinstance(text, ast.Constant) and isinstance(text.value, str) and text.value:
+                yield text.lineno, None, text.value, []

@@ -1,4 +1,6 @@
-"""The check-in schedule: one place that turns a treatment time and schedule days into due dates.
+"""The check-in schedule: one place that turns a treatment time and schedule days into due dates,
+and that counts the day since treatment (the rules, intake, the patient's page and the demo all
+count it here).
 
 Times are naive UTC in the library. A check-in for day N is due from the start of the N-th day
 after the treatment's day in the clinic's time zone. The series window (the next treatment in
@@ -7,12 +9,13 @@ after the treatment's day in the clinic's time zone. The series window (the next
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from checkins.domain import InvalidInput, day_since
+from checkins.domain import InvalidInput
 
 MAX_SCHEDULE_DAY = 90
 # "Your next treatment will typically be within 4-6 weeks."
@@ -74,13 +77,30 @@ def due_dates(*, treated_at: datetime, days: Sequence[int], time_zone: str) -> l
     ]
 
 
-def day_of_treatment(*, treated_at: datetime, at: datetime) -> int:
-    """The day since treatment as patients count it (0 in the first 24 hours)."""
-    return day_since(treated_at, at)
+def hours_since(*, treated_at: datetime, at: datetime) -> float:
+    """Hours from the treatment to ``at`` (negative before it)."""
+    return (at - treated_at).total_seconds() / 3600.0
 
 
-def next_checkin_day(schedule_days: Sequence[int], today: int) -> int | None:
-    later = [d for d in sorted(schedule_days) if d > today]
+def day_from_hours(hours: float) -> int:
+    """The day since treatment from the hours since it: 0 in the first 24 hours, 1 in the next;
+    negative before the treatment."""
+    return math.floor(hours / 24.0)
+
+
+def day_since_treatment(*, treated_at: datetime, at: datetime) -> int:
+    """The day since treatment as patients count it: 0 in the first 24 hours after it, then
+    whole days. Before the treatment it is negative: -1 on the day of the treatment and the
+    day before it, -2 the day before that (by calendar dates), so a page can say "before your
+    treatment" and count down."""
+    if at >= treated_at:
+        return day_from_hours(hours_since(treated_at=treated_at, at=at))
+    return -max(1, (treated_at.date() - at.date()).days)
+
+
+def next_checkin_day(*, schedule_days: Sequence[int], day: int) -> int | None:
+    """The first schedule day after ``day``, or None when the schedule is over."""
+    later = [d for d in sorted(schedule_days) if d > day]
     return later[0] if later else None
 
 

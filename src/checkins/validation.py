@@ -9,24 +9,38 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from checkins import questionnaire
 from checkins.domain import Answers, CheckInInput, InvalidInput
+from checkins.questionnaire import Kind
 
+# What each field is called in a sentence: the questions' own words, then the check-in's.
 _LABELS = {
-    "temperature": "temperature",
-    "drainage_like_pus": "drainage that looks like pus",
-    "increased_warmth": "increased warmth",
-    "swelling": "swelling",
-    "redness": "redness",
-    "oozing": "oozing",
-    "pain": "pain",
-    "picked_or_peeled_skin": "picked or peeled skin",
-    "notes": "notes",
+    **{q.name: q.in_sentence for q in questionnaire.QUESTIONS},
     "treated_at": "treatment date",
     "submitted_at": "check-in date",
     "procedure": "procedure",
     "value": "temperature",
     "unit": "temperature unit",
 }
+
+
+def _question(loc: tuple[int | str, ...]) -> questionnaire.Question | None:
+    """The question an error is about: the innermost name in its location that is one."""
+    for part in reversed(loc):
+        if isinstance(part, str) and part in questionnaire.BY_NAME:
+            return questionnaire.BY_NAME[part]
+    return None
+
+
+def scale_sentence(q: questionnaire.Question) -> str:
+    """ "Pain is a whole number from 0 (none) to 10 (worst).", from the question's scale."""
+    s = q.scale
+    assert s is not None
+    name = q.in_sentence
+    return (
+        f"{name[:1].upper()}{name[1:]} is a whole number from {s.low} ({s.low_word}) "
+        f"to {s.high} ({s.high_word})."
+    )
 
 
 def _where(loc: tuple[int | str, ...]) -> str:
@@ -43,6 +57,8 @@ def friendly(error: ValidationError) -> InvalidInput:
     kind = first["type"]
     loc = tuple(first.get("loc", ()))
     what = _where(loc)
+    asked = _question(loc)
+    kind_of = asked.kind if asked is not None else None
     msg = str(first.get("msg", ""))
     if kind == "missing":
         return InvalidInput(f"Please answer the question about {what}.", code="missing_answer")
@@ -56,19 +72,17 @@ def friendly(error: ValidationError) -> InvalidInput:
             f"The answer for {what} must be one of {allowed}.", code="unknown_value"
         )
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        if what == "pain":
-            return InvalidInput(
-                "Pain is a whole number from 0 (none) to 10 (worst).", code="out_of_range"
-            )
+        if asked is not None and kind_of is Kind.SCALE:
+            return InvalidInput(scale_sentence(asked), code="out_of_range")
         return InvalidInput(
             f"The answer for {what} is out of range: {msg.lower()}.", code="out_of_range"
         )
     if kind == "value_error":
         text = msg.removeprefix("Value error, ")
-        code = "implausible_temperature" if what == "temperature" else "invalid_value"
+        code = "implausible_temperature" if kind_of is Kind.TEMPERATURE else "invalid_value"
         if "before the treatment" in text:
             code = "dated_before_treatment"
-        if what == "pain":
+        if kind_of is Kind.SCALE:
             code = "out_of_range"
         return InvalidInput(text[:1].upper() + text[1:] + ".", code=code)
     if kind.startswith(("datetime", "date")):

@@ -445,3 +445,41 @@ def test_the_result_gives_the_days_guidance_once(
     send(at)
     assert not at.exception and "normal for this stage" in at.success[0].value
     assert texts(at).count("Peeling and flaking, which generally start") == 1
+
+
+def test_the_clinic_rule_file_is_read_once_and_quoted_by_the_guidance(
+    app: Callable[[], AppTest],
+    seeded: Clinic,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The dashboard parses the rules once per process, not on every check-in, and the advice
+    the patient reads quotes that file's fever line, not the shipped one."""
+    from importlib import resources as package_files
+
+    from checkins.rules import loader
+
+    shipped = package_files.files("checkins.rules").joinpath("default_rules.toml").read_text()
+    fever = 'when = { fact = "temperature_f", op = ">=", value = 101.5 }'
+    assert fever in shipped
+    ours = tmp_path / "rules.toml"
+    ours.write_text(shipped.replace(fever, fever.replace("101.5", "102.0"), 1), encoding="utf-8")
+    monkeypatch.setenv("CHECKINS_RULES_FILE", str(ours))
+    parsed: list[str] = []
+    real = loader.parse_rules
+
+    def counting(text: bytes, *, source: str) -> loader.RuleSet:
+        parsed.append(source)
+        return real(text, source=source)
+
+    monkeypatch.setattr(loader, "parse_rules", counting)
+    for _ in range(2):  # two visits (two sessions of the one process), a check-in each
+        at = open_link(app, seeded.token(seeded.treatment_a))
+        assert "Fever of 102 °F or greater" in texts(at)
+        answer(at)
+        at = send(at)
+        assert not at.exception
+        shown = texts(at)
+        assert "Fever of 102 °F or greater" in shown and "101.5" not in shown
+    assert stored(seeded)[0] == 2
+    assert parsed == [str(ours)]

@@ -29,6 +29,7 @@ from checkins.validation import parse_answers
 from tests.e2e.conftest import Server, start_server, stop_server
 from tests.e2e.test_provider_journey import LEE, open_top_case, queue_cells, shot, sign_in
 from tests.imaging.realfaces import variants
+from tests.services.helpers import RULES
 
 pytestmark = pytest.mark.e2e
 NAME = "Grace Measured"
@@ -67,7 +68,7 @@ def face_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                      "oozing": False, "pain": 3, "picked_or_peeled_skin": False}
                 )  # fmt: skip
             with db.session() as s:
-                intake.submit_checkin(
+                intake.submit_checkin(ruleset=RULES,
                     session=s, store=store, actor=system, treatment_id=tid, answers=answers,
                     photos=[photo], client_submission_id=sub, is_baseline=baseline,
                     submitted_at=treated - timedelta(hours=1) if baseline else utcnow(),

@@ -114,8 +114,8 @@ def test_urgent_checkin_on_a_phone(app_server: Server, phone_page: Page) -> None
     settle(page)  # the answer is saved to the draft: wait for that rerun to finish
     choose(page, "drainage that looks like pus", "No")
     choose(page, "getting warmer", "No")
-    choose(page, "Swelling", "Mild")
-    choose(page, "Redness", "Moderate (like a sunburn)")
+    choose(page, "How swollen", "Mild")
+    choose(page, "How red", "Moderate (like a sunburn)")
     choose(page, "oozing clear fluid", "No")
     page.get_by_label("Pain, from 0 (none) to 10 (worst)").fill("4")
     page.get_by_label("Pain, from 0 (none) to 10 (worst)").press("Tab")

@@ -24,6 +24,7 @@ from checkins.storage.photos import PhotoStore
 from checkins.validation import parse_answers
 from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOTS, Server
 from tests.services.helpers import ADMIN as SETUP
+from tests.services.helpers import RULES
 
 pytestmark = pytest.mark.e2e
 
@@ -66,6 +67,7 @@ def top_up_resolved_cases(server: Server, n: int = 12) -> None:
                     treated_at=utcnow() - timedelta(days=4),
                 ).id
                 done = intake.submit_checkin(
+                    ruleset=RULES,
                     session=s,
                     store=store,
                     actor=Actor.system("e2e"),

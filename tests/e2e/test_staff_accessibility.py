@@ -24,6 +24,7 @@ from checkins.validation import parse_answers
 from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import SCREENSHOTS, Server
 from tests.e2e.test_provider_journey import ACCOUNTS, open_top_case, queue_cells, shot, sign_in
+from tests.services.helpers import RULES
 
 pytestmark = pytest.mark.e2e
 
@@ -59,6 +60,7 @@ def second_open_case_for_the_top_patient(server: Server) -> str:
                 }
             )
             done = intake.submit_checkin(
+                ruleset=RULES,
                 session=s,
                 store=PhotoStore(server.home / "photos"),
                 actor=Actor.system("e2e"),

@@ -14,6 +14,7 @@ from checkins.services import alerts, clinic, intake, patients, queue
 from checkins.storage.db import Database
 from checkins.storage.models import AlertContact, OutboxMessage
 from checkins.storage.photos import PhotoStore
+from tests.services.helpers import RULES
 
 from ..services.helpers import ADMIN, calm_answers, make_provider
 from .servers import SmsApi, SmtpServer
@@ -42,7 +43,7 @@ def enrol(db: Database, *, pref: str = "both", treated: datetime | None = None) 
 def urgent(db: Database, store: PhotoStore, tid: int, csid: str = "urgent-0001") -> int:
     answers = calm_answers(temperature={"value": 102.4, "unit": "F"}, notes=NOTE)
     with db.session() as s:
-        res = intake.submit_checkin(
+        res = intake.submit_checkin(ruleset=RULES,
             session=s, store=store, actor=ADMIN, treatment_id=tid, answers=answers, photos=[],
             client_submission_id=csid, submitted_at=NOW,
         )  # fmt: skip
@@ -153,7 +154,7 @@ def test_reminders_on_check_in_days_once_then_a_second_the_next_day(
     report = worker.run_once(db, channels, now=next_day)
     assert report.sent == 2 and "not received" in sms.received[-1]["Body"]
     with db.session() as s:
-        intake.submit_checkin(
+        intake.submit_checkin(ruleset=RULES,
             session=s, store=store, actor=ADMIN, treatment_id=tid, answers=calm_answers(),
             photos=[], client_submission_id="day3-checkin", submitted_at=next_day,
         )  # fmt: skip
@@ -209,7 +210,7 @@ def test_out_of_hours_the_rota_decides_who_is_alerted(
     night = NOW + timedelta(hours=10)  # 01:00 in New York: the office is closed
     answers = calm_answers(temperature={"value": 102.4, "unit": "F"})
     with db.session() as s:
-        intake.submit_checkin(
+        intake.submit_checkin(ruleset=RULES,
             session=s, store=store, actor=ADMIN, treatment_id=tid, answers=answers, photos=[],
             client_submission_id="night-0001", submitted_at=night,
         )  # fmt: skip

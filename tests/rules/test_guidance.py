@@ -1,10 +1,20 @@
-"""Day-by-day guidance follows the clinic's instructions at each boundary."""
+"""Day-by-day guidance follows the clinic's instructions at each boundary, and quotes the
+rules in force."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
-from checkins.guidance import WARNING_SIGNS, guidance_for_day, skin_care_routine
+from checkins import guidance, rules
+from checkins.domain import Answers, Severity
+from checkins.guidance import skin_care_routine, warning_signs
+from checkins.rules import load_rules, parse_rules
+
+SHIPPED = rules.thresholds(load_rules())
+WARNING_SIGNS = warning_signs(SHIPPED)
+guidance_for_day = partial(guidance.guidance_for_day, thresholds=SHIPPED)
 
 
 @pytest.mark.parametrize(
@@ -98,3 +108,62 @@ def test_every_day_after_treatment_says_what_is_normal(day: int) -> None:
     """Day 49's "What is normal now: after healing" was an empty heading (issue 12)."""
     assert guidance_for_day(day).what_is_normal
     assert all(line.strip().endswith(".") for line in guidance_for_day(day).what_is_normal)
+
+
+def clinic_rules(fever: str) -> rules.RuleSet:
+    """A clinic's own rule file: the urgent fever line at ``fever`` (e.g. '>= 102.0')."""
+    op, value = fever.split()
+    text = f"""
+version = "clinic.1"
+
+[[rules]]
+id = "fever"
+severity = "urgent"
+when = {{ fact = "temperature_f", op = "{op}", value = {value} }}
+provider_message = "Fever."
+patient_message = "You reported a fever."
+"""
+    return parse_rules(text.encode(), source="clinic.toml")
+
+
+def test_a_clinic_rule_file_with_another_fever_line_changes_the_advice() -> None:
+    ours = clinic_rules(">= 102.0")
+    signs = guidance.guidance_for_day(3, thresholds=rules.thresholds(ours)).warning_signs
+    assert "Fever of 102 °F or greater" in signs
+    assert not any("101.5" in sign for sign in signs)
+    above = warning_signs(rules.thresholds(clinic_rules("> 100.9")))
+    assert "Fever above 100.9 °F" in above
+
+
+def test_the_message_after_a_check_in_quotes_the_clinic_fever_line() -> None:
+    ours = clinic_rules(">= 100.4")
+    calm = Answers.model_validate(
+        {"temperature": None, "drainage_like_pus": False, "increased_warmth": False,
+         "swelling": "none", "redness": "mild", "oozing": False, "pain": 1,
+         "picked_or_peeled_skin": False}
+    )  # fmt: skip
+    result = rules.triage(
+        ruleset=ours, answers=calm, procedure="microneedling", hours_since_treatment=30,
+        clinic_phone="(555) 010-0199",
+    )  # fmt: skip
+    assert result.severity is Severity.ROUTINE
+    assert "Fever of 100.4 °F or greater" in result.patient_message
+    assert "101.5" not in result.patient_message
+    shipped = rules.triage(
+        ruleset=load_rules(), answers=calm, procedure="microneedling", hours_since_treatment=30,
+        clinic_phone="(555) 010-0199",
+    )  # fmt: skip
+    assert "Fever of 101.5 °F or greater" in shipped.patient_message
+
+
+def test_the_lowest_urgent_fever_line_is_quoted_and_review_rules_are_not() -> None:
+    shipped = load_rules()  # low_grade_fever (review) at 100.4 must not become the urgent line
+    assert rules.fever_line(shipped) == (101.5, True)
+    no_fever = parse_rules(
+        b'version = "x"\n[[rules]]\nid = "pus"\nseverity = "urgent"\n'
+        b'when = { fact = "drainage_like_pus", op = "==", value = true }\n'
+        b'provider_message = "p"\npatient_message = "p"\n',
+        source="nofever.toml",
+    )
+    assert rules.fever_line(no_fever) is None
+    assert "A fever" in warning_signs(rules.thresholds(no_fever))

@@ -17,8 +17,8 @@ from checkins.domain import (
     Temperature,
     TriageResult,
 )
+from checkins.guidance import CallNow
 from checkins.rules import RuleSet, evaluate, facts_for, load_rules, triage
-from checkins.rules.engine import CallNow
 
 PHONE = "(555) 010-0199"
 MINUTE = 1 / 60

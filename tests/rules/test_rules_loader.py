@@ -8,7 +8,7 @@ import pytest
 
 from checkins.domain import CheckinsError, Severity
 from checkins.rules import RuleFileError, evaluate, load_active_rules, load_rules, parse_rules
-from checkins.rules.engine import AllOf, Compare, Op
+from checkins.rules.model import AllOf, Compare, Op
 
 GOOD = """
 version = "2026.12.0"

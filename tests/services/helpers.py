@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from checkins.domain import Answers, Role
+from checkins.rules import load_rules
 from checkins.services import clinic
 from checkins.services.views import Actor
 from checkins.storage.db import Database
@@ -13,6 +14,8 @@ from checkins.storage.models import User
 
 TREATED_AT = datetime(2026, 11, 20, 10, 0, 0)
 ADMIN = Actor(role=Role.ADMIN, name="test admin")
+# The shipped rules, loaded once as an entry point does, for every service call that needs them.
+RULES = load_rules()
 
 
 def calm_answers(**overrides: Any) -> Answers:

@@ -16,6 +16,7 @@ from checkins.services.views import Actor
 from checkins.storage.db import Database
 from checkins.storage.models import AuditEvent
 from checkins.storage.photos import PhotoStore
+from tests.services.helpers import RULES
 
 from .helpers import ADMIN, at, calm_answers, make_provider, make_treatment
 
@@ -46,6 +47,7 @@ def test_the_case_pdf_has_the_whole_case_in_clinic_time(
     )
     with db.session() as s:
         res = intake.submit_checkin(
+            ruleset=RULES,
             session=s,
             store=store,
             actor=ADMIN,
@@ -86,6 +88,7 @@ def test_a_manager_cannot_export_a_case(db: Database, store: PhotoStore) -> None
     tid = make_treatment(db, name="Eli Private")
     with db.session() as s:
         res = intake.submit_checkin(
+            ruleset=RULES,
             session=s,
             store=store,
             actor=ADMIN,

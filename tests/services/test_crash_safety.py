@@ -14,6 +14,7 @@ from checkins.services.reconcile import reconcile
 from checkins.storage.db import Database
 from checkins.storage.models import CheckIn, Photo
 from checkins.storage.photos import PhotoStore
+from tests.services.helpers import RULES
 
 from .helpers import ADMIN, make_treatment
 
@@ -23,6 +24,7 @@ CHILD = textwrap.dedent(
     from datetime import datetime
     from checkins.domain import Answers, Role
     from checkins.imaging.synthetic import skin_photo, to_jpeg
+    from checkins.rules import load_rules
     from checkins.services import intake
     from checkins.services.views import Actor
     from checkins.storage.db import Database
@@ -37,7 +39,7 @@ CHILD = textwrap.dedent(
         picked_or_peeled_skin=False))
     with db.session() as s:
         intake.submit_checkin(session=s, store=store, actor=Actor(role=Role.ADMIN, name="t"),
-            treatment_id=int(sys.argv[3]), answers=answers, photos=[photo],
+            ruleset=load_rules(), treatment_id=int(sys.argv[3]), answers=answers, photos=[photo],
             client_submission_id="killed-before-commit", submitted_at=datetime(2026, 11, 22))
         s.flush()
         os.kill(os.getpid(), signal.SIGKILL)  # dies inside the transaction, before COMMIT
@@ -93,6 +95,7 @@ def test_rows_without_files_are_flagged_not_deleted(db: Database, store: PhotoSt
     photo = intake.prepare_photo(to_jpeg(skin_photo(width=480, height=360, seed=9)), isolated=False)
     with db.session() as s:
         res = intake.submit_checkin(
+            ruleset=RULES,
             session=s,
             store=store,
             actor=ADMIN,

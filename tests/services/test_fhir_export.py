@@ -18,6 +18,7 @@ from checkins.services import clinic, fhir_export, intake, queue
 from checkins.services.views import Actor
 from checkins.storage.db import Database
 from checkins.storage.photos import PhotoStore
+from tests.services.helpers import RULES
 
 from .helpers import ADMIN, at, calm_answers, make_provider, make_treatment
 
@@ -28,7 +29,7 @@ def _send(db: Database, store: PhotoStore, tid: int, sub: str, hours: float, **a
         name="cheek.jpg", isolated=False,
     )  # fmt: skip
     with db.session() as s:
-        res = intake.submit_checkin(
+        res = intake.submit_checkin(ruleset=RULES,
             session=s, store=store, actor=ADMIN, treatment_id=tid, photos=[photo],
             answers=calm_answers(**answers), client_submission_id=sub, submitted_at=at(hours),
         )  # fmt: skip

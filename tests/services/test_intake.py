@@ -14,6 +14,7 @@ from checkins.services.views import Actor
 from checkins.storage.db import Database
 from checkins.storage.models import AuditEvent, CheckIn, Photo, ReviewItem, RuleHit
 from checkins.storage.photos import PhotoStore
+from tests.services.helpers import RULES
 
 from .helpers import ADMIN, at, calm_answers, make_treatment
 
@@ -35,6 +36,7 @@ def test_routine_checkin_is_stored_with_photo_and_not_queued(
     photo = intake.prepare_photo(good_jpeg, name="/home/me/IMG_0001.jpg", isolated=False)
     with db.session() as s:
         res = intake.submit_checkin(
+            ruleset=RULES,
             session=s,
             store=store,
             actor=ADMIN,
@@ -62,6 +64,7 @@ def test_fever_is_urgent_and_queued_with_its_rule(db: Database, store: PhotoStor
     answers = calm_answers(temperature={"value": 38.7, "unit": "C"})
     with db.session() as s:
         res = intake.submit_checkin(
+            ruleset=RULES,
             session=s,
             store=store,
             actor=ADMIN,
@@ -91,6 +94,7 @@ def test_same_submission_id_is_stored_once(
         with db.session() as s:
             results.append(
                 intake.submit_checkin(
+                    ruleset=RULES,
                     session=s,
                     store=store,
                     actor=ADMIN,
@@ -117,6 +121,7 @@ def test_concurrent_duplicates_store_one(db: Database, store: PhotoStore) -> Non
             barrier.wait()
             with db.session() as s:
                 intake.submit_checkin(
+                    ruleset=RULES,
                     session=s,
                     store=store,
                     actor=ADMIN,
@@ -152,6 +157,7 @@ def test_eight_writers_at_once_lose_nothing(
             for j in range(3):
                 with sqlite_db.session() as s:
                     intake.submit_checkin(
+                        ruleset=RULES,
                         session=s,
                         store=store,
                         actor=ADMIN,
@@ -184,6 +190,7 @@ def test_redness_change_against_baseline_and_previous(db: Database, store: Photo
         with db.session() as s:
             results.append(
                 intake.submit_checkin(
+                    ruleset=RULES,
                     session=s,
                     store=store,
                     actor=ADMIN,
@@ -213,6 +220,7 @@ def test_unusable_photo_goes_to_review_never_reassurance(db: Database, store: Ph
     assert not photo.analysis.quality.acceptable
     with db.session() as s:
         res = intake.submit_checkin(
+            ruleset=RULES,
             session=s,
             store=store,
             actor=ADMIN,
@@ -238,6 +246,7 @@ def test_checkin_dated_before_treatment_is_refused(db: Database, store: PhotoSto
     tid = make_treatment(db)
     with db.session() as s, pytest.raises(InvalidInput, match="before the treatment"):
         intake.submit_checkin(
+            ruleset=RULES,
             session=s,
             store=store,
             actor=ADMIN,
@@ -256,6 +265,7 @@ def test_patient_cannot_submit_for_another_treatment(db: Database, store: PhotoS
     me = Actor(role=Role.PATIENT, name="Mine", patient_id=1, treatment_id=mine)
     with db.session() as s, pytest.raises(AccessDenied):
         intake.submit_checkin(
+            ruleset=RULES,
             session=s,
             store=store,
             actor=me,

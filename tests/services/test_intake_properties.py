@@ -16,6 +16,7 @@ from checkins.services import intake
 from checkins.storage.db import Database
 from checkins.storage.models import CheckIn, Photo, ReviewItem, RuleHit, TriageRecord
 from checkins.storage.photos import PhotoStore
+from tests.services.helpers import RULES
 
 from .helpers import ADMIN, at, calm_answers, make_treatment
 
@@ -32,6 +33,7 @@ def send(db: Database, tid: int, data: bytes) -> None:
             photo = intake.prepare_photo(data, name="upload", isolated=False)
             with db.session() as s:
                 res = intake.submit_checkin(
+                    ruleset=RULES,
                     session=s,
                     store=store,
                     actor=ADMIN,

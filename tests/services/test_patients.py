@@ -14,6 +14,7 @@ from checkins.services.views import Actor
 from checkins.storage.db import Database
 from checkins.storage.models import AuditEvent, Patient, ScheduledCheckin, Treatment
 from checkins.storage.photos import PhotoStore
+from tests.services.helpers import RULES
 
 from .helpers import ADMIN
 
@@ -190,7 +191,7 @@ def test_a_checkin_answers_its_due_day(db: Database, store: PhotoStore) -> None:
          "picked_or_peeled_skin": False}
     )  # fmt: skip
     with db.session() as s:
-        intake.submit_checkin(
+        intake.submit_checkin(ruleset=RULES,
             session=s, store=store, actor=ADMIN, treatment_id=tid, answers=answers, photos=[],
             client_submission_id="answer-day-3", submitted_at=NOW,
         )  # fmt: skip

@@ -13,6 +13,7 @@ from checkins.services.views import Actor
 from checkins.storage.db import Database
 from checkins.storage.models import AuditEvent, Message, ReviewItem, User
 from checkins.storage.photos import PhotoStore
+from tests.services.helpers import RULES
 
 from .helpers import ADMIN, at, calm_answers, make_provider, make_treatment
 
@@ -24,6 +25,7 @@ def submit(
 ) -> int:
     with db.session() as s:
         res = intake.submit_checkin(
+            ruleset=RULES,
             session=s,
             store=store,
             actor=ADMIN,

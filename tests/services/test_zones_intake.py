@@ -15,6 +15,7 @@ from checkins.services.reconcile import reconcile
 from checkins.storage.db import Database
 from checkins.storage.models import CheckIn, Photo
 from checkins.storage.photos import PhotoStore
+from tests.services.helpers import RULES
 
 from .helpers import ADMIN, at, calm_answers, make_treatment
 
@@ -23,7 +24,7 @@ def _send(db: Database, store: PhotoStore, tid: int, redness: float, sub: str, *
     data = to_jpeg(skin_photo(width=800, height=600, tone="light", redness=redness, seed=3))
     photo = intake.prepare_photo(data, name="cheek.jpg", isolated=False)
     with db.session() as s:
-        res = intake.submit_checkin(
+        res = intake.submit_checkin(ruleset=RULES,
             session=s, store=store, actor=ADMIN, treatment_id=tid, photos=[photo],
             client_submission_id=sub, **kw,  # type: ignore[arg-type]
         )  # fmt: skip

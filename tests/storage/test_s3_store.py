@@ -24,7 +24,7 @@ from checkins.services import intake
 from checkins.services.reconcile import reconcile
 from checkins.storage.db import Database
 from checkins.storage.photos import S3PhotoStore, open_store, sha256_hex
-from tests.services.helpers import ADMIN, at, calm_answers, make_treatment
+from tests.services.helpers import ADMIN, RULES, at, calm_answers, make_treatment
 
 CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -103,6 +103,7 @@ def test_intake_stores_photos_in_s3_and_reconcile_covers_it(db: Database, s3: S3
     )
     with db.session() as s:
         res = intake.submit_checkin(
+            ruleset=RULES,
             session=s,
             store=s3,
             actor=ADMIN,

@@ -1,14 +1,8 @@
-"""Triage rules as data: the loader validates rule files, the engine evaluates check-ins."""
+"""Triage rules as data: the rule types (model), the facts a rule may name (facts), the loader
+that validates rule files, and the evaluation of a check-in against them."""
 
-from checkins.rules.engine import (
-    FACTS,
-    Condition,
-    Rule,
-    RuleSet,
-    evaluate,
-    facts_for,
-    triage,
-)
+from checkins.rules.evaluation import evaluate, fever_line, thresholds, triage
+from checkins.rules.facts import FACTS, facts_for
 from checkins.rules.loader import (
     RULES_FILE_ENV,
     RuleFileError,
@@ -17,6 +11,7 @@ from checkins.rules.loader import (
     load_rules,
     parse_rules,
 )
+from checkins.rules.model import Condition, Rule, RuleSet
 
 __all__ = [
     "FACTS",
@@ -28,8 +23,10 @@ __all__ = [
     "RuleSet",
     "evaluate",
     "facts_for",
+    "fever_line",
     "load_active_rules",
     "load_rules",
     "parse_rules",
+    "thresholds",
     "triage",
 ]

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import cast
 
 from checkins.domain import CheckinsError, Severity
-from checkins.rules.engine import (
-    FACTS,
+from checkins.rules.facts import FACTS, FactKind, FactSpec
+from checkins.rules.model import (
     LIST_OPS,
     NULL_OPS,
     ORDERED_OPS,
@@ -27,8 +27,6 @@ from checkins.rules.engine import (
     AnyOf,
     Compare,
     Condition,
-    FactKind,
-    FactSpec,
     Not,
     Op,
     Rule,

@@ -19,11 +19,10 @@ from checkins.domain import (
     AccessDenied,
     InvalidInput,
     NotFound,
-    day_since,
     utcnow,
 )
+from checkins.guidance import CallNow
 from checkins.i18n import N_
-from checkins.rules.engine import CallNow
 from checkins.services import audit
 from checkins.services.convert import checkin_view, message_view, treatment_view
 from checkins.services.views import Actor, ClinicView, PatientHome, TreatmentView
@@ -262,10 +261,7 @@ def patient_home(
     access.require_treatment_access(actor, treatment_id)
     t = _treatment(session, treatment_id)
     now = now or utcnow()
-    if now >= t.treated_at:
-        day = day_since(t.treated_at, now)
-    else:
-        day = -max(1, (t.treated_at.date() - now.date()).days)
+    day = schedule.day_since_treatment(treated_at=t.treated_at, at=now)
     checkins = session.scalars(
         select(CheckIn)
         .where(CheckIn.treatment_id == treatment_id)
@@ -292,7 +288,7 @@ def patient_home(
         day_since_treatment=day,
         history=tuple(checkin_view(c) for c in checkins),
         messages=tuple(message_view(m, authors) for m in messages),
-        next_checkin_day=schedule.next_checkin_day(t.schedule_days, day),
+        next_checkin_day=schedule.next_checkin_day(schedule_days=t.schedule_days, day=day),
         call_now=call_now(view, now),
         next_treatment_window=schedule.next_treatment_window(t.treated_at, view.time_zone),
         language=t.patient.language or "en",

@@ -2,24 +2,51 @@
 
 from __future__ import annotations
 
-from checkins.domain import PhotoMetrics, Reason, Severity
+from checkins import questionnaire
+from checkins.domain import (
+    Answers,
+    PhotoMetrics,
+    Reason,
+    Severity,
+    Temperature,
+    calibrated,
+    measured,
+)
+from checkins.questionnaire import Kind
 from checkins.services.views import CheckInView, MessageView, PhotoView, TreatmentView
 from checkins.storage.models import CheckIn, Message, Photo, Treatment
 
-ANSWER_FIELDS: tuple[str, ...] = (
-    "temperature_f",
-    "drainage_like_pus",
-    "increased_warmth",
-    "swelling",
-    "redness",
-    "oozing",
-    "pain",
-    "picked_or_peeled_skin",
-    "sun_exposure",
-    "routine_followed",
-    "antiviral_taken",
-    "notes",
+# A temperature is stored as the patient gave it (value, unit) and in °F; every other answer in
+# the column of its question's name.
+TEMPERATURE_COLUMNS: tuple[str, ...] = ("temperature_value", "temperature_unit", "temperature_f")
+ANSWER_COLUMNS: tuple[str, ...] = tuple(
+    column
+    for q in questionnaire.QUESTIONS
+    for column in (TEMPERATURE_COLUMNS if q.kind is Kind.TEMPERATURE else (q.name,))
 )
+_REQUIRED_COLUMNS = tuple(
+    q.name for q in questionnaire.QUESTIONS if q.required and q.kind is not Kind.TEMPERATURE
+)
+
+
+def store_answers(row: CheckIn, answers: Answers | None) -> None:
+    """Each answer into its column; with no answers (a baseline photo) every column is empty."""
+    for q in questionnaire.QUESTIONS:
+        value = None if answers is None else answers.answer(q.name)
+        if q.kind is Kind.TEMPERATURE:
+            t = value if isinstance(value, Temperature) else None
+            row.temperature_value = t.value if t else None
+            row.temperature_unit = t.unit if t else None
+            row.temperature_f = t.fahrenheit if t else None
+        elif q.kind is Kind.TEXT:
+            setattr(row, q.name, value or "")
+        else:
+            setattr(row, q.name, value)
+
+
+def has_answers(c: CheckIn) -> bool:
+    """Whether the row holds a questionnaire (a baseline photo may come without one)."""
+    return not c.is_baseline or any(getattr(c, n) is not None for n in _REQUIRED_COLUMNS)
 
 
 def treatment_view(t: Treatment) -> TreatmentView:
@@ -93,9 +120,15 @@ def reasons_to_json(reasons: tuple[Reason, ...]) -> list[dict[str, object]]:
 
 
 def answers_of(c: CheckIn) -> dict[str, object]:
-    if c.is_baseline and c.swelling is None:
+    """The stored answers by question name (the temperature as text, and its °F figure)."""
+    if not has_answers(c):
         return {}
-    out: dict[str, object] = {name: getattr(c, name) for name in ANSWER_FIELDS}
+    out: dict[str, object] = {
+        q.name: getattr(c, q.name)
+        for q in questionnaire.QUESTIONS
+        if q.kind is not Kind.TEMPERATURE
+    }
+    out["temperature_f"] = c.temperature_f
     out["temperature"] = (
         None if c.temperature_value is None else f"{c.temperature_value:g} °{c.temperature_unit}"
     )
@@ -104,6 +137,7 @@ def answers_of(c: CheckIn) -> dict[str, object]:
 
 def checkin_view(c: CheckIn) -> CheckInView:
     tr = c.triage
+    photos = tuple(photo_view(p) for p in c.photos)
     return CheckInView(
         id=c.id,
         treatment_id=c.treatment_id,
@@ -112,7 +146,7 @@ def checkin_view(c: CheckIn) -> CheckInView:
         day_since_treatment=c.day_since_treatment,
         is_baseline=c.is_baseline,
         answers=answers_of(c),
-        photos=tuple(photo_view(p) for p in c.photos),
+        photos=photos,
         severity=Severity(tr.severity) if tr else None,
         reasons=reasons_from_json(tr.reasons) if tr else (),
         patient_message=tr.patient_message if tr else "",
@@ -121,7 +155,13 @@ def checkin_view(c: CheckIn) -> CheckInView:
             mean_a_star=c.mean_a_star,
             erythema_index=c.erythema_index,
             red_area_fraction=c.red_area_fraction,
-            calibrated=any(p.calibrated for p in c.photos),
+            calibrated=calibrated(
+                [
+                    v.metrics
+                    for v in photos
+                    if measured(acceptable=bool(v.quality_acceptable), metrics=v.metrics)
+                ]
+            ),
         ),
         delta_a_star_baseline=c.delta_a_star_baseline,
         delta_a_star_previous=c.delta_a_star_previous,

@@ -12,11 +12,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from checkins import access, fhir
+from checkins import access, fhir, questionnaire
 from checkins.domain import NotFound, utcnow
+from checkins.questionnaire import Kind
 from checkins.services import audit
 from checkins.services.clinic import _author_names, get_clinic
-from checkins.services.convert import reasons_from_json
+from checkins.services.convert import has_answers, reasons_from_json
 from checkins.services.views import Actor
 from checkins.storage.models import CheckIn, Message, Patient, ReviewItem, Treatment
 
@@ -29,10 +30,12 @@ _CONTENT_TYPES = {
 
 
 def _answers(c: CheckIn) -> dict[str, Any]:
-    if c.is_baseline and c.swelling is None:
+    if not has_answers(c):
         return {}
     out: dict[str, Any] = {
-        link: getattr(c, link) for link, _, _, _ in fhir.QUESTIONS if link != "temperature"
+        q.name: getattr(c, q.name)
+        for q in questionnaire.QUESTIONS
+        if q.kind is not Kind.TEMPERATURE
     }
     if c.temperature_value is not None and c.temperature_unit in ("F", "C"):
         out["temperature"] = (c.temperature_value, c.temperature_unit)

@@ -19,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from checkins import access, measures, rules
+from checkins import access, measures, rules, schedule
 from checkins.domain import (
+    MAX_PHOTOS,
     Answers,
     Conflict,
     InvalidInput,
@@ -29,23 +30,28 @@ from checkins.domain import (
     PhotoMetrics,
     Severity,
     TriageResult,
-    day_since,
+    calibrated,
+    measured,
     utcnow,
 )
 from checkins.i18n import N_
 from checkins.imaging import (
-    MAX_UPLOAD_BYTES,
     PhotoAnalysis,
-    PhotoRejected,
     ProcessedPhoto,
     process_photo,
     process_photo_isolated,
 )
+from checkins.imaging.decode import check_bytes
 from checkins.imaging.zones import region_png
 from checkins.messaging import outbox
 from checkins.services import audit, patients
 from checkins.services.clinic import call_now, get_clinic
-from checkins.services.convert import photo_view, reasons_from_json, reasons_to_json
+from checkins.services.convert import (
+    photo_view,
+    reasons_from_json,
+    reasons_to_json,
+    store_answers,
+)
 from checkins.services.views import Actor, SubmitResult
 from checkins.storage.models import CheckIn, Photo, ReviewItem, RuleHit, Treatment, TriageRecord
 from checkins.storage.photos import BlobStore, sha256_hex
@@ -71,17 +77,11 @@ def display_name(name: str) -> str:
 
 
 def prepare_photo(data: bytes, *, name: str = "", isolated: bool = True) -> PreparedPhoto:
-    """Decode safely and analyse; in a worker process with a time limit unless told otherwise."""
-    if not data:
-        raise PhotoRejected(
-            N_("That file is empty; please choose the photo again."), code="empty_file"
-        )
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise PhotoRejected(
-            f"That file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; "
-            "please send a photo straight from the camera.",
-            code="too_large_file",
-        )
+    """Decode safely and analyse; in a worker process with a time limit unless told otherwise.
+
+    The decoder's own size and format checks run first, here, so an empty, oversized or
+    unknown file is refused without starting a worker."""
+    check_bytes(data)
     processed = process_photo_isolated(data) if isolated else process_photo(data)
     return PreparedPhoto(name=display_name(name), processed=processed)
 
@@ -89,7 +89,7 @@ def prepare_photo(data: bytes, *, name: str = "", isolated: bool = True) -> Prep
 def aggregate_metrics(analyses: Sequence[PhotoAnalysis]) -> PhotoMetrics:
     """A check-in's redness: the mean over its photos that passed the quality gate."""
     good = [
-        a.metrics for a in analyses if a.quality.acceptable and a.metrics.mean_a_star is not None
+        a.metrics for a in analyses if measured(acceptable=a.quality.acceptable, metrics=a.metrics)
     ]
     if not good:
         return PhotoMetrics()
@@ -103,7 +103,7 @@ def aggregate_metrics(analyses: Sequence[PhotoAnalysis]) -> PhotoMetrics:
         erythema_index=mean([m.erythema_index for m in good]),
         red_area_fraction=mean([m.red_area_fraction for m in good]),
         ita=mean([m.ita for m in good]),
-        calibrated=all(m.calibrated for m in good),
+        calibrated=calibrated(good),
     )
 
 
@@ -195,9 +195,12 @@ def submit_checkin(
     client_submission_id: str,
     submitted_at: datetime | None = None,
     is_baseline: bool = False,
-    ruleset: rules.RuleSet | None = None,
+    ruleset: rules.RuleSet,
 ) -> SubmitResult:
-    """Store one check-in (idempotent on client_submission_id) and return its triage."""
+    """Store one check-in (idempotent on client_submission_id) and return its triage.
+
+    ``ruleset`` is the rules in force, loaded once by the caller's entry point (the command,
+    the dashboard's process), never re-read here."""
     if is_baseline:
         access.require_baseline_access(actor, treatment_id)
     else:
@@ -221,15 +224,16 @@ def submit_checkin(
             )
     elif not photos:
         raise InvalidInput("A baseline check-in needs at least one photo.")
-    if len(photos) > 8:
-        raise InvalidInput("Please send at most 8 photos in one check-in.")
+    if len(photos) > MAX_PHOTOS:
+        raise InvalidInput(f"Please send at most {MAX_PHOTOS} photos in one check-in.")
 
-    hours = (submitted_at - treatment.treated_at).total_seconds() / 3600.0
+    hours = schedule.hours_since(treated_at=treatment.treated_at, at=submitted_at)
+    day = schedule.day_since_treatment(treated_at=treatment.treated_at, at=submitted_at)
     current = aggregate_metrics([p.analysis for p in photos])
     zones = measures.zone_figures(
         [z.to_json() for z in p.analysis.zones]
         for p in photos
-        if p.analysis.quality.acceptable and p.analysis.metrics.mean_a_star is not None
+        if measured(acceptable=p.analysis.quality.acceptable, metrics=p.analysis.metrics)
     )
     baseline, previous = _reference_checkins(session, treatment_id, submitted_at)
     change = MetricChange(
@@ -247,12 +251,12 @@ def submit_checkin(
             severity=Severity.ROUTINE,
             reasons=(),
             patient_message=BASELINE_MESSAGE,
-            rules_version=(ruleset or rules.load_active_rules()).version,
-            day_since_treatment=day_since(treatment.treated_at, submitted_at),
+            rules_version=ruleset.version,
+            day_since_treatment=day,
         )
     else:
         triage = rules.triage(
-            ruleset=ruleset or rules.load_active_rules(),
+            ruleset=ruleset,
             answers=answers,
             procedure=treatment.procedure,
             hours_since_treatment=max(hours, 0.0),
@@ -279,7 +283,7 @@ def submit_checkin(
         client_submission_id=client_submission_id,
         submitted_at=submitted_at,
         hours=hours,
-        day=day_since(treatment.treated_at, submitted_at),
+        day=day,
         answers=answers,
         is_baseline=is_baseline,
         change=change,
@@ -396,22 +400,6 @@ def _checkin_row(
         red_area_fraction=change.current.red_area_fraction,
         delta_a_star_baseline=change.delta_a_star_baseline,
         delta_a_star_previous=change.delta_a_star_previous,
-        notes="",
     )
-    if answers is not None:
-        t = answers.temperature
-        row.temperature_value = t.value if t else None
-        row.temperature_unit = t.unit if t else None
-        row.temperature_f = t.fahrenheit if t else None
-        row.drainage_like_pus = answers.drainage_like_pus
-        row.increased_warmth = answers.increased_warmth
-        row.swelling = answers.swelling
-        row.redness = answers.redness
-        row.oozing = answers.oozing
-        row.pain = answers.pain
-        row.picked_or_peeled_skin = answers.picked_or_peeled_skin
-        row.sun_exposure = answers.sun_exposure
-        row.routine_followed = answers.routine_followed
-        row.antiviral_taken = answers.antiviral_taken
-        row.notes = answers.notes
+    store_answers(row, answers)
     return row

@@ -13,36 +13,26 @@ import logging
 import math
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
 from pydantic import ValidationError
 
-from checkins.domain import Answers, CheckinsError, InvalidInput, Temperature
+from checkins import questionnaire
+from checkins.domain import MAX_PHOTOS, Answers, CheckinsError, InvalidInput, Temperature
 from checkins.i18n import ENGLISH, N_, Translator
 from checkins.imaging import MAX_UPLOAD_BYTES
+from checkins.questionnaire import Kind
 from checkins.services import intake
-from checkins.validation import friendly, parse_answers
+from checkins.validation import friendly, parse_answers, scale_sentence
 
 log = logging.getLogger(__name__)
-MAX_PHOTOS = 8
 MAX_UPLOAD_MB = MAX_UPLOAD_BYTES // (1024 * 1024)
 COULD_NOT_CHECK = N_("We could not check this photo just now; please try again or take another.")
 YES, NO = "Yes", "No"  # the answers' values (drafts keep them): shown as tr(YES), tr(NO)
 N_("Yes"), N_("No")
-SWELLING_CHOICES: dict[str, str] = {
-    "none": N_("None"),
-    "mild": N_("Mild"),
-    "moderate": N_("Moderate"),
-    "excessive": N_("A lot (much more than right after treatment)"),
-}
-REDNESS_CHOICES: dict[str, str] = {
-    "none": N_("None"),
-    "mild": N_("Mild (pink)"),
-    "moderate": N_("Moderate (like a sunburn)"),
-    "severe": N_("Severe (deep red, spreading)"),
-}
 CARD_HINT = N_(
     "If the clinic gave you the reference card, hold it flat beside the treated area, at the "
     "same distance from the camera as your skin, with all four black corner squares in the "
@@ -188,22 +178,11 @@ def ready_to_send(
 
 
 # The questionnaire's fields in the order the form shows them; errors are listed in this order.
-FORM_ORDER = (
-    "temperature",
-    "drainage_like_pus",
-    "increased_warmth",
-    "swelling",
-    "redness",
-    "oozing",
-    "pain",
-    "picked_or_peeled_skin",
-    "sun_exposure",
-    "routine_followed",
-    "antiviral_taken",
-    "notes",
-)
+FORM_ORDER = questionnaire.NAMES
+# The temperature's own widgets besides the reading: its unit and its "not taken" box.
+UNIT_FIELD, SKIP_FIELD = "unit", "no_thermometer"
 # Every raw form value a draft may keep (services/drafts.py drops anything else).
-DRAFT_FIELDS = frozenset({*FORM_ORDER, "unit", "no_thermometer"})
+DRAFT_FIELDS = frozenset({*FORM_ORDER, UNIT_FIELD, SKIP_FIELD})
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 
 
@@ -223,7 +202,7 @@ class FormErrors(InvalidInput):
         super().__init__(" ".join(e.message for e in self.errors), code="form_errors")
 
 
-def read_number(text: str | float | int | None) -> float | None:
+def read_number(text: object) -> float | None:
     """A number as a person types it: "38,7" and "38.7" are both 38.7; blank is ``None``.
 
     Raises ``ValueError`` for anything else ("thirty-eight", "38.7.1", "1e3").
@@ -240,139 +219,169 @@ def read_number(text: str | float | int | None) -> float | None:
     return float(cleaned.replace(",", "."))
 
 
-QUESTIONS = {  # the sentence for an unanswered yes/no question, in the form's order
-    "drainage_like_pus": N_("Please answer: is there drainage that looks like pus?"),
-    "increased_warmth": N_("Please answer: is the area getting warmer?"),
-    "oozing": N_("Please answer: is the skin oozing clear fluid?"),
-    "picked_or_peeled_skin": N_("Please answer: have you picked, rubbed or peeled any skin?"),
-}
+def _asked(q: questionnaire.Question, values: Mapping[str, Any]) -> bool:
+    return not q.asked_if or bool(values.get(q.asked_if))
 
 
-def _optional_yes_no(value: str | None) -> bool | None:
-    return None if value is None else value == YES
+def _lower_first(text: str) -> str:
+    """ "¿Hay…?" -> "¿hay…?", "Is…" -> "is…": a question inside a sentence."""
+    i = 1 if text[:1] in "¿¡" else 0
+    return text[:i] + text[i : i + 1].lower() + text[i + 1 :]
 
 
-def answers_from_form(
-    *,
-    temperature: str | float | None,
-    unit: str,
-    no_thermometer: bool,
-    drainage_like_pus: str | None,
-    increased_warmth: str | None,
-    swelling: str | None,
-    redness: str | None,
-    oozing: str | None,
-    pain: str | float | None,
-    picked_or_peeled_skin: str | None,
-    sun_exposure: str | None,
-    routine_followed: str | None,
-    antiviral_taken: str | None,
-    antiviral_prescribed: bool,
-    notes: str,
+def missing(q: questionnaire.Question, tr: Translator = ENGLISH) -> str:
+    """The sentence when a patient left ``q`` unanswered, in ``tr``'s language."""
+    if tr.locale == ENGLISH.locale:
+        return q.missing
+    return tr("Please answer: %(question)s", question=_lower_first(tr(q.prompt)))
+
+
+def scale_problem(
+    q: questionnaire.Question, tr: Translator = ENGLISH, *, value: float | None = None
+) -> str:
+    """ "Pain is a whole number from 0 (none) to 10 (worst)." (and, for a value between two
+    whole numbers, which two to choose), in ``tr``'s language."""
+    s = q.scale
+    assert s is not None
+    if tr.locale == ENGLISH.locale:
+        base = scale_sentence(q)
+        if value is None:
+            return base
+        return (
+            f"{base[:-1]}: {value:g} is between two; please choose "
+            f"{math.floor(value):g} or {math.ceil(value):g}."
+        )
+    words = {
+        "phrase": tr(q.in_sentence),
+        "low": s.low,
+        "high": s.high,
+        "low_word": tr(s.low_word),
+        "high_word": tr(s.high_word),
+    }
+    if value is None:
+        return tr(
+            "%(phrase)s: a whole number from %(low)s (%(low_word)s) to %(high)s (%(high_word)s).",
+            **words,
+        )
+    return tr(
+        "%(phrase)s: a whole number from %(low)s (%(low_word)s) to %(high)s (%(high_word)s); "
+        "%(value)s is between two, please choose %(floor)s or %(ceil)s.",
+        value=tr.number(value, digits=3),
+        floor=math.floor(value),
+        ceil=math.ceil(value),
+        **words,
+    )
+
+
+def _temperature(
+    q: questionnaire.Question,
+    values: Mapping[str, Any],
+    errors: list[FieldError],
     tr: Translator = ENGLISH,
-) -> Answers:
-    """The questionnaire's widgets (typed numbers, Yes/No radios, °F/°C) as validated ``Answers``.
-
-    Raises ``FormErrors`` listing every unanswered question and every value we cannot use (a
-    temperature no body has, pain of 3.5 or 12), each naming its field, in the form's order.
-    A value is never silently changed: "3.5" is refused, not read as 3. Every sentence is in
-    ``tr``'s language.
-    """
-    errors: list[FieldError] = []
-    unit_code = "C" if unit.endswith("C") else "F"
-    reading: float | None = None
+) -> object:
+    unit_code = "C" if str(values.get(UNIT_FIELD) or "").endswith("C") else "F"
     try:
-        reading = read_number(temperature)
+        reading = read_number(values.get(q.name))
     except ValueError:
         errors.append(
             FieldError(
-                "temperature",
-                tr("Please type your temperature as a number, for example 98.6 or 37,0."),
+                q.name, tr("Please type your temperature as a number (%(hint)s).", hint=tr(q.hint))
             )
         )
-    else:
-        if reading is None and not no_thermometer:
+        return None
+    if reading is None:
+        if not values.get(SKIP_FIELD):
             errors.append(
                 FieldError(
-                    "temperature",
-                    tr("Please enter your temperature, or tick “I did not take my temperature”."),
+                    q.name,
+                    tr("Please enter your temperature, or tick “%(skip)s”.", skip=tr(q.skip)),
                 )
             )
-        elif reading is not None:
-            try:
-                Temperature(value=reading, unit=unit_code)
-            except ValidationError as bad:
-                message = friendly(bad).message
-                if tr.locale != ENGLISH.locale:  # the model's sentence is English: say it here
-                    message = tr(
-                        "A reading of %(reading)s is not a body temperature we can use; please "
-                        "check it and whether it is in °F or °C.",
-                        reading=tr.temperature(reading, unit_code),
-                    )
-                errors.append(FieldError("temperature", message))
-    yes_no = {
-        "drainage_like_pus": drainage_like_pus,
-        "increased_warmth": increased_warmth,
-        "oozing": oozing,
-        "picked_or_peeled_skin": picked_or_peeled_skin,
-    }
-    for name, question in QUESTIONS.items():
-        if yes_no[name] is None:
-            errors.append(FieldError(name, tr(question)))
-    if swelling is None:
-        errors.append(FieldError("swelling", tr("Please answer: how swollen is the treated area?")))
-    if redness is None:
-        errors.append(FieldError("redness", tr("Please answer: how red is the treated area?")))
-    pain_value: float | None = None
+        return None
+    try:
+        Temperature(value=reading, unit=unit_code)
+    except ValidationError as bad:
+        message = friendly(bad).message
+        if tr.locale != ENGLISH.locale:  # the model's sentence is English: say it here
+            message = tr(
+                "A reading of %(reading)s is not a body temperature we can use; please "
+                "check it and whether it is in °F or °C.",
+                reading=tr.temperature(reading, unit_code),
+            )
+        errors.append(FieldError(q.name, message))
+    return {"value": reading, "unit": unit_code}
+
+
+def _scale(
+    q: questionnaire.Question, raw: object, errors: list[FieldError], tr: Translator = ENGLISH
+) -> object:
+    scale = q.scale
+    assert scale is not None
+    value: float | None = None
     with contextlib.suppress(ValueError):  # not a number: said below
-        pain_value = read_number(pain)
-    if pain_value is None:
-        if pain is None or not str(pain).strip():
-            errors.append(
-                FieldError("pain", tr("Please give your pain from 0 (none) to 10 (worst)."))
-            )
+        value = read_number(raw)
+    if value is None:
+        if raw is None or not str(raw).strip():
+            errors.append(FieldError(q.name, missing(q, tr).rstrip(".?") + "."))
         else:
-            errors.append(
-                FieldError("pain", tr("Please give your pain as a whole number from 0 to 10."))
+            text = (
+                f"Please give your {q.in_sentence} as a whole number from {scale.low} "
+                f"to {scale.high}."
+                if tr.locale == ENGLISH.locale
+                else tr(
+                    "Please give your %(phrase)s as a whole number from %(low)s to %(high)s.",
+                    phrase=tr(q.in_sentence),
+                    low=scale.low,
+                    high=scale.high,
+                )
             )
-    elif not pain_value.is_integer():
-        errors.append(
-            FieldError(
-                "pain",
-                tr(
-                    "Pain is a whole number from 0 (none) to 10 (worst): %(value)s is between "
-                    "two; please choose %(low)s or %(high)s.",
-                    value=tr.number(pain_value, digits=3),
-                    low=math.floor(pain_value),
-                    high=math.ceil(pain_value),
-                ),
-            )
-        )
-    elif not 0 <= pain_value <= 10:
-        errors.append(FieldError("pain", tr("Pain is a whole number from 0 (none) to 10 (worst).")))
-    if antiviral_prescribed and antiviral_taken is None:
-        errors.append(
-            FieldError(
-                "antiviral_taken",
-                tr("Please answer: are you taking your antiviral as prescribed?"),
-            )
-        )
+            errors.append(FieldError(q.name, text))
+        return None
+    if not value.is_integer():
+        errors.append(FieldError(q.name, scale_problem(q, tr, value=value)))
+        return None
+    if not scale.low <= value <= scale.high:
+        errors.append(FieldError(q.name, scale_problem(q, tr)))
+        return None
+    return int(value)
+
+
+def answers_from_form(values: Mapping[str, Any], *, tr: Translator = ENGLISH) -> Answers:
+    """The questionnaire's widgets (typed numbers, Yes/No radios, °F/°C) as validated ``Answers``.
+
+    ``values`` holds each question's raw value by name (``questionnaire.QUESTIONS``), the
+    temperature's ``unit`` and ``no_thermometer`` box, and the treatment flags questions
+    depend on (``antiviral_prescribed``). Raises ``FormErrors`` listing every unanswered question
+    and every value we cannot use (a temperature no body has, pain of 3.5 or 12), each naming
+    its field, in the form's order. A value is never silently changed: "3.5" is refused, not
+    read as 3. A required question, or an optional one asked only because of a flag, must be
+    answered; the other optional ones may be left blank. Every sentence is in ``tr``'s
+    language.
+    """
+    errors: list[FieldError] = []
+    data: dict[str, object] = {}
+    for q in questionnaire.QUESTIONS:
+        raw = values.get(q.name)
+        if not _asked(q, values):
+            data[q.name] = None
+            continue
+        must = q.required or bool(q.asked_if)
+        if q.kind is Kind.TEMPERATURE:
+            data[q.name] = _temperature(q, values, errors, tr)
+        elif q.kind is Kind.SCALE:
+            data[q.name] = _scale(q, raw, errors, tr)
+        elif q.kind is Kind.TEXT:
+            data[q.name] = str(raw or "").strip()
+        elif raw is None:
+            if must:
+                errors.append(FieldError(q.name, missing(q, tr)))
+            data[q.name] = None
+        elif q.kind is Kind.YES_NO:
+            data[q.name] = raw == YES
+        else:
+            data[q.name] = raw
     if errors:
         raise FormErrors(errors)
-    data: dict[str, object] = {
-        "temperature": None if reading is None else {"value": reading, "unit": unit_code},
-        "drainage_like_pus": drainage_like_pus == YES,
-        "increased_warmth": increased_warmth == YES,
-        "swelling": swelling,
-        "redness": redness,
-        "oozing": oozing == YES,
-        "pain": int(pain_value or 0),  # not None here: checked above
-        "picked_or_peeled_skin": picked_or_peeled_skin == YES,
-        "sun_exposure": _optional_yes_no(sun_exposure),
-        "routine_followed": _optional_yes_no(routine_followed),
-        "antiviral_taken": _optional_yes_no(antiviral_taken) if antiviral_prescribed else None,
-        "notes": notes.strip(),
-    }
     try:
         return parse_answers(data)
     except InvalidInput as refused:

@@ -26,6 +26,7 @@ from checkins.domain import (
     Role,
     utcnow,
 )
+from checkins.rules import RuleSet
 from checkins.services import audit
 from checkins.services.convert import checkin_view, message_view, treatment_view
 from checkins.services.views import (
@@ -756,9 +757,13 @@ def handout(
     actor: Actor,
     treatment_id: int,
     base_url: str,
+    ruleset: RuleSet,
     now: datetime | None = None,
 ) -> tuple[bytes, str]:
-    """The printable one-page handout (PDF bytes) with a freshly issued link, and that link."""
+    """The printable one-page handout (PDF bytes) with a freshly issued link, and that link.
+
+    Its warning signs quote ``ruleset``, the rules in force (the fever line)."""
+    from checkins import guidance, rules
     from checkins.handout import HandoutData, handout_pdf
 
     access.require_enrolment_access(actor)
@@ -779,6 +784,7 @@ def handout(
         url=url,
         schedule=tuple((s.day, s.due_at) for s in detail.schedule if not s.cancelled),
         next_window=detail.next_treatment_window,
+        warning_signs=guidance.warning_signs(rules.thresholds(ruleset)),
     )
     audit.record(
         session=session, actor=actor, action="handout.print", patient_id=t.patient_id,

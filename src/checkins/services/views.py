@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from checkins.domain import PhotoMetrics, Reason, Role, Severity, TriageResult
-from checkins.rules.engine import CallNow
+from checkins.guidance import CallNow
 
 
 @dataclass(frozen=True)
