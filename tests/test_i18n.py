@@ -187,3 +187,43 @@ def test_only_the_patient_sets_their_language(sqlite_db) -> None:  # type: ignor
     patient = Actor(role=Role.PATIENT, name="p", patient_id=1, treatment_id=1)
     with sqlite_db.session() as s, pytest.raises(InvalidInput):
         clinic.set_patient_language(session=s, actor=patient, language="fr")
+
+
+def test_the_printed_handout_is_in_the_patients_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fpdf import FPDF
+
+    from checkins import handout
+
+    written: list[str] = []
+
+    class Recording(FPDF):
+        def cell(self, *args: object, **kw: object) -> bool:  # type: ignore[override]
+            written.append(str(kw.get("text", args[2] if len(args) > 2 else "")))
+            return super().cell(*args, **kw)  # type: ignore[arg-type]
+
+        def multi_cell(self, *args: object, **kw: object) -> object:  # type: ignore[override]
+            written.append(str(kw.get("text", args[2] if len(args) > 2 else "")))
+            return super().multi_cell(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(handout, "FPDF", Recording)
+    es = i18n.translator("es")
+    data = handout.HandoutData(
+        clinic_name="Clínica Arce",
+        clinic_phone="(555) 010-0142",
+        on_call_phone=None,
+        patient_name="Ana García",
+        procedure="microneedling_rf",
+        treated_at=datetime(2026, 12, 1, 15, 0),
+        time_zone="America/New_York",
+        url="http://x/?t=abc",
+        schedule=((1, datetime(2026, 12, 2, 15, 0)),),
+        next_window=(date(2026, 12, 29), date(2027, 1, 12)),
+        warning_signs=guidance.warning_signs(thresholds(load_rules()), tr=es),
+        language="es",
+    )
+    assert handout.handout_pdf(data).startswith(b"%PDF")
+    page = "\n".join(written)
+    assert "Sus controles desde su teléfono" in page and "Día 1: mié, 2 dic" in page
+    assert "Micropunción con radiofrecuencia el" in page
+    assert "Fiebre de 101,5" in page
+    assert "Your check-in" not in page and "Call the office" not in page
