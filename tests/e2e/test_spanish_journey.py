@@ -68,9 +68,10 @@ def test_a_spanish_patient_checks_in_on_a_phone(app_server: Server, phone_page: 
     page.get_by_role("radiogroup", name="Unidad").get_by_text("°C", exact=True).click()
     choose(page, "supuración que parece pus", "No")
     choose(page, "cada vez más caliente", "No")
-    choose(page, "Hinchazón", "Leve")
-    choose(page, "Enrojecimiento", "Moderado (como una quemadura de sol)")
+    choose(page, "hinchada", "Leve")
+    choose(page, "enrojecida", "Moderado (como una quemadura de sol)")
     choose(page, "supura un líquido transparente", "No")
+    settle(page)  # the last answer's rerun can briefly show the old and the new widget
     page.get_by_label("Dolor, del 0 (nada) al 10 (el peor)").fill("3")
     page.get_by_label("Dolor, del 0 (nada) al 10 (el peor)").press("Tab")
     choose(page, "rascado, frotado o arrancado", "No")
