@@ -80,7 +80,9 @@ def photos(
 ) -> tuple[list[form.PhotoCheck], list[tuple[str, bytes]]]:
     """The uploader (the phone's own camera at full resolution), each photo's verdict at once;
     the verdicts and the photos kept (``(name, bytes)``, for the draft)."""
-    st.subheader(tr("Baseline photo") if baseline else tr("1 · Photos of the treated area"))
+    st.subheader(
+        tr("Baseline photo") if baseline else tr("1 · Photos of the treated area"), anchor=False
+    )
     if baseline:
         st.markdown(
             tr(

@@ -83,9 +83,43 @@ def link_refusal(message: str, code: str, tr: Translator) -> str:
     return f"{text} {tr(NOT_SENT)}" if not_sent else text
 
 
+# Streamlit's own words inside the photo uploader (its button and size line), which no
+# parameter sets: the page swaps the text nodes for the catalog's, as React redraws them.
+UPLOADER_WORDS = (N_("Upload"), N_("per file"))
+
+_PAGE_JS = """<script>
+(function () {
+  document.documentElement.lang = %(lang)s;
+  var words = %(words)s;
+  if (window.__checkinsWords) { window.__checkinsWords.words = words; return; }
+  var state = window.__checkinsWords = {words: words};
+  function swap(root) {
+    var boxes = root.querySelectorAll ? root.querySelectorAll("[data-testid=stFileUploader]") : [];
+    boxes.forEach(function (box) {
+      var walk = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+      for (var n = walk.nextNode(); n; n = walk.nextNode()) {
+        var t = n.nodeValue, out = t;
+        Object.keys(state.words).forEach(function (en) {
+          if (out.indexOf(en) >= 0) out = out.split(en).join(state.words[en]);
+        });
+        if (out !== t) n.nodeValue = out;
+      }
+    });
+  }
+  new MutationObserver(function () { swap(document); })
+    .observe(document.body, {childList: true, subtree: true, characterData: true});
+  swap(document);
+})();
+</script>"""
+
+
 def page_language(tr: Translator) -> None:
-    """Set ``<html lang>`` so screen readers speak the page in its language."""
+    """Set ``<html lang>`` so screen readers speak the page in its language, and put the
+    uploader's own words (Streamlit's) in it too."""
+    import json
+
+    words = {en: tr(en) for en in UPLOADER_WORDS} if tr.locale != i18n.DEFAULT else {}
     st.html(
-        f'<script>document.documentElement.lang = "{tr.locale}";</script>',
+        _PAGE_JS % {"lang": json.dumps(tr.locale), "words": json.dumps(words)},
         unsafe_allow_javascript=True,
     )

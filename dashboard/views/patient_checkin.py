@@ -57,7 +57,7 @@ st.session_state.setdefault(StateKeys.SENDS, 0)
 steps.restore_draft(actor=actor, token=token, tr=tr)
 
 result = st.session_state.get(StateKeys.LAST_RESULT)
-st.title(ui.day_label(day, tr=tr))
+st.title(ui.day_label(day, tr=tr), anchor=False)
 # An urgent result has its own call button.
 patient_ui.clinic_line(home, button=not steps.urgent(result), tr=tr)
 lang.switch(tr, actor=actor)
@@ -73,7 +73,7 @@ checks, uploads = steps.photos(home=home, baseline=baseline, tr=tr)
 
 raw: dict[str, object] = {}
 if not baseline:
-    st.subheader(tr("2 · How is your skin today?"))
+    st.subheader(tr("2 · How is your skin today?"), anchor=False)
     raw = patient_ui.questionnaire(antiviral_prescribed=home.treatment.antiviral_prescribed, tr=tr)
 steps.keep_draft(actor=actor, token=token, raw=raw, uploads=uploads)
 

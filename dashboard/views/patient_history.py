@@ -42,11 +42,11 @@ lang.page_language(tr)
 st.page_link(
     "views/patient_checkin.py", label=tr("Back to today's check-in"), icon=":material/arrow_back:"
 )
-st.title(tr("My check-ins"))
+st.title(tr("My check-ins"), anchor=False)
 st.markdown(f"{ui.plain(home.clinic.name)} · " + tr("questions? call %(phone)s", phone=phone))
 
 if home.messages:
-    st.subheader(tr("Messages with your care team"))
+    st.subheader(tr("Messages with your care team"), anchor=False)
     for m in reversed(home.messages):
         with st.chat_message("assistant" if m.direction == "to_patient" else "user"):
             who = m.author_name if m.direction == "to_patient" else tr("You")

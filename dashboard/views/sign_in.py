@@ -26,10 +26,10 @@ if notice is not None and notice.kind == "link":
     lang.page_language(tr)
     message = lang.link_refusal(notice.message, notice.code, tr)
     if notice.code == "link_incomplete":  # cut short by a messaging app: nothing is wrong
-        st.title(tr("Please open your link again"))
+        st.title(tr("Please open your link again"), anchor=False)
         st.info(message, icon=":material/link:")
     else:
-        st.title(tr("This link can't be opened"))
+        st.title(tr("This link can't be opened"), anchor=False)
         st.error(message, icon=":material/link_off:")
     office = ui.attempt(clinic_phone, doing=tr("finding the clinic's phone number"), tr=tr)
     st.markdown(

@@ -50,6 +50,11 @@ def test_a_spanish_patient_checks_in_on_a_phone(app_server: Server, phone_page: 
         timeout=60_000
     )
     settle(page)
+    # Streamlit's own words in the uploader are in Spanish too.
+    uploader = page.get_by_test_id("stFileUploader")
+    expect(uploader).to_contain_text("Subir")
+    expect(uploader).to_contain_text("por archivo")
+    expect(uploader).not_to_contain_text("Upload")
     assert_accessible(page, "the Spanish check-in page")
     shot(page, "es-1-today")
 
@@ -115,6 +120,10 @@ def test_the_spanish_page_on_a_desktop_and_the_switch(
         timeout=60_000
     )
     assert page.viewport_size == DESKTOP
+    expect(page.get_by_role("button", name=re.compile("Enviar control"))).to_be_visible(
+        timeout=60_000
+    )
+    expect(page.get_by_test_id("stFileUploader")).to_contain_text("Subir")
     settle(page)
     shot(page, "es-desktop")
     page.get_by_role("radio", name="English").click()
