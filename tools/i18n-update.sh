@@ -7,4 +7,4 @@ BIN=${BIN:-.venv/bin}
     --project=checkins --copyright-holder="checkins contributors" \
     -o src/checkins/locale/checkins.pot .
 "$BIN/pybabel" update -i src/checkins/locale/checkins.pot -d src/checkins/locale -D checkins \
-    --no-location --width=100 --ignore-obsolete
+    --width=100 --ignore-obsolete
