@@ -42,9 +42,10 @@ def for_patient(preferred: str | None) -> Translator:
     return i18n.translator(i18n.negotiate(preferred=preferred, browser=browser_languages()))
 
 
-def _save(actor: Actor) -> None:
+def _save(actor: Actor, shown: str) -> None:
     chosen = st.session_state.get(SWITCH_KEY)
-    if chosen not in i18n.SUPPORTED:
+    if chosen not in i18n.SUPPORTED:  # the shown language clicked again: keep it selected
+        st.session_state[SWITCH_KEY] = shown
         return
     import resources
 
@@ -56,15 +57,19 @@ def _save(actor: Actor) -> None:
 
 
 def switch(tr: Translator, *, actor: Actor) -> None:
-    """English / Español on the page; the choice is kept for the patient (and their messages)."""
-    st.session_state[SWITCH_KEY] = tr.locale
+    """English / Español on the page; the choice is kept for the patient (and their messages).
+
+    Its state is set only as its default and in its callback: writing it on every run made
+    the browser rerun the page again and again (each run stopped before the draft was kept).
+    """
     st.segmented_control(
         tr("Language"),
         list(i18n.SUPPORTED),
+        default=tr.locale,
         format_func=i18n.NATIVE_NAMES.__getitem__,
         key=SWITCH_KEY,
         on_change=_save,
-        args=(actor,),
+        args=(actor, tr.locale),
         label_visibility="collapsed",
     )
 
