@@ -33,6 +33,7 @@ from state import StateKeys
 
 from checkins import links
 from checkins.domain import AccessDenied, CheckinsError, Role, utcnow
+from checkins.i18n import N_
 from checkins.services import sessions, users
 from checkins.services.views import Actor
 
@@ -106,6 +107,7 @@ def current_actor() -> Actor:
 
 
 LINK_GRACE = timedelta(minutes=30)
+NOT_SENT = N_("If you were filling in a check-in, it was not sent: please call the clinic.")
 
 
 def _in_grace(token: str, now: datetime) -> bool:
@@ -155,7 +157,7 @@ def _patient(token: str, now: datetime) -> Actor | None:
     except Exception:
         log.exception("verifying a patient link failed")
         notice = Notice(
-            "link", "We could not open your check-in link just now. Please try again shortly."
+            "link", N_("We could not open your check-in link just now. Please try again shortly.")
         )
     if actor is None and refused_code == "link_expired" and _in_grace(token, now):
         # The link expired while this patient was filling in the form: let them finish rather
@@ -163,7 +165,7 @@ def _patient(token: str, now: datetime) -> Actor | None:
         # the clinic cut it off on purpose.
         actor = st.session_state[StateKeys.ACTOR]
         st.session_state.setdefault(StateKeys.LINK_STALE_SINCE, now)
-        st.session_state[StateKeys.LINK_GRACE_NOTICE] = (
+        st.session_state[StateKeys.LINK_GRACE_NOTICE] = N_(
             "Your check-in link has just expired. You can still finish and send this check-in "
             "now; for the next one, ask the clinic for a new link."
         )
@@ -171,8 +173,7 @@ def _patient(token: str, now: datetime) -> Actor | None:
         if notice is not None and st.session_state.get(StateKeys.PATIENT_TOKEN) == token:
             notice = Notice(
                 notice.kind,
-                f"{notice.message} If you were filling in a check-in, it was not sent: "
-                "please call the clinic.",
+                f"{notice.message} {NOT_SENT}",
                 notice.code,
             )
         _clear()

@@ -16,6 +16,7 @@ import resources
 import streamlit as st
 
 from checkins.domain import MAX_PHOTOS, Answers
+from checkins.i18n import ENGLISH, Translator
 from checkins.services import drafts
 from checkins.services import patient_form as form
 from checkins.services.views import Actor
@@ -128,12 +129,16 @@ def within_limit(
     return kept, refused
 
 
-def too_many_photos(refused: Sequence[str]) -> str:
+def too_many_photos(refused: Sequence[str], *, tr: Translator = ENGLISH) -> str:
     names = ", ".join(f"“{n}”" for n in refused)
-    return (
-        f"A check-in holds at most {MAX_PHOTOS} photos, so {names} "
-        f"{'was' if len(refused) == 1 else 'were'} not added. Remove a photo first if you "
-        "want to send another in its place."
+    return tr.plural(
+        "A check-in holds at most %(max)s photos, so %(names)s was not added. Remove a photo "
+        "first if you want to send another in its place.",
+        "A check-in holds at most %(max)s photos, so %(names)s were not added. Remove a photo "
+        "first if you want to send another in its place.",
+        len(refused),
+        max=MAX_PHOTOS,
+        names=names,
     )
 
 
@@ -141,30 +146,34 @@ def too_many_photos(refused: Sequence[str]) -> str:
 
 
 def form_problems(
-    checks: Sequence[form.PhotoCheck], raw: Mapping[str, Any], *, baseline: bool
+    checks: Sequence[form.PhotoCheck],
+    raw: Mapping[str, Any],
+    *,
+    baseline: bool,
+    tr: Translator = ENGLISH,
 ) -> tuple[list[form.FieldError], Answers | None]:
     """Every problem with the form as it is now, in its order; the answers when there is none."""
     found: list[form.FieldError] = []
-    if photo_problem := form.ready_to_send(checks, baseline=baseline):
+    if photo_problem := form.ready_to_send(checks, baseline=baseline, tr=tr):
         found.append(form.FieldError(PHOTOS_FIELD, photo_problem))
     answers = None
     if not baseline:
         try:
-            answers = form.answers_from_form(raw)
+            answers = form.answers_from_form(raw, tr=tr)
         except form.FormErrors as bad:
             found.extend(bad.errors)
     return found, answers
 
 
-def error_list(errors: Sequence[form.FieldError]) -> None:
+def error_list(errors: Sequence[form.FieldError], *, tr: Translator = ENGLISH) -> None:
     """Every problem at once, in the form's order, each a link to its question."""
     lines = "\n".join(
         f"{i}. [{e.message}](#{field_key(e.field)})" for i, e in enumerate(errors, start=1)
     )
-    heading = (
-        "Please fix this before sending:"
-        if len(errors) == 1
-        else (f"Please fix these {len(errors)} things before sending:")
+    heading = tr.plural(
+        "Please fix this before sending:",
+        "Please fix these %(n)s things before sending:",
+        len(errors),
     )
     with st.container(key=ERRORS_KEY):
         st.error(f"**{heading}**\n\n{lines}", icon=":material/error:")

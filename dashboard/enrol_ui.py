@@ -16,7 +16,7 @@ import staff
 import streamlit as st
 from state import StateKeys
 
-from checkins import contact
+from checkins import contact, i18n
 from checkins.domain import PROCEDURE_LABELS, PROCEDURES, utcnow
 from checkins.handout import qr_png
 from checkins.services import patient_form as form
@@ -167,8 +167,11 @@ def link_panel(patient: PatientView, url: str, clinic: ClinicView) -> None:
     right.code(url, language=None, wrap_lines=True)
     via = contact.display_phone(patient.phone_e164) or patient.email or "the patient"
     right.caption(f"Or copy this message to {via}:")
+    tr = i18n.translator(patient.language)  # the patient reads it: in their language
     right.code(
-        f"{clinic.name}: your check-in link for the days after your treatment: {url}",
+        f"{clinic.name}: "
+        + tr("your check-in link for the days after your treatment:")
+        + f" {url}",
         language=None,
         wrap_lines=True,
     )

@@ -13,6 +13,7 @@ import streamlit as st
 
 from checkins import contact
 from checkins.domain import CheckinsError, Severity
+from checkins.i18n import ENGLISH, Translator
 
 log = logging.getLogger("checkins.dashboard")
 T = TypeVar("T")
@@ -56,26 +57,41 @@ def severity_badge(severity: Severity | str | None) -> str:
 INTERNAL_CODES = frozenset({"invalid_rules"})
 
 
-def friendly_error(exc: BaseException, *, doing: str, phone: str | None = None) -> None:
-    """Show a sentence for any failure; log the traceback server-side only."""
+def friendly_error(
+    exc: BaseException, *, doing: str, phone: str | None = None, tr: Translator = ENGLISH
+) -> None:
+    """Show a sentence for any failure; log the traceback server-side only.
+
+    ``doing`` is already in ``tr``'s language; a service's own sentence is looked up in the
+    catalog (shown as it is when it has no translation)."""
     if isinstance(exc, CheckinsError) and exc.code not in INTERNAL_CODES:
-        st.error(exc.message, icon=":material/error:")
+        st.error(tr(exc.message), icon=":material/error:")
         return
     log.error("unexpected error while %s", doing, exc_info=exc)
-    call = f" If you are worried about your skin, call the clinic at {phone}." if phone else ""
+    call = (
+        " " + tr("If you are worried about your skin, call the clinic at %(phone)s.", phone=phone)
+        if phone
+        else ""
+    )
     st.error(
-        f"Something went wrong on our side while {doing}; what you entered is still here. "
-        f"Please try again in a moment.{call}",
+        tr(
+            "Something went wrong on our side while %(doing)s; what you entered is still here. "
+            "Please try again in a moment.",
+            doing=doing,
+        )
+        + call,
         icon=":material/error:",
     )
 
 
-def attempt(fn: Callable[[], T], *, doing: str, phone: str | None = None) -> T | None:
+def attempt(
+    fn: Callable[[], T], *, doing: str, phone: str | None = None, tr: Translator = ENGLISH
+) -> T | None:
     """Run a service call; on failure show a friendly sentence and return ``None``."""
     try:
         return fn()
     except Exception as exc:
-        friendly_error(exc, doing=doing, phone=phone)
+        friendly_error(exc, doing=doing, phone=phone, tr=tr)
         return None
 
 
@@ -88,9 +104,11 @@ def tel_href(phone: str) -> str:
     return f"tel:{digits}"
 
 
-def call_button(phone: str, *, label: str | None = None, primary: bool = True) -> None:
+def call_button(
+    phone: str, *, label: str | None = None, primary: bool = True, tr: Translator = ENGLISH
+) -> None:
     st.link_button(
-        label or f"Call the office: {phone}",
+        label or tr("Call the office: %(phone)s", phone=phone),
         tel_href(phone),
         type="primary" if primary else "secondary",
         icon=":material/call:",
@@ -98,24 +116,28 @@ def call_button(phone: str, *, label: str | None = None, primary: bool = True) -
     )
 
 
-def local_time(at: datetime, time_zone: str) -> str:
-    """A stored naive-UTC time as the clinic reads it, e.g. "Tue 14 May, 9:05 AM"."""
+def local_time(at: datetime, time_zone: str, *, tr: Translator = ENGLISH) -> str:
+    """A stored naive-UTC time as the clinic reads it, e.g. "Tue 14 May, 9:05 AM" (or in
+    ``tr``'s language, "jue, 3 dic, 9:05")."""
     try:
         zone = ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
     local = at.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
+    if tr.locale != ENGLISH.locale:
+        return tr.date_time(local)
     hour = local.strftime("%I").lstrip("0")
     return f"{local:%a} {local.day} {local:%b}, {hour}:{local:%M %p}"
 
 
-def day_label(day: int) -> str:
+def day_label(day: int, *, tr: Translator = ENGLISH) -> str:
     if day < 0:
-        n = -day
-        return f"{n} day{'s' if n != 1 else ''} before your treatment"
+        return tr.plural(
+            "%(n)s day before your treatment", "%(n)s days before your treatment", -day
+        )
     if day == 0:
-        return "Day 0: the day of your treatment"
-    return f"Day {day} after your treatment"
+        return tr("Day 0: the day of your treatment")
+    return tr("Day %(day)s after your treatment", day=day)
 
 
 def bullets(items: tuple[str, ...] | list[str]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import auth
+import lang
 import patient_ui
 import resources
 import streamlit as st
@@ -39,39 +40,46 @@ def load() -> tuple[PatientHome, dict[int, bytes]]:
     return home, thumbs
 
 
-loaded = ui.attempt(load, doing="opening your history")
+browser = lang.for_browser()
+loaded = ui.attempt(load, doing=browser.gettext("opening your history"), tr=browser)
 if loaded is None:
     st.stop()
 visits.seen("history")
 home, thumbs = loaded
 tz, phone = home.clinic.time_zone, home.clinic.phone
+tr = lang.for_patient(home.language)
+lang.page_language(tr)
 
 st.page_link(
-    "views/patient_checkin.py", label="Back to today's check-in", icon=":material/arrow_back:"
+    "views/patient_checkin.py", label=tr("Back to today's check-in"), icon=":material/arrow_back:"
 )
-st.title("My check-ins")
-st.markdown(f"{home.clinic.name} · questions? call {phone}")
+st.title(tr("My check-ins"), anchor=False)
+st.markdown(f"{ui.plain(home.clinic.name)} · " + tr("questions? call %(phone)s", phone=phone))
 
 if home.messages:
-    st.subheader("Messages with your care team")
+    st.subheader(tr("Messages with your care team"), anchor=False)
     for m in reversed(home.messages):
         with st.chat_message("assistant" if m.direction == "to_patient" else "user"):
-            who = m.author_name if m.direction == "to_patient" else "You"
-            st.markdown(f"**{ui.plain(who)}** · {ui.local_time(m.created_at, tz)}")
+            who = m.author_name if m.direction == "to_patient" else tr("You")
+            st.markdown(f"**{ui.plain(who)}** · {ui.local_time(m.created_at, tz, tr=tr)}")
             st.text(m.body)
-    patient_ui.answer_box(actor)
+    patient_ui.answer_box(actor, tr=tr)
 
 if not home.history:
-    st.info("You have not sent a check-in yet. Use **Check in** above to send your first.")
+    st.info(tr("You have not sent a check-in yet. Use **Check in** above to send your first."))
 for c in reversed(home.history):
     with st.container(border=True):
-        title = "Baseline photo" if c.is_baseline else ui.day_label(c.day_since_treatment)
-        st.markdown(f"**{title}** · {ui.local_time(c.submitted_at, tz)}")
-        st.markdown(patient_ui.patient_outcome(c.severity, baseline=c.is_baseline))
+        title = (
+            tr("Baseline photo") if c.is_baseline else ui.day_label(c.day_since_treatment, tr=tr)
+        )
+        st.markdown(f"**{title}** · {ui.local_time(c.submitted_at, tz, tr=tr)}")
+        st.markdown(patient_ui.patient_outcome(c.severity, baseline=c.is_baseline, tr=tr))
         if c.patient_message and not c.is_baseline:
-            st.caption(c.patient_message)
+            # The stored message is English (staff read it); in another language, the reasons.
+            st.caption(patient_ui.history_note(c, tr=tr))
         shown = [thumbs[p.id] for p in c.photos if p.id in thumbs]
         if shown:
             cols = st.columns(min(len(shown), 4))
             for i, data in enumerate(shown):
-                cols[i % len(cols)].image(data, width=160, alt=f"{title}: photo {i + 1}")
+                alt = tr("%(title)s: photo %(n)s", title=title, n=i + 1)
+                cols[i % len(cols)].image(data, width=160, alt=alt)

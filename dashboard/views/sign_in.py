@@ -4,6 +4,7 @@ patient sees when their link is refused."""
 from __future__ import annotations
 
 import auth
+import lang
 import resources
 import streamlit as st
 import ui
@@ -20,19 +21,25 @@ def clinic_phone() -> str:
 
 
 if notice is not None and notice.kind == "link":
+    # A patient's page, before the link says who they are: in the browser's language.
+    tr = lang.for_browser()
+    lang.page_language(tr)
+    message = lang.link_refusal(notice.message, notice.code, tr)
     if notice.code == "link_incomplete":  # cut short by a messaging app: nothing is wrong
-        st.title("Please open your link again")
-        st.info(notice.message, icon=":material/link:")
+        st.title(tr("Please open your link again"), anchor=False)
+        st.info(message, icon=":material/link:")
     else:
-        st.title("This link can't be opened")
-        st.error(notice.message, icon=":material/link_off:")
-    office = ui.attempt(clinic_phone, doing="finding the clinic's phone number")
+        st.title(tr("This link can't be opened"), anchor=False)
+        st.error(message, icon=":material/link_off:")
+    office = ui.attempt(clinic_phone, doing=tr("finding the clinic's phone number"), tr=tr)
     st.markdown(
-        "If you have a new symptom that worries you, such as a fever, drainage that looks "
-        "like pus or increasing warmth, **call the clinic now**; do not wait for a new link."
+        tr(
+            "If you have a new symptom that worries you, such as a fever, drainage that looks "
+            "like pus or increasing warmth, **call the clinic now**; do not wait for a new link."
+        )
     )
     if office:
-        ui.call_button(office, label=f"Call the clinic: {office}")
+        ui.call_button(office, label=tr("Call the clinic: %(phone)s", phone=office))
     st.stop()
 
 st.title("Clinic sign-in")

@@ -24,13 +24,14 @@ from pydantic import (
 )
 
 from checkins import questionnaire
+from checkins.i18n import N_
 from checkins.questionnaire import Kind
 
 Procedure = Literal["microneedling", "microneedling_rf"]
 PROCEDURES: tuple[str, ...] = ("microneedling", "microneedling_rf")
 PROCEDURE_LABELS: dict[str, str] = {
-    "microneedling": "Micro-needling",
-    "microneedling_rf": "Micro-needling with RF",
+    "microneedling": N_("Micro-needling"),
+    "microneedling_rf": N_("Micro-needling with RF"),
 }
 SWELLING_LEVELS: tuple[str, ...] = questionnaire.choice_words("swelling")
 REDNESS_LEVELS: tuple[str, ...] = questionnaire.choice_words("redness")

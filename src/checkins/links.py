@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from checkins import access
 from checkins.domain import AccessDenied, InvalidInput, NotFound, Role, utcnow
+from checkins.i18n import N_
 from checkins.services import audit
 from checkins.services.views import Actor
 from checkins.storage import models
@@ -45,19 +46,19 @@ _SIGNATURE_BYTES = 32  # HMAC-SHA256
 # What a message or a mail client may glue to the end of a link ("open it here: LINK.").
 _TRAILING_PUNCTUATION = ".,;:!?)]}>'\"\u2019\u201d"
 
-MALFORMED = (
+MALFORMED = N_(
     "This check-in link is incomplete or damaged. Open the link from the clinic's message "
     "again, or call the clinic for a new one."
 )
-ALTERED = (
+ALTERED = N_(
     "This check-in link has been changed and cannot be used. Open the link exactly as the "
     "clinic sent it, or call the clinic for a new one."
 )
-CUT_OFF = (
+CUT_OFF = N_(
     "This check-in link is not complete: some messaging apps cut long links short. Open it "
     "again from the clinic's message, tapping the whole link, or call the clinic for a new one."
 )
-REVOKED = (
+REVOKED = N_(
     "This check-in link has been replaced by a newer one. Use the latest link the clinic "
     "sent you, or call the clinic."
 )

@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image, ImageCms, ImageFile
 
 from checkins.domain import InvalidInput
+from checkins.i18n import N_
 from checkins.imaging.color import U8
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
@@ -48,26 +49,26 @@ class PhotoRejected(InvalidInput):
 
 
 _MESSAGES = {
-    "empty_file": "The file is empty. Please take the photo again and send it.",
-    "too_large_file": (
+    "empty_file": N_("The file is empty. Please take the photo again and send it."),
+    "too_large_file": N_(
         "The file is larger than 25 MB. Please send the photo straight from your camera, "
         "not an edited or combined file."
     ),
-    "unsupported_type": (
+    "unsupported_type": N_(
         "This file is not a photo we can read. Please send a JPEG, PNG, WebP or HEIC photo "
         "from your camera."
     ),
-    "too_many_pixels": (
+    "too_many_pixels": N_(
         "The image is too large to check (over 50 megapixels). Please send a normal camera photo."
     ),
-    "corrupt": (
+    "corrupt": N_(
         "The photo could not be read; it may be damaged or incomplete. "
         "Please take it again and send it."
     ),
-    "decode_timeout": (
+    "decode_timeout": N_(
         "The photo took too long to read and was not accepted. Please take it again and send it."
     ),
-    "busy": (
+    "busy": N_(
         "Many photos are being checked right now. Please wait a minute and send it again; "
         "nothing was lost."
     ),

@@ -12,6 +12,7 @@ import math
 import cv2
 import numpy as np
 
+from checkins.i18n import N_
 from checkins.imaging.color import F32, U8
 from checkins.imaging.results import QualityIssue, QualityReport
 from checkins.imaging.skin import Mask
@@ -32,24 +33,26 @@ MIN_SHORT_EDGE = 600
 MIN_SKIN_FRACTION = 0.05
 
 HINTS = {
-    "blurry": (
+    "blurry": N_(
         "The photo is blurry. Hold the phone still about 20–30 cm from the skin and tap the "
         "screen on the treated area to focus before you take it."
     ),
-    "too_dark": "The photo is too dark. Move to daylight near a window, and do not use the flash.",
-    "overexposed": (
+    "too_dark": N_(
+        "The photo is too dark. Move to daylight near a window, and do not use the flash."
+    ),
+    "overexposed": N_(
         "The photo is too bright and the skin colour is washed out. Step out of direct sunlight "
         "and turn the flash off."
     ),
-    "too_small": (
+    "too_small": N_(
         "The photo is too small to measure. Send the original photo from the camera, not a "
         "screenshot or a reduced copy."
     ),
-    "no_skin": (
+    "no_skin": N_(
         "We could not find skin in the photo. Fill most of the picture with the treated area, "
         "against a plain background."
     ),
-    "framing": (
+    "framing": N_(
         "The treated area is too small in the picture to measure. Move closer so that it fills "
         "most of the photo, against a plain background."
     ),

@@ -20,8 +20,9 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from checkins import links
+from checkins import i18n, links
 from checkins.domain import ReviewStatus, utcnow
+from checkins.i18n import ENGLISH, N_, Translator
 from checkins.messaging.channels import Channels, Outgoing, Permanent, Temporary
 from checkins.services.views import Actor
 from checkins.storage.db import Database
@@ -75,16 +76,19 @@ def _clinic(session: Session) -> ClinicSettings | None:
     return session.get(ClinicSettings, 1)
 
 
-def _patient_text(clinic_name: str, lead: str, url: str, channel: str) -> tuple[str, str]:
+def _patient_text(
+    clinic_name: str, lead: str, url: str, channel: str, tr: Translator = ENGLISH
+) -> tuple[str, str]:
+    """A message to a patient in their language (``lead`` is an English msgid)."""
+    lead = tr(lead)
     subject = f"{clinic_name}: {lead.rstrip('.')}"
     body = f"{clinic_name}: {lead} {url}"
     if channel == "email":
-        body += (
-            "\n\nThis link is personal: please do not forward it.\n"
-            f"To stop these messages, open: {url}&stop=1"
-        )
+        body += "\n\n" + tr("This link is personal: please do not forward it.") + "\n"
+        body += tr("To stop these messages, open: %(url)s", url=f"{url}&stop=1")
     else:
-        body += " Reply STOP to opt out."
+        # STOP stays STOP: the SMS carrier acts on that keyword in any language.
+        body += " " + tr("Reply STOP to opt out.")
     return subject, body
 
 
@@ -115,7 +119,7 @@ def queue_patient_message(
     )  # fmt: skip
     added = 0
     for channel, address in addresses:
-        subject, body = _patient_text(clinic.name, lead, url, channel)
+        subject, body = _patient_text(clinic.name, lead, url, channel, i18n.translator(p.language))
         added += add(
             session, idempotency_key=f"{key}:{channel}", kind=kind, channel=channel,
             to_address=address, subject=subject, body=body, patient_id=p.id,
@@ -129,7 +133,7 @@ def queue_reply_notice(
 ) -> int:
     return queue_patient_message(
         session=session, signing_key=signing_key, treatment_id=treatment_id, kind="reply_notice",
-        lead="your care team replied to your check-in. Read it here:",
+        lead=N_("your care team replied to your check-in. Read it here:"),
         key=f"reply:{message_id}",
     )  # fmt: skip
 
@@ -139,7 +143,7 @@ def queue_link(
 ) -> int:
     return queue_patient_message(
         session=session, signing_key=signing_key, treatment_id=treatment_id, kind="link",
-        lead="your check-in link for the days after your treatment:", key=f"link:{nonce}",
+        lead=N_("your check-in link for the days after your treatment:"), key=f"link:{nonce}",
     )  # fmt: skip
 
 
@@ -235,9 +239,9 @@ def queue_due_reminders(
         if key in sent:
             continue
         lead = (
-            "today is a check-in day. Please send your photos and answers:"
+            N_("today is a check-in day. Please send your photos and answers:")
             if n == 1
-            else "we have not received your check-in yet. Please send it here:"
+            else N_("we have not received your check-in yet. Please send it here:")
         )
         added += queue_patient_message(
             session=session, signing_key=signing_key, treatment_id=treatment_id,

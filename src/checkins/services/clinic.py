@@ -22,6 +22,7 @@ from checkins.domain import (
     utcnow,
 )
 from checkins.guidance import CallNow
+from checkins.i18n import N_
 from checkins.services import audit, trends
 from checkins.services.convert import checkin_view, message_view, treatment_view
 from checkins.services.views import Actor, ClinicView, PatientHome, TreatmentView
@@ -296,6 +297,7 @@ def patient_home(
         next_checkin_day=schedule.next_checkin_day(schedule_days=t.schedule_days, day=day),
         call_now=call_now(view, now),
         next_treatment_window=schedule.next_treatment_window(t.treated_at, view.time_zone),
+        language=t.patient.language or "en",
     )
 
 
@@ -321,9 +323,9 @@ def patient_reply(*, session: Session, actor: Actor, body: str, now: datetime | 
         raise AccessDenied("Only the patient answers from their own page.")
     text = body.strip()
     if not text:
-        raise InvalidInput("Write your message before sending it.")
+        raise InvalidInput(N_("Write your message before sending it."))
     if len(text) > MAX_PATIENT_MESSAGE:
-        raise InvalidInput(f"Please keep it under {MAX_PATIENT_MESSAGE} characters.")
+        raise InvalidInput(N_("Please keep it under 2000 characters."))
     now = now or utcnow()
     t = _treatment(session, actor.treatment_id)
     item = session.scalar(
@@ -395,4 +397,32 @@ def opt_out(*, session: Session, actor: Actor, now: datetime | None = None) -> b
         return False
     p.opted_out_at = now or utcnow()
     audit.record(session=session, actor=actor, action="patient.opt_out", patient_id=p.id)
+    return True
+
+
+def set_patient_language(*, session: Session, actor: Actor, language: str) -> bool:
+    """The patient's own choice of language on their page; it is kept for their messages too.
+
+    True when it changed (audited); a language the catalogs do not hold is refused.
+    """
+    from checkins import i18n
+    from checkins.domain import Role
+
+    if actor.role is not Role.PATIENT or actor.treatment_id is None:
+        raise AccessDenied("Only the patient chooses their language from their own link.")
+    if language not in i18n.SUPPORTED:
+        raise InvalidInput(
+            f"Unknown language {language!r}; use one of {', '.join(i18n.SUPPORTED)}."
+        )
+    p = session.get(Patient, _treatment(session, actor.treatment_id).patient_id)
+    if p is None or p.language == language:
+        return False
+    p.language = language
+    audit.record(
+        session=session,
+        actor=actor,
+        action="patient.language",
+        patient_id=p.id,
+        detail=f"language={language}",
+    )
     return True

@@ -35,6 +35,7 @@ from checkins.domain import (
     measured,
     utcnow,
 )
+from checkins.i18n import N_
 from checkins.imaging import (
     PhotoAnalysis,
     ProcessedPhoto,
@@ -192,7 +193,7 @@ def treatment_of_submission(
     return found
 
 
-BASELINE_MESSAGE = (
+BASELINE_MESSAGE = N_(
     "Thank you: your baseline photo is saved. After your treatment we compare new photos with "
     "it to follow how your skin settles."
 )

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from checkins import questionnaire
 from checkins.domain import MAX_PHOTOS, Answers, CheckinsError, InvalidInput, Temperature
+from checkins.i18n import ENGLISH, N_, Translator
 from checkins.imaging import MAX_UPLOAD_BYTES
 from checkins.questionnaire import Kind
 from checkins.services import intake
@@ -29,17 +30,18 @@ from checkins.validation import friendly, parse_answers, scale_sentence
 
 log = logging.getLogger(__name__)
 MAX_UPLOAD_MB = MAX_UPLOAD_BYTES // (1024 * 1024)
-COULD_NOT_CHECK = "We could not check this photo just now; please try again or take another."
-YES, NO = "Yes", "No"
-CARD_HINT = (
+COULD_NOT_CHECK = N_("We could not check this photo just now; please try again or take another.")
+YES, NO = "Yes", "No"  # the answers' values (drafts keep them): shown as tr(YES), tr(NO)
+N_("Yes"), N_("No")
+CARD_HINT = N_(
     "If the clinic gave you the reference card, hold it flat beside the treated area, at the "
     "same distance from the camera as your skin, with all four black corner squares in the "
     "frame and nothing covering them."
 )
 PHOTO_TIPS = (
-    "Face a window or a bright lamp; avoid strong shadows and the flash.",
-    "Hold the phone about 30 cm (one foot) away and keep still until the photo is taken.",
-    "Fill most of the frame with the treated area; no filters or beauty mode.",
+    N_("Face a window or a bright lamp; avoid strong shadows and the flash."),
+    N_("Hold the phone about 30 cm (one foot) away and keep still until the photo is taken."),
+    N_("Fill most of the frame with the treated area; no filters or beauty mode."),
 )
 
 
@@ -85,30 +87,34 @@ def photo_key(data: bytes) -> str:
 # them by raising, which shows its error page): the name is checked here, the content by the
 # decoder's own format allow-list.
 PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
-NOT_A_PHOTO_NAME = (
-    "Only photos can be sent (JPEG, PNG, WebP or HEIC), and “{name}” is not one. "
+NOT_A_PHOTO_NAME = N_(
+    "Only photos can be sent (JPEG, PNG, WebP or HEIC), and “%(name)s” is not one. "
     "Please remove it and choose a photo."
 )
-DAMAGED_NAME = "That file's name is damaged; please remove it and choose the photo again."
+DAMAGED_NAME = N_("That file's name is damaged; please remove it and choose the photo again.")
 
 
-def name_problem(name: str) -> str | None:
+def name_problem(name: str, *, tr: Translator = ENGLISH) -> str | None:
     """A sentence when an upload's name is not a photo's (a .html file, a NUL byte), else None.
 
     A name without an extension passes: some phones send one; the decoder decides."""
     if any(not ch.isprintable() for ch in name):
-        return DAMAGED_NAME
+        return tr(DAMAGED_NAME)
     suffix = PurePath(name.replace("\\", "/")).suffix.lower()
     if suffix and suffix not in PHOTO_EXTENSIONS:
-        return NOT_A_PHOTO_NAME.format(name=intake.display_name(name))
+        return tr(NOT_A_PHOTO_NAME, name=intake.display_name(name))
     return None
 
 
-def check_photo(data: bytes, *, name: str) -> PhotoCheck:
-    """Decode and analyse a photo (in the imaging worker process) and say what to do with it."""
+def check_photo(data: bytes, *, name: str, tr: Translator = ENGLISH) -> PhotoCheck:
+    """Decode and analyse a photo (in the imaging worker process) and say what to do with it.
+
+    Its problems are in English (the page shows each through ``tr``), so a check kept in the
+    session's cache reads right after the patient switches language; a name refused here is
+    already in ``tr``'s language (it is never cached)."""
     key = photo_key(data)
     shown = intake.display_name(name)
-    if (problem := name_problem(name)) is not None:
+    if (problem := name_problem(name, tr=tr)) is not None:
         return PhotoCheck(key, shown, False, (problem,), False, None)
     try:
         prepared = intake.prepare_photo(data, name=name)
@@ -120,7 +126,7 @@ def check_photo(data: bytes, *, name: str) -> PhotoCheck:
     quality = prepared.analysis.quality
     problems = tuple(dict.fromkeys(issue.hint for issue in quality.issues if issue.hint))
     if not quality.acceptable and not problems:
-        problems = ("This photo is not clear enough to measure; please take it again.",)
+        problems = (N_("This photo is not clear enough to measure; please take it again."),)
     card = bool(prepared.analysis.calibration.card_detected)
     return PhotoCheck(key, prepared.name, bool(quality.acceptable), problems, card, prepared)
 
@@ -130,6 +136,7 @@ def check_photos(
     *,
     cache: dict[str, PhotoCheck],
     progress: Callable[[int, int, str], object] | None = None,  # what it returns is ignored
+    tr: Translator = ENGLISH,
 ) -> list[PhotoCheck]:
     """Verdicts for ``(name, bytes)`` uploads, analysing only those not in ``cache`` yet.
 
@@ -137,7 +144,7 @@ def check_photos(
     is called before each new analysis so the page can show where it is.
     """
     refused = {  # by name, before the cache: the same bytes may have passed under a photo's name
-        photo_key(data): check_photo(data, name=name)
+        photo_key(data): check_photo(data, name=name, tr=tr)
         for name, data in uploads
         if name_problem(name) is not None
     }
@@ -151,19 +158,22 @@ def check_photos(
     return [refused.get(k) or cache[k] for k in dict.fromkeys(k for k, _, _ in keyed)]
 
 
-def ready_to_send(checks: Sequence[PhotoCheck], *, baseline: bool) -> str | None:
+def ready_to_send(
+    checks: Sequence[PhotoCheck], *, baseline: bool, tr: Translator = ENGLISH
+) -> str | None:
     """``None`` when the photos allow sending, else the sentence that says what to fix."""
     bad = [c for c in checks if not c.ok]
     if bad:
         names = ", ".join(f"“{c.name}”" for c in bad)
-        return (
-            f"Please retake {names} before sending: remove it with the × next to its name "
-            "and add a new photo. (You can also remove it and send without it.)"
+        return tr(
+            "Please retake %(names)s before sending: remove it with the × next to its name "
+            "and add a new photo. (You can also remove it and send without it.)",
+            names=names,
         )
     if len(checks) > MAX_PHOTOS:
-        return f"Please send at most {MAX_PHOTOS} photos in one check-in."
+        return tr("Please send at most %(n)s photos in one check-in.", n=MAX_PHOTOS)
     if baseline and not checks:
-        return "Add at least one photo of the area to be treated."
+        return tr("Add at least one photo of the area to be treated.")
     return None
 
 
@@ -213,27 +223,98 @@ def _asked(q: questionnaire.Question, values: Mapping[str, Any]) -> bool:
     return not q.asked_if or bool(values.get(q.asked_if))
 
 
+def _lower_first(text: str) -> str:
+    """ "¿Hay…?" -> "¿hay…?", "Is…" -> "is…": a question inside a sentence."""
+    i = 1 if text[:1] in "¿¡" else 0
+    return text[:i] + text[i : i + 1].lower() + text[i + 1 :]
+
+
+def missing(q: questionnaire.Question, tr: Translator = ENGLISH) -> str:
+    """The sentence when a patient left ``q`` unanswered, in ``tr``'s language."""
+    if tr.locale == ENGLISH.locale:
+        return q.missing
+    return tr("Please answer: %(question)s", question=_lower_first(tr(q.prompt)))
+
+
+def scale_problem(
+    q: questionnaire.Question, tr: Translator = ENGLISH, *, value: float | None = None
+) -> str:
+    """ "Pain is a whole number from 0 (none) to 10 (worst)." (and, for a value between two
+    whole numbers, which two to choose), in ``tr``'s language."""
+    s = q.scale
+    assert s is not None
+    if tr.locale == ENGLISH.locale:
+        base = scale_sentence(q)
+        if value is None:
+            return base
+        return (
+            f"{base[:-1]}: {value:g} is between two; please choose "
+            f"{math.floor(value):g} or {math.ceil(value):g}."
+        )
+    words = {
+        "phrase": tr(q.in_sentence),
+        "low": s.low,
+        "high": s.high,
+        "low_word": tr(s.low_word),
+        "high_word": tr(s.high_word),
+    }
+    if value is None:
+        return tr(
+            "%(phrase)s: a whole number from %(low)s (%(low_word)s) to %(high)s (%(high_word)s).",
+            **words,
+        )
+    return tr(
+        "%(phrase)s: a whole number from %(low)s (%(low_word)s) to %(high)s (%(high_word)s); "
+        "%(value)s is between two, please choose %(floor)s or %(ceil)s.",
+        value=tr.number(value, digits=3),
+        floor=math.floor(value),
+        ceil=math.ceil(value),
+        **words,
+    )
+
+
 def _temperature(
-    q: questionnaire.Question, values: Mapping[str, Any], errors: list[FieldError]
+    q: questionnaire.Question,
+    values: Mapping[str, Any],
+    errors: list[FieldError],
+    tr: Translator = ENGLISH,
 ) -> object:
     unit_code = "C" if str(values.get(UNIT_FIELD) or "").endswith("C") else "F"
     try:
         reading = read_number(values.get(q.name))
     except ValueError:
-        errors.append(FieldError(q.name, f"Please type your temperature as a number ({q.hint})."))
+        errors.append(
+            FieldError(
+                q.name, tr("Please type your temperature as a number (%(hint)s).", hint=tr(q.hint))
+            )
+        )
         return None
     if reading is None:
         if not values.get(SKIP_FIELD):
-            errors.append(FieldError(q.name, f"Please enter your temperature, or tick “{q.skip}”."))
+            errors.append(
+                FieldError(
+                    q.name,
+                    tr("Please enter your temperature, or tick “%(skip)s”.", skip=tr(q.skip)),
+                )
+            )
         return None
     try:
         Temperature(value=reading, unit=unit_code)
     except ValidationError as bad:
-        errors.append(FieldError(q.name, friendly(bad).message))
+        message = friendly(bad).message
+        if tr.locale != ENGLISH.locale:  # the model's sentence is English: say it here
+            message = tr(
+                "A reading of %(reading)s is not a body temperature we can use; please "
+                "check it and whether it is in °F or °C.",
+                reading=tr.temperature(reading, unit_code),
+            )
+        errors.append(FieldError(q.name, message))
     return {"value": reading, "unit": unit_code}
 
 
-def _scale(q: questionnaire.Question, raw: object, errors: list[FieldError]) -> object:
+def _scale(
+    q: questionnaire.Question, raw: object, errors: list[FieldError], tr: Translator = ENGLISH
+) -> object:
     scale = q.scale
     assert scale is not None
     value: float | None = None
@@ -241,32 +322,31 @@ def _scale(q: questionnaire.Question, raw: object, errors: list[FieldError]) -> 
         value = read_number(raw)
     if value is None:
         if raw is None or not str(raw).strip():
-            errors.append(FieldError(q.name, q.missing + "."))
+            errors.append(FieldError(q.name, missing(q, tr).rstrip(".?") + "."))
         else:
-            errors.append(
-                FieldError(
-                    q.name,
-                    f"Please give your {q.in_sentence} as a whole number from {scale.low} "
-                    f"to {scale.high}.",
+            text = (
+                f"Please give your {q.in_sentence} as a whole number from {scale.low} "
+                f"to {scale.high}."
+                if tr.locale == ENGLISH.locale
+                else tr(
+                    "Please give your %(phrase)s as a whole number from %(low)s to %(high)s.",
+                    phrase=tr(q.in_sentence),
+                    low=scale.low,
+                    high=scale.high,
                 )
             )
+            errors.append(FieldError(q.name, text))
         return None
     if not value.is_integer():
-        errors.append(
-            FieldError(
-                q.name,
-                f"{scale_sentence(q)[:-1]}: {value:g} is between two; please choose "
-                f"{math.floor(value):g} or {math.ceil(value):g}.",
-            )
-        )
+        errors.append(FieldError(q.name, scale_problem(q, tr, value=value)))
         return None
     if not scale.low <= value <= scale.high:
-        errors.append(FieldError(q.name, scale_sentence(q)))
+        errors.append(FieldError(q.name, scale_problem(q, tr)))
         return None
     return int(value)
 
 
-def answers_from_form(values: Mapping[str, Any]) -> Answers:
+def answers_from_form(values: Mapping[str, Any], *, tr: Translator = ENGLISH) -> Answers:
     """The questionnaire's widgets (typed numbers, Yes/No radios, °F/°C) as validated ``Answers``.
 
     ``values`` holds each question's raw value by name (``questionnaire.QUESTIONS``), the
@@ -275,7 +355,8 @@ def answers_from_form(values: Mapping[str, Any]) -> Answers:
     and every value we cannot use (a temperature no body has, pain of 3.5 or 12), each naming
     its field, in the form's order. A value is never silently changed: "3.5" is refused, not
     read as 3. A required question, or an optional one asked only because of a flag, must be
-    answered; the other optional ones may be left blank.
+    answered; the other optional ones may be left blank. Every sentence is in ``tr``'s
+    language.
     """
     errors: list[FieldError] = []
     data: dict[str, object] = {}
@@ -286,14 +367,14 @@ def answers_from_form(values: Mapping[str, Any]) -> Answers:
             continue
         must = q.required or bool(q.asked_if)
         if q.kind is Kind.TEMPERATURE:
-            data[q.name] = _temperature(q, values, errors)
+            data[q.name] = _temperature(q, values, errors, tr)
         elif q.kind is Kind.SCALE:
-            data[q.name] = _scale(q, raw, errors)
+            data[q.name] = _scale(q, raw, errors, tr)
         elif q.kind is Kind.TEXT:
             data[q.name] = str(raw or "").strip()
         elif raw is None:
             if must:
-                errors.append(FieldError(q.name, q.missing))
+                errors.append(FieldError(q.name, missing(q, tr)))
             data[q.name] = None
         elif q.kind is Kind.YES_NO:
             data[q.name] = raw == YES
@@ -305,4 +386,4 @@ def answers_from_form(values: Mapping[str, Any]) -> Answers:
         return parse_answers(data)
     except InvalidInput as refused:
         field = "notes" if "notes" in refused.message.lower() else "temperature"
-        raise FormErrors([FieldError(field, refused.message)]) from None
+        raise FormErrors([FieldError(field, tr(refused.message))]) from None

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from checkins import access, contact, schedule
+from checkins import access, contact, i18n, schedule
 from checkins.domain import (
     PROCEDURES,
     Conflict,
@@ -789,6 +789,8 @@ def handout(
         base_url=base_url, now=now,
     )  # fmt: skip
     t = detail.treatment
+    patient = session.get(Patient, t.patient_id)
+    language = patient.language if patient is not None else "en"  # the handout is the patient's
     data = HandoutData(
         clinic_name=row.name,
         clinic_phone=contact.display_phone(row.phone),
@@ -800,7 +802,10 @@ def handout(
         url=url,
         schedule=tuple((s.day, s.due_at) for s in detail.schedule if not s.cancelled),
         next_window=detail.next_treatment_window,
-        warning_signs=guidance.warning_signs(rules.thresholds(ruleset)),
+        warning_signs=guidance.warning_signs(
+            rules.thresholds(ruleset), tr=i18n.translator(language)
+        ),
+        language=language,
     )
     audit.record(
         session=session, actor=actor, action="handout.print", patient_id=t.patient_id,

@@ -163,6 +163,7 @@ class PatientHome:
     next_checkin_day: int | None = None
     call_now: CallNow | None = None  # whom to call at the time of reading (office hours)
     next_treatment_window: tuple[date, date] | None = None  # the series: 4–6 weeks on
+    language: str = "en"  # the patient's preferred language (patients.language), i18n.SUPPORTED
 
 
 @dataclass(frozen=True)
