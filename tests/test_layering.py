@@ -87,3 +87,19 @@ def test_the_command_line_starts_without_the_database_or_imaging_stack() -> None
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_analyze_starts_without_pydantic_babel_or_the_database() -> None:
+    """`checkins analyze` imports the imaging stack and nothing it does not use: no SQLAlchemy,
+    no pydantic (the input models load on first use), no Babel (issue 11 §9's start-up)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, checkins.cli, checkins.cli.analyze\n"
+        "print(sorted(m for m in ('sqlalchemy', 'pydantic', 'babel') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]", done.stdout

@@ -20,11 +20,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
-from babel import dates as babel_dates
-from babel import numbers as babel_numbers
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+# Babel is imported where it is used: modules that only mark messages (``N_``) are imported by
+# every command, and ``checkins analyze`` should not pay Babel's start-up for a marker.
 
 DOMAIN = "checkins"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -48,6 +45,9 @@ def _catalog(locale: str) -> _gettext.NullTranslations:
     """The compiled catalog of ``locale`` (fuzzy entries left out, as msgfmt does)."""
     if locale == DEFAULT:
         return _gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with po_path(locale).open("rb") as f:
         catalog = read_po(f, locale=locale, domain=DOMAIN)
     buf = io.BytesIO()
@@ -60,6 +60,8 @@ def normalize(locale: str | None) -> str | None:
     """``"es-MX"``, ``"es_ES"`` or ``"ES"`` as a supported language code, else ``None``."""
     if not locale:
         return None
+    from babel import Locale, UnknownLocaleError
+
     try:
         parsed = Locale.parse(locale.strip().replace("-", "_"))
     except (UnknownLocaleError, ValueError, TypeError):
@@ -122,6 +124,8 @@ class Translator:
 
     def number(self, value: float, *, digits: int = 1) -> str:
         """``38.6`` as the locale writes it ("38.6", "38,6"), with up to ``digits`` decimals."""
+        from babel import numbers as babel_numbers
+
         pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
         return babel_numbers.format_decimal(value, format=pattern, locale=self.locale)
 
@@ -131,14 +135,20 @@ class Translator:
 
     def long_date(self, value: date | datetime) -> str:
         """A day and month in the locale's words: "December 3", "3 de diciembre"."""
+        from babel import dates as babel_dates
+
         return babel_dates.format_skeleton("MMMMd", value, locale=self.locale)
 
     def day_month(self, value: date | datetime) -> str:
         """A short day and month: "Dec 3" in English, "3 dic" in Spanish."""
+        from babel import dates as babel_dates
+
         return babel_dates.format_skeleton("MMMd", value, locale=self.locale)
 
     def date_time(self, value: datetime) -> str:
         """A weekday, date and time: "Thu, Dec 3, 9:05 AM" / "jue, 3 dic, 9:05"."""
+        from babel import dates as babel_dates
+
         day = babel_dates.format_skeleton("MMMEd", value, locale=self.locale)
         time = babel_dates.format_time(value, format="short", locale=self.locale)
         return f"{day}, {time}"
