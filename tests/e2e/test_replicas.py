@@ -264,8 +264,8 @@ def test_a_patient_checks_in_on_one_replica_while_a_provider_claims_on_the_other
     settle(patient)
     choose(patient, "drainage that looks like pus", "No")
     choose(patient, "getting warmer", "No")
-    choose(patient, "Swelling", "Mild")
-    choose(patient, "Redness", "Moderate (like a sunburn)")
+    choose(patient, "How swollen", "Mild")
+    choose(patient, "How red", "Moderate (like a sunburn)")
     choose(patient, "oozing clear fluid", "No")
     patient.get_by_label("Pain, from 0 (none) to 10 (worst)").fill("4")
     patient.get_by_label("Pain, from 0 (none) to 10 (worst)").press("Tab")
@@ -408,8 +408,8 @@ def test_when_a_patients_replica_dies_the_page_moves_to_the_other_and_loses_noth
     shot(page, "replicas-3-patient-after-failover")
     choose(page, "drainage that looks like pus", "No")
     choose(page, "getting warmer", "No")
-    choose(page, "Swelling", "None")
-    choose(page, "Redness", "Mild (pink)")
+    choose(page, "How swollen", "None")
+    choose(page, "How red", "Mild (pink)")
     choose(page, "oozing clear fluid", "No")
     # The new session drew the form anew; the old session's field lingers hidden in the page,
     # so pick the one a person (and the accessibility tree) sees.
