@@ -276,7 +276,10 @@ def test_a_refused_link_in_the_browsers_spanish(
         token = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
     elif kind == "expired":
         token = links.make_token(
-            treatment_id=seeded.treatment_a, generation=1, expires_at=utcnow() - timedelta(1)
+            key=links.load_key(),
+            treatment_id=seeded.treatment_a,
+            generation=1,
+            expires_at=utcnow() - timedelta(1),
         )
     elif kind == "revoked":
         with seeded.db.session() as s:
