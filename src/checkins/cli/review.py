@@ -57,7 +57,10 @@ def cmd_triage(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
     from checkins import rules
+    from checkins.imaging import isolate
     from checkins.services import clinic, intake
     from checkins.validation import parse_checkin_json
 
@@ -66,10 +69,14 @@ def cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
     raw = _read(args.file, MAX_CHECKIN_FILE_BYTES)
     inp = parse_checkin_json(raw, now=_now())
     base = Path(args.file).resolve().parent
-    prepared = []
+    files = []
     for name in inp.photos:
         path = Path(name) if Path(name).is_absolute() else base / name
-        prepared.append(intake.prepare_photo(_read(str(path)), name=path.name))
+        files.append((_read(str(path)), path.name))
+    # The photos are checked side by side, one per imaging worker (one per core), in order: the
+    # first refused photo is the one reported, as before, and nothing is stored until all pass.
+    with ThreadPoolExecutor(max_workers=isolate.MAX_WORKERS) as threads:
+        prepared = list(threads.map(lambda f: intake.prepare_photo(f[0], name=f[1]), files))
     db = _connect()
     csid = (
         inp.client_submission_id
