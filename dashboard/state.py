@@ -32,7 +32,6 @@ class StateKeys:
     ANALYSED = "checkin_analysed"  # sha256 -> PhotoCheck (analysis cached per session)
     LAST_RESULT = "checkin_last_result"  # SubmitResult shown after sending
     ROUTINE_DONE = "checkin_routine_done"  # prefix for the routine checklist boxes
-    HOME_AUDITED = "checkin_home_audited"  # the visit's first read of the patient home is audited
     # The draft kept on the server across a reload (services/drafts.py).
     DRAFT_CHECKED = "checkin_draft_checked"  # this session has looked for a draft
     DRAFT_PHOTOS = "checkin_draft_photos"  # [(name, bytes)] restored from the draft

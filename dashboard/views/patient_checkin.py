@@ -16,6 +16,7 @@ import patient_ui
 import resources
 import streamlit as st
 import ui
+import visits
 from state import StateKeys
 
 from checkins.guidance import guidance_for_day, skin_care_routine
@@ -31,12 +32,12 @@ token = st.session_state.get(StateKeys.PATIENT_TOKEN)
 
 def load_home() -> PatientHome:
     # The first read of a visit is audited; the form's reruns (every answer) are not.
-    first = not st.session_state.get(StateKeys.HOME_AUDITED)
+    first = visits.first("home")
     with db.session() as s:
         home = clinic.patient_home(
             session=s, actor=actor, treatment_id=actor.treatment_id or 0, audit_read=first
         )
-    st.session_state[StateKeys.HOME_AUDITED] = True
+    visits.seen("home")
     return home
 
 

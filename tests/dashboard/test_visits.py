@@ -129,4 +129,24 @@ def test_the_patient_history_is_audited_once_per_visit(
     assert rows(seeded, "view_patient_home") == opened  # reruns read without a new row
     at.switch_page("views/patient_checkin.py").run()
     at.switch_page("views/patient_history.py").run()
-    assert rows(seeded, "view_patient_home") == opened + 1
+    # Two new visits, each read once: the check-in page, then the history again.
+    assert rows(seeded, "view_patient_home") == opened + 2
+
+
+def test_the_check_in_page_is_audited_once_per_visit(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    at = app()
+    at.query_params["t"] = seeded.token(seeded.treatment_a)
+    at.run()
+    assert not at.exception
+    opened = rows(seeded, "view_patient_home")
+    assert opened >= 1
+    at.run()
+    at.run()
+    assert rows(seeded, "view_patient_home") == opened  # the form's reruns: no new row
+    at.switch_page("views/patient_history.py").run()
+    after_history = rows(seeded, "view_patient_home")
+    at.switch_page("views/patient_checkin.py").run()
+    assert not at.exception
+    assert rows(seeded, "view_patient_home") == after_history + 1  # back again: a new visit
