@@ -191,6 +191,7 @@ def test_the_history_on_a_phone_labels_the_baseline(app_server: Server, phone_pa
     settle(page)
     page.get_by_role("button", name=re.compile("Send baseline photo")).click()
     expect(page.get_by_text("baseline photo is saved")).to_be_visible()
+    settle(page)  # during a rerun the old link and the new one are both in the page
     page.get_by_role("link", name="My check-ins and replies").click()
     expect(page.get_by_text("Baseline: the photo later ones are compared with")).to_be_visible()
     expect(page.get_by_text("Normal for this stage of healing")).to_have_count(0)
@@ -245,7 +246,9 @@ def test_a_staff_reload_says_why_it_signed_out(app_server: Server, desktop_page:
     settle(page)
     page.reload()
     expect(page.get_by_role("heading", name="Clinic sign-in")).to_be_visible()
-    expect(page.get_by_text("signed out because the page was reloaded")).to_be_visible()
+    # The sentence comes with the rerun that reads the reload marker: wait for it, not 5 s.
+    reason = page.get_by_text("signed out because the page was reloaded")
+    expect(reason).to_be_visible(timeout=30_000)
     # Said once: a plain visit later does not repeat it.
     page.reload()
     expect(page.get_by_role("heading", name="Clinic sign-in")).to_be_visible()
