@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,6 +147,23 @@ RETRY_EDGE = 320
 GATE_EDGE = 240
 
 
+def _faces(
+    grey: U8, *, edge: int, step: float, neighbours: int, cascade: str
+) -> tuple[Sequence[Sequence[int]], float]:
+    """The cascade's detections on a copy of ``grey`` at most ``edge`` long (faces of at least a
+    tenth of its short side), in that copy's pixels, and the copy's scale ``f``."""
+    f = min(1.0, edge / max(grey.shape[:2]))
+    small = grey
+    if f < 1.0:
+        size = (round(grey.shape[1] * f), round(grey.shape[0] * f))
+        small = np.asarray(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    side = max(24, round(0.1 * min(small.shape[:2])))
+    found = _cascade(cascade).detectMultiScale(
+        small, scaleFactor=step, minNeighbors=neighbours, minSize=(side, side)
+    )
+    return found, f
+
+
 def detect_face(
     grey: U8, *, edge: int = 10_000, step: float = 1.08, cascade: str = FACE_CASCADE
 ) -> Box | None:
@@ -155,15 +172,7 @@ def detect_face(
     ``edge``: search a copy at most this long; ``step``: the detector's scale factor;
     ``cascade``: which of OpenCV's frontal-face cascades.
     """
-    f = min(1.0, edge / max(grey.shape[:2]))
-    small = grey
-    if f < 1.0:
-        size = (round(grey.shape[1] * f), round(grey.shape[0] * f))
-        small = np.asarray(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
-    side = max(24, round(0.1 * min(small.shape[:2])))
-    faces = _cascade(cascade).detectMultiScale(
-        small, scaleFactor=step, minNeighbors=5, minSize=(side, side)
-    )
+    faces, f = _faces(grey, edge=edge, step=step, neighbours=5, cascade=cascade)
     if len(faces) == 0:
         return None
     x, y, w, h = max(faces, key=lambda b: int(b[2]) * int(b[3]))
@@ -215,15 +224,7 @@ def may_hold_face(grey: U8) -> bool:
     full search would find at a size the framing check accepts, and skips that search: most
     of the face step's cost on close-ups and body sites, where it finds nothing.
     """
-    f = min(1.0, GATE_EDGE / max(grey.shape[:2]))
-    small = grey
-    if f < 1.0:
-        size = (round(grey.shape[1] * f), round(grey.shape[0] * f))
-        small = np.asarray(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
-    side = max(24, round(0.1 * min(small.shape[:2])))
-    hits = _cascade(FACE_CASCADE).detectMultiScale(
-        small, scaleFactor=1.1, minNeighbors=0, minSize=(side, side)
-    )
+    hits, _ = _faces(grey, edge=GATE_EDGE, step=1.1, neighbours=0, cascade=FACE_CASCADE)
     return len(hits) > 0
 
 
