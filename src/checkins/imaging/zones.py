@@ -398,20 +398,6 @@ def body_region(lab: F32, exclude: Mask | None) -> Region:
     return Region(kind="body", zones={BODY_ZONE: region}, treated_fraction=float(comp.mean()))
 
 
-def measured_region(work: U8, lab: F32, exclude: Mask | None) -> Region:
-    """The treated skin of a photo: ``work`` is the analysis image, ``lab`` its colour scale.
-
-    The pipeline (``checkins.imaging.pipeline``) does the same in steps, so that a small face
-    can be measured on the finer grid of ``work``.
-    """
-    found = locate(work, lab, exclude)
-    if isinstance(found, Region):
-        return found
-    face, eyes = found
-    f = lab.shape[1] / work.shape[1]
-    return face_region(lab, scale_box(face, f), EyeFrame.from_eyes(*eyes).scaled(f), exclude)
-
-
 def scale_box(face: Box, f: float) -> Box:
     x, y, w, h = (round(v * f) for v in face)
     return x, y, w, h
