@@ -29,11 +29,12 @@ from PIL import Image
 
 from checkins.imaging.color import (
     lab_to_linear,
-    linear_to_lab_fast,
+    linear_to_lab_clipped,
     linear_to_uint8,
     uint8_to_linear,
 )
-from checkins.imaging.decode import FULL, decode
+from checkins.imaging.decode import decode
+from checkins.imaging.opening import FULL
 from checkins.imaging.pipeline import analyze_bytes
 from checkins.imaging.results import PhotoAnalysis
 
@@ -112,7 +113,7 @@ def labels(name: str, shape: tuple[int, int]) -> Labels:
 
 
 def lab_of(rgb: U8) -> NDArray[np.float32]:
-    return linear_to_lab_fast(uint8_to_linear(rgb))
+    return linear_to_lab_clipped(uint8_to_linear(rgb))
 
 
 def _png(rgb: U8) -> bytes:

@@ -1,11 +1,13 @@
 """What ``checkins analyze`` and ``checkins card`` do (cli/photos.py wires them up, importing
-this module only when one of them runs: it pulls in OpenCV and NumPy).
+this module only when one of them runs).
 
 ``analyze_command`` prints one JSON object per input, in input order (JSON Lines), and returns 0
 when every input was analysed, 2 otherwise. It never raises for a bad input: unreadable paths and
-refused photos become ``{"path": ..., "ok": false, "error": {...}}`` lines. Each photo is analysed
-in a worker process with a deadline, so a hostile file costs at most ``timeout`` seconds. The
-photos run concurrently, one worker per core, from a pool started once per command.
+refused photos become ``{"path": ..., "ok": false, "error": {...}}`` lines. The photos run in a
+supervised worker process (``checkins.imaging.batch``), a thread per core, each photo with its
+own deadline, so a hostile file costs at most ``timeout`` seconds and a crashing one is refused
+alone. This module imports Pillow only: the worker imports NumPy and OpenCV while its other
+threads already decode the first photos.
 """
 
 from __future__ import annotations
@@ -14,17 +16,12 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from checkins.domain import CheckinsError
-from checkins.imaging.card import card_pdf, card_png
-from checkins.imaging.decode import MAX_UPLOAD_BYTES, rejected
-from checkins.imaging.isolate import run_isolated, start_forked_pool
-from checkins.imaging.pipeline import analyze_bytes
-from checkins.imaging.results import PhotoAnalysis
-from checkins.imaging.zones import region_png
+from checkins.imaging import batch
+from checkins.imaging.opening import ANALYSIS_EDGE, MAX_UPLOAD_BYTES, Loaded, load_reduced, rejected
 
 ANALYZE_TIMEOUT = 10.0
 
@@ -48,36 +45,64 @@ def _read(path: str) -> bytes:
     return data
 
 
-def analyze_path(path: str) -> PhotoAnalysis:
-    """Read and analyse one file (in a worker: the photo's bytes never cross a pipe)."""
-    return analyze_bytes(_read(path))
+class _Analyze:
+    """The work on each path, for ``batch.run``: read and decode (Pillow), then analyse.
 
-
-def analyze_one(
-    path: str, *, timeout: float = ANALYZE_TIMEOUT, mask_to: Path | None = None
-) -> dict[str, object]:
-    """The contract's JSON object for one path (never raises for a bad input).
-
-    With ``mask_to``, the measured region is written there as a PNG (``"mask"`` in the JSON):
-    0 outside, one grey level per zone (``checkins.imaging.zones.ZONE_CODES`` × 40), on the
-    colour grid the metrics were taken on.
+    With a mask path for a photo, the measured region is written there as a PNG (``"mask"`` in
+    the JSON): 0 outside, one grey level per zone (``checkins.imaging.zones.ZONE_CODES`` × 40),
+    on the colour grid the metrics were taken on.
     """
-    try:
-        analysis = run_isolated(analyze_path, path, timeout=timeout)
-    except CheckinsError as exc:
-        return {"path": path, **exc.to_json()}
-    except OSError:
-        err = CheckinsError("The file could not be read.", code="unreadable")
-        return {"path": path, **err.to_json()}
-    result: dict[str, object] = {"path": path, "ok": True, **analysis.to_json()}
-    if mask_to is not None and analysis.region_labels is not None:
+
+    def __init__(self, paths: Sequence[str], masks: Sequence[Path | None]) -> None:
+        self.paths = paths
+        self.masks = masks
+
+    def _error(self, i: int, exc: CheckinsError) -> dict[str, Any]:
+        return {"path": self.paths[i], **exc.to_json()}
+
+    def warm(self) -> None:
+        """NumPy, OpenCV and the models, once, and their first-call costs; OpenCV with one
+        thread of its own, since there is a thread per core already (its pool would only fight
+        them for the cores)."""
+        import cv2
+
+        from checkins.imaging.pipeline import warm_up
+
+        if cv2.getNumThreads() != 1:  # set in the parent already when it had used OpenCV
+            cv2.setNumThreads(1)
+        warm_up()
+
+    def prepare(self, i: int) -> Loaded | dict[str, Any]:
         try:
-            mask_to.write_bytes(region_png(analysis.region_labels * 40))
-        except OSError as exc:
-            err = CheckinsError(f"The mask could not be written: {exc.strerror}.", code="mask_out")
-            return {"path": path, **err.to_json()}
-        result["mask"] = str(mask_to)
-    return result
+            return load_reduced(_read(self.paths[i]), min_edge=ANALYSIS_EDGE)
+        except CheckinsError as exc:
+            return self._error(i, exc)
+        except OSError:
+            return self._error(i, CheckinsError("The file could not be read.", code="unreadable"))
+
+    def finish(self, i: int, prepared: Loaded) -> dict[str, Any]:
+        from checkins.imaging.pipeline import analyze_loaded
+        from checkins.imaging.zones import region_png
+
+        try:
+            analysis = analyze_loaded(prepared)
+        except CheckinsError as exc:
+            return self._error(i, exc)
+        result: dict[str, Any] = {"path": self.paths[i], "ok": True, **analysis.to_json()}
+        mask_to = self.masks[i]
+        if mask_to is not None and analysis.region_labels is not None:
+            try:
+                mask_to.write_bytes(region_png(analysis.region_labels * 40))
+            except OSError as exc:
+                err = CheckinsError(
+                    f"The mask could not be written: {exc.strerror}.", code="mask_out"
+                )
+                return self._error(i, err)
+            result["mask"] = str(mask_to)
+        return result
+
+    def refused(self, i: int, code: str) -> dict[str, Any]:
+        return self._error(i, rejected(code))
 
 
 def _mask_paths(paths: Sequence[str], mask_out: str | None) -> list[Path | None]:
@@ -107,30 +132,30 @@ def analyze_command(
         err = CheckinsError(f"The folder for the masks could not be made: {exc.strerror}.")
         out.write(json.dumps({"path": mask_out, **err.to_json()}) + "\n")
         return 2
-    workers = min(len(paths), os.cpu_count() or 1)
-    if workers >= 1 and not _has_threads():
-        start_forked_pool(workers)  # before the dispatching threads below exist
-    # One thread per worker hands photos to the pool; ``map`` yields the results in input
-    # order, each as soon as it and every earlier one are done.
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as threads:
-        jobs = zip(paths, masks, strict=True)
-        for result in threads.map(lambda j: analyze_one(j[0], timeout=timeout, mask_to=j[1]), jobs):
-            if not result.get("ok"):
+    job = _Analyze(paths, masks)
+    if "cv2" in sys.modules:
+        # Only where this process has used OpenCV already (a test, a library caller): a forked
+        # child that reconfigures a thread pool its parent started can hang, so set it here.
+        sys.modules["cv2"].setNumThreads(1)
+    done: dict[int, dict[str, Any]] = {}
+    shown = 0
+    # Each line is printed as soon as it and every earlier one are known.
+    for i, result in batch.run(job, len(paths), width=os.cpu_count() or 1, timeout=timeout):
+        done[i] = result
+        while shown in done:
+            line = done.pop(shown)
+            if not line.get("ok"):
                 status = 2
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
             out.flush()
+            shown += 1
     return status
-
-
-def _has_threads() -> bool:
-    """True when this process runs threads besides the main one (then forking is not safe)."""
-    import threading
-
-    return threading.active_count() > 1
 
 
 def card_command(out_path: str, *, err: TextIO | None = None) -> int:
     """Write the reference card to ``out_path`` (.pdf or .png, by suffix); 0 or 2."""
+    from checkins.imaging.card import card_pdf, card_png
+
     stream = sys.stderr if err is None else err
     suffix = Path(out_path).suffix.lower()
     if suffix == ".pdf":

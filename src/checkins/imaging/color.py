@@ -10,7 +10,6 @@ References: IEC 61966-2-1 (sRGB transfer function and primaries), CIE 15:2004 (C
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -106,13 +105,10 @@ def lab_to_linear(lab: NDArray[np.floating] | F32) -> F32:
     return xyz_to_linear(lab_to_xyz(lab))
 
 
-def linear_to_lab_fast(linear: F32) -> F32:
-    """Linear sRGB (h, w, 3) float32 → true CIELAB (D65), via OpenCV's float ``LRGB2Lab``.
+def linear_to_lab_clipped(linear: F32) -> F32:
+    """Linear sRGB → CIELAB (D65), values outside 0–1 clipped first, as a sensor would have.
 
-    Twenty times faster than ``linear_to_lab`` and within 0.01 of it for values in 0–1 (tested);
-    values outside 0–1 are clipped first, as a sensor would have clipped them. This is OpenCV's
-    *float* path (L* 0–100, signed a*, b*), not its 8-bit encoding.
+    In NumPy: ≈ 1 ms on a 252 × 189 colour grid. OpenCV's float ``LRGB2Lab`` is faster per call
+    but builds its tables on first use (≈ 40 ms), more than a command's photos gain.
     """
-    clipped = np.clip(np.asarray(linear, dtype=np.float32), 0.0, 1.0)
-    out: F32 = np.asarray(cv2.cvtColor(clipped, cv2.COLOR_LRGB2Lab), dtype=np.float32)
-    return out
+    return linear_to_lab(np.clip(np.asarray(linear, dtype=np.float32), 0.0, 1.0))

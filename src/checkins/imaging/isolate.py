@@ -11,7 +11,6 @@ down with ``shutdown_pool()``.
 from __future__ import annotations
 
 import atexit
-import multiprocessing
 import sys
 import threading
 import types
@@ -22,7 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import SpawnContext, SpawnProcess
 from typing import TypeVar
 
-from checkins.imaging.decode import rejected
+from checkins.imaging.opening import rejected
 from checkins.imaging.pipeline import analyze_bytes, process_photo
 from checkins.imaging.results import PhotoAnalysis, ProcessedPhoto
 
@@ -87,33 +86,6 @@ def _one_thread() -> None:
     import cv2
 
     cv2.setNumThreads(1)
-
-
-def start_forked_pool(workers: int) -> int:
-    """Start ``workers`` forked workers now (for a one-shot command such as ``checkins analyze``).
-
-    A command that has already imported the pipeline forks workers that need no imports of their
-    own, where ``spawn`` would make each re-import OpenCV, NumPy and the models. Forking is only
-    safe while this process runs no other thread, so call it before any thread starts; the
-    workers are all started (and have answered) before this returns. A pool replaced after a
-    timeout or crash is an ordinary ``spawn`` pool again. Returns the number of workers.
-    """
-    global _pool, _slots, _workers
-    workers = max(1, workers)
-    shutdown_pool()
-    with _lock:
-        _workers = workers
-        _slots = threading.BoundedSemaphore(workers)
-        # Set before forking, not in the children: a forked child that reconfigures OpenCV's
-        # thread pool after the parent used it can hang. A one-shot command loses nothing.
-        _one_thread()
-        _pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("fork")
-        )
-        pool = _pool
-    for future in [pool.submit(_ready) for _ in range(workers)]:
-        future.result()
-    return workers
 
 
 def _discard_pool(pool: ProcessPoolExecutor, *, kill: bool) -> None:

@@ -19,8 +19,9 @@ import numpy as np
 
 from checkins.domain import PhotoMetrics
 from checkins.imaging.card import detect_card, white_balance_gains
-from checkins.imaging.color import U8, linear_to_lab_fast, uint8_to_linear
-from checkins.imaging.decode import FULL, decode, read_header, reduce_pow2
+from checkins.imaging.color import U8, linear_to_lab_clipped, uint8_to_linear
+from checkins.imaging.decode import decode, finish, read_header, reduce_pow2
+from checkins.imaging.opening import ANALYSIS_EDGE, FULL, Loaded, load_reduced
 from checkins.imaging.quality import assess
 from checkins.imaging.redness import redness_metrics
 from checkins.imaging.render import (
@@ -43,10 +44,6 @@ from checkins.imaging.zones import (
 )
 from checkins.measures import MIN_ZONE_PIXELS
 
-# Long edge of the image the analysis runs on. Chosen so a 12 MP JPEG decodes at 1/8 (504 px):
-# the colour metrics are means over tens of thousands of skin pixels and do not need more, and
-# blur that matters to a provider (σ ≳ 1/500 of the frame) is still visible at this scale.
-ANALYSIS_EDGE = 480
 # A power-of-two reduction lands between 480 and 959 px; above this it is resized to 480.
 ANALYSIS_MAX_EDGE = 600
 
@@ -86,7 +83,7 @@ def analyze_image(rgb: U8, *, width: int, height: int, fmt: str) -> PhotoAnalysi
             white_balance_gains=gains,
             markers=card.markers,
         )
-    lab = colour_lab = linear_to_lab_fast(linear)
+    lab = colour_lab = linear_to_lab_clipped(linear)
     found = locate(work, lab, exclude)
     if isinstance(found, Region):
         region = found
@@ -98,7 +95,7 @@ def analyze_image(rgb: U8, *, width: int, height: int, fmt: str) -> PhotoAnalysi
             linear = uint8_to_linear(work)
             if gains is not None:
                 linear = linear * np.array(gains, dtype=np.float32)
-            lab = linear_to_lab_fast(linear)
+            lab = linear_to_lab_clipped(linear)
             if exclude is not None:
                 exclude = (
                     cv2.resize(exclude.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST)
@@ -158,9 +155,23 @@ def zone_balanced(metrics: PhotoMetrics, zones: tuple[ZoneMeasure, ...]) -> Phot
     )
 
 
+def warm_up() -> None:
+    """Pay the pipeline's first-call costs now (OpenCV's CIELAB tables, the face cascade):
+    ≈ 60 ms that the first photo would otherwise wait for. A command that decodes photos on
+    other threads meanwhile (``checkins.imaging.batch``) calls it while they do."""
+    skin = np.empty((360, 480, 3), dtype=np.uint8)
+    skin[...] = (200, 150, 130)
+    analyze_image(skin, width=480, height=360, fmt="JPEG")
+
+
 def analyze_bytes(data: bytes) -> PhotoAnalysis:
     """Analyse photo bytes (raises ``PhotoRejected``). No renditions, nothing stored."""
-    decoded = decode(data, min_edge=ANALYSIS_EDGE)
+    return analyze_loaded(load_reduced(data, min_edge=ANALYSIS_EDGE))
+
+
+def analyze_loaded(loaded: Loaded) -> PhotoAnalysis:
+    """Analyse a photo ``load_reduced(data, min_edge=ANALYSIS_EDGE)`` decoded."""
+    decoded = finish(loaded, min_edge=ANALYSIS_EDGE)
     return analyze_image(
         decoded.rgb, width=decoded.width, height=decoded.height, fmt=decoded.format
     )

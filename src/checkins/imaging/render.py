@@ -28,7 +28,8 @@ import numpy as np
 from PIL import Image
 
 from checkins.imaging.color import U8
-from checkins.imaging.decode import Header, icc_needs_conversion, jpeg_scans
+from checkins.imaging.decode import Header, icc_needs_conversion
+from checkins.imaging.opening import jpeg_scans
 
 DISPLAY_EDGE = 1600
 # Intake decodes at the smallest DCT scale whose long edge is still ≥ this, and the display copy

@@ -42,7 +42,7 @@ from checkins.imaging import (
     process_photo,
     process_photo_isolated,
 )
-from checkins.imaging.decode import check_bytes
+from checkins.imaging.opening import check_bytes
 from checkins.imaging.zones import region_png
 from checkins.messaging import outbox
 from checkins.services import audit, patients, trends

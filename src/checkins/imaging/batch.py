@@ -1,0 +1,224 @@
+"""Many photos at once, in one supervised worker process (``checkins analyze``).
+
+The command's own process imports no NumPy or OpenCV: it forks one child (forking is safe while
+it runs no other thread) and keeps the deadlines. The child runs a thread per core, each taking
+the next photo. A photo's work has two stages: ``prepare`` reads and decodes it with Pillow alone
+(which releases the GIL), and ``finish`` analyses it, which needs NumPy and OpenCV. The first
+thread imports those (≈ 130 ms) while the other threads already prepare photos, so no core waits
+for the imports; a photo prepared before they are in waits for them, which does not count
+against its deadline.
+
+The child reports on a pipe, one line each: ``B i`` when it starts work on photo ``i``, ``W i``
+when photo ``i`` waits for the imports, ``R i <json>`` with its result. The parent:
+
+- refuses a photo busy for more than ``timeout`` seconds with ``decode_timeout``, kills the
+  child and starts another for the photos left;
+- when the child dies (a decoder crash), runs each photo it was busy with again alone, and
+  refuses a photo that kills a lone child as ``corrupt``; the others go on in a new child.
+
+Every photo is therefore answered exactly once, and no hostile file costs more than its
+deadline. Results are yielded as they arrive, each with its index; callers put them in order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+P = TypeVar("P")
+Result = dict[str, Any]
+
+
+class Job(Protocol[P]):
+    """What the child does with photo ``i``. Runs in the child only, after the fork."""
+
+    def warm(self) -> None:
+        """Import what ``finish`` needs (called once, by the first thread, before its photos)."""
+
+    def prepare(self, i: int) -> P | Result:
+        """The light first stage (no NumPy or OpenCV): its value for ``finish``, or the result."""
+
+    def finish(self, i: int, prepared: P) -> Result:
+        """The rest of photo ``i``'s work, once ``warm`` has run."""
+
+    def refused(self, i: int, code: str) -> Result:
+        """Photo ``i``'s result when the parent refuses it (``decode_timeout``, ``corrupt``)."""
+
+
+# --- The child --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Work(Generic[P]):
+    """The child's shared state: photos not yet started, and prepared ones waiting for warm."""
+
+    todo: deque[int]
+    waiting: deque[tuple[int, P]] = field(default_factory=deque)
+    warm: bool = False
+    cond: threading.Condition = field(default_factory=threading.Condition)
+
+
+def _child(job: Job[P], batch: Sequence[int], width: int, fd: int) -> None:
+    out = threading.Lock()
+
+    def send(line: str) -> None:
+        data = (line + "\n").encode()
+        with out:
+            while data:
+                data = data[os.write(fd, data) :]
+
+    work: _Work[P] = _Work(todo=deque(batch))
+
+    def finish(i: int, prepared: P) -> None:
+        send(f"B {i}")
+        send(f"R {i} {json.dumps(job.finish(i, prepared), ensure_ascii=False)}")
+
+    def run(first: bool) -> None:
+        if first:
+            job.warm()
+            with work.cond:
+                work.warm = True
+                work.cond.notify_all()
+        while True:
+            with work.cond:
+                while not (work.warm and work.waiting) and not work.todo and work.waiting:
+                    work.cond.wait()  # only photos waiting for the imports remain
+                if work.warm and work.waiting:
+                    i, prepared = work.waiting.popleft()
+                    step = "finish"
+                elif work.todo:
+                    i = work.todo.popleft()
+                    step = "prepare"
+                else:
+                    return
+            if step == "finish":
+                finish(i, prepared)
+                continue
+            send(f"B {i}")
+            value = job.prepare(i)
+            if isinstance(value, dict):
+                send(f"R {i} {json.dumps(value, ensure_ascii=False)}")
+                continue
+            with work.cond:
+                if not work.warm:
+                    work.waiting.append((i, value))
+                    send(f"W {i}")
+                    continue
+            finish(i, value)
+
+    threads = [threading.Thread(target=run, args=(n == 0,)) for n in range(width)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def _fork(job: Job[P], batch: Sequence[int], width: int) -> tuple[int, int]:
+    """Start a child on ``batch``; returns (pid, the pipe's read end)."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 1
+        try:
+            os.close(r)
+            _child(job, batch, width, w)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    return pid, r
+
+
+# --- The parent -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Lost:
+    """How a child ended early: killed at a deadline, or dead (``busy``: the photos it was
+    working on then); ``unanswered``: the photos it never answered."""
+
+    died: bool
+    busy: list[int]
+    unanswered: list[int]
+
+
+def _watch(
+    job: Job[P], batch: Sequence[int], width: int, timeout: float
+) -> Generator[tuple[int, Result], None, _Lost | None]:
+    """Run one child on ``batch`` and yield its answers; returns how it ended early, if it did."""
+    pid, fd = _fork(job, batch, width)
+    unanswered = set(batch)
+    busy: dict[int, float] = {}
+    buf = b""
+    answered = False
+    try:
+        while unanswered:
+            now = time.monotonic()
+            late = [i for i, t in busy.items() if now - t > timeout]
+            if late:
+                for i in late:
+                    unanswered.discard(i)
+                    yield i, job.refused(i, "decode_timeout")
+                return _Lost(died=False, busy=[], unanswered=sorted(unanswered))
+            wait = min((t + timeout - now for t in busy.values()), default=timeout)
+            ready, _, _ = select.select([fd], [], [], max(0.0, wait))
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:  # the child is gone
+                return _Lost(died=True, busy=sorted(busy), unanswered=sorted(unanswered))
+            buf += chunk
+            *lines, buf = buf.split(b"\n")
+            for line in lines:
+                kind, _, rest = line.decode().partition(" ")
+                index, _, payload = rest.partition(" ")
+                i = int(index)
+                if kind == "B":
+                    busy[i] = time.monotonic()
+                elif kind == "W":
+                    busy.pop(i, None)
+                elif kind == "R":
+                    busy.pop(i, None)
+                    unanswered.discard(i)
+                    yield i, json.loads(payload)
+        answered = True  # the child has said all it will: it exits by itself
+        return None
+    finally:
+        os.close(fd)
+        if not answered:  # late, dead, or the caller stopped early: make sure it is gone
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def run(job: Job[P], count: int, *, width: int, timeout: float) -> Iterator[tuple[int, Result]]:
+    """Photos ``0 … count-1`` through ``job`` in supervised children; yields (index, result)
+    for each, exactly once, as soon as it is known (see the module docstring)."""
+    todo = list(range(count))
+    alone: deque[int] = deque()
+    while todo or alone:
+        solo = not todo
+        batch = [alone.popleft()] if solo else todo
+        todo = []
+        lost = yield from _watch(job, batch, 1 if solo else min(width, len(batch)), timeout)
+        if lost is None:
+            continue
+        if not lost.died:  # a photo ran out of time: the rest go on in a new child
+            todo = lost.unanswered
+            continue
+        if solo:
+            for i in lost.unanswered:  # a photo that kills a child on its own is refused
+                yield i, job.refused(i, "corrupt")
+            continue
+        suspects = lost.busy or lost.unanswered  # died before any photo: try each alone
+        alone.extend(suspects)
+        todo = [i for i in lost.unanswered if i not in suspects]
