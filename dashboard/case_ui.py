@@ -49,7 +49,7 @@ def open_case(actor: Actor, item_id: int) -> tuple[CaseView, str]:
     try:
         with db.session() if first else db.read() as s:
             case = queue.open_case(session=s, actor=actor, item_id=item_id, audit_read=first)
-            tz = clinic.get_clinic(session=s).time_zone
+            tz = clinic.get_clinic(session=s, actor=actor).time_zone
     except CheckinsError as exc:  # not a provider, or the case is gone
         st.error(exc.message, icon=":material/block:")
         st.stop()

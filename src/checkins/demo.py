@@ -26,7 +26,7 @@ from checkins.storage.models import CheckIn, Message, OutboxMessage, ReviewItem,
 from checkins.storage.photos import BlobStore
 from checkins.validation import parse_answers
 
-DEMO_ACTOR = Actor(role=Role.ADMIN, name="demo loader")
+DEMO_ACTOR = Actor.system(1, "demo loader")  # the first clinic's; see load_demo
 
 
 def default_sample_dir() -> Path:
@@ -148,7 +148,12 @@ def _load_patients(
     with db.session() as s:
         provider = s.scalar(select(User).where(User.role == Role.PROVIDER.value).order_by(User.id))
         provider_actor = (
-            Actor(role=Role.PROVIDER, name=provider.display_name, user_id=provider.id)
+            Actor(
+                role=Role.PROVIDER,
+                name=provider.display_name,
+                user_id=provider.id,
+                clinic_id=provider.clinic_id,
+            )
             if provider
             else DEMO_ACTOR
         )

@@ -26,7 +26,7 @@ if str(DASHBOARD) not in sys.path:
 
 from state import StateKeys  # noqa: E402 - needs the path above
 
-FRONT = Actor(role=Role.FRONT_DESK, name="Jordan Front Desk")
+FRONT = Actor(role=Role.FRONT_DESK, name="Jordan Front Desk", clinic_id=1)
 
 
 def field(at: AppTest, label: str) -> Any:
@@ -51,7 +51,7 @@ def test_a_manager_cannot_see_patients(app: Callable[[], AppTest], seeded: Clini
         at.switch_page("views/patients.py")
     # Reached directly, the page itself refuses and lists no one.
     page = AppTest.from_file(str(DASHBOARD / "views" / "patients.py"), default_timeout=30)
-    page.session_state[StateKeys.ACTOR] = Actor(role=Role.MANAGER, name="Morgan Manager")
+    page.session_state[StateKeys.ACTOR] = Actor(role=Role.MANAGER, name="Morgan Manager", clinic_id=1)
     page.run()
     assert not page.exception
     assert any("Only the front desk, providers and admins" in e.value for e in page.error)

@@ -38,7 +38,7 @@ from checkins.storage.photos import PhotoStore
 from checkins.validation import parse_answers
 from tests.services.helpers import RULES
 
-SETUP = Actor(role=Role.ADMIN, name="test set-up")
+SETUP = Actor(role=Role.ADMIN, name="test set-up", clinic_id=1)
 PICKED_SKIN = {  # a day-1 check-in whose only finding is the "picked skin" review rule
     "temperature": None,
     "drainage_like_pus": False,
@@ -191,7 +191,7 @@ def clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clinic]:
         urgent = _checkin(s, store, t1, 3, baseline=False, a_star=19.0)
         urgent_item = _queue(s, urgent, "urgent", 2, "pus_drainage", "Pus-like drainage reported")
         bo_actor = Actor(role=Role.PATIENT, name=bo.display_name, patient_id=bo.id,
-                         treatment_id=t2.id)  # fmt: skip
+                         treatment_id=t2.id, clinic_id=1)  # fmt: skip
         sent = intake.submit_checkin(
             session=s,
             ruleset=RULES,
@@ -347,7 +347,7 @@ def test_manager_sees_trends_and_cannot_open_a_case(clinic: Clinic) -> None:
 
 @pytest.mark.parametrize("page", ["queue.py", "case.py", "trends.py"])
 def test_patient_cannot_reach_staff_pages(clinic: Clinic, page: str) -> None:
-    patient = Actor(role=Role.PATIENT, name="Ada Urgent", patient_id=1, treatment_id=1)
+    patient = Actor(role=Role.PATIENT, name="Ada Urgent", patient_id=1, treatment_id=1, clinic_id=1)
     at = AppTest.from_file(str(DASHBOARD / "views" / page), default_timeout=TIMEOUT)
     at.session_state[StateKeys.ACTOR] = patient
     at.session_state[StateKeys.SELECTED_ITEM] = clinic.urgent_item

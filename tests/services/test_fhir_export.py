@@ -128,7 +128,7 @@ def test_clinical_content_is_coded(db: Database, follow_up: dict[str, int]) -> N
     assert task["status"] == "completed" and task["owner"]["display"] == "Dr Export"
     # The patient answers: the case is back in the queue, and the Task says so.
     with db.session() as s:
-        me = Actor(role=Role.PATIENT, name="Ana", treatment_id=follow_up["treatment"])
+        me = Actor(role=Role.PATIENT, name="Ana", treatment_id=follow_up["treatment"], clinic_id=1)
         clinic.patient_reply(session=s, actor=me, body="Thank you, on my way.")
         kinds = _by_type(
             fhir_export.export_bundle(session=s, actor=ADMIN, patient_id=follow_up["patient"])
@@ -159,7 +159,7 @@ def test_only_providers_and_admins_export_and_unknown_ids_are_sentences(
 ) -> None:
     with db.session() as s:
         with pytest.raises(AccessDenied):
-            fhir_export.export_bundle(session=s, actor=Actor(role=Role.MANAGER, name="m"))
+            fhir_export.export_bundle(session=s, actor=Actor(role=Role.MANAGER, name="m", clinic_id=1))
         with pytest.raises(NotFound, match="no patient 9999"):
             fhir_export.export_bundle(session=s, actor=ADMIN, patient_id=9999)
 

@@ -33,7 +33,7 @@ from checkins.storage.models import (
 from .helpers import ADMIN, LINK_KEY, RULES, at, calm_answers, make_provider, make_treatment
 
 NOW = datetime(2026, 3, 2, 12, 0)
-MANAGER = Actor(role=Role.MANAGER, name="Morgan Manager")
+MANAGER = Actor(role=Role.MANAGER, name="Morgan Manager", clinic_id=1)
 FILTERS: list[dict[str, object]] = [
     {},
     {"procedure": "microneedling"},

@@ -24,7 +24,7 @@ from checkins.storage.db import Database
 from checkins.storage.models import CheckIn, Patient, ReviewItem, RuleHit, Treatment, User
 
 NOW = datetime(2026, 3, 2, 12, 0)
-MANAGER = Actor(role=Role.MANAGER, name="Morgan Manager", user_id=None)
+MANAGER = Actor(role=Role.MANAGER, name="Morgan Manager", user_id=None, clinic_id=1)
 RULES = ("fever", "pus", "redness_rising", "pain_high")
 DISPOSITIONS = ("contacted_patient", "no_action_needed", "self_care_advised", "escalated")
 SECRET_NOTE = "SECRET-FREE-TEXT"
@@ -392,7 +392,7 @@ def test_no_names_notes_or_photos_leave_the_module(clinic: tuple[Database, Recor
 
 
 def test_only_staff_see_trends_and_filters_are_checked(sqlite_db: Database) -> None:
-    patient = Actor(role=Role.PATIENT, name="p", patient_id=1, treatment_id=1)
+    patient = Actor(role=Role.PATIENT, name="p", patient_id=1, treatment_id=1, clinic_id=1)
     with sqlite_db.read() as s:
         with pytest.raises(AccessDenied):
             trends.recovery_curves(session=s, actor=patient)
