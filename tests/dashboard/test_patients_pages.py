@@ -51,7 +51,9 @@ def test_a_manager_cannot_see_patients(app: Callable[[], AppTest], seeded: Clini
         at.switch_page("views/patients.py")
     # Reached directly, the page itself refuses and lists no one.
     page = AppTest.from_file(str(DASHBOARD / "views" / "patients.py"), default_timeout=30)
-    page.session_state[StateKeys.ACTOR] = Actor(role=Role.MANAGER, name="Morgan Manager", clinic_id=1)
+    page.session_state[StateKeys.ACTOR] = Actor(
+        role=Role.MANAGER, name="Morgan Manager", clinic_id=1
+    )
     page.run()
     assert not page.exception
     assert any("Only the front desk, providers and admins" in e.value for e in page.error)

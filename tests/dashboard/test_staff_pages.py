@@ -81,6 +81,7 @@ def _checkin(
 ) -> CheckIn:
     at = t.treated_at + timedelta(days=day, hours=2)
     c = CheckIn(
+        clinic_id=1,
         treatment_id=t.id,
         client_submission_id=f"t{t.id}-d{day}-{baseline}",
         submitted_at=at,
@@ -101,6 +102,7 @@ def _checkin(
     key = store.put(_png((200, 120 + day * 10, 110)))
     s.add(
         Photo(
+            clinic_id=1,
             checkin_id=c.id,
             sha256=key,
             storage_key=key,
@@ -131,6 +133,7 @@ def _queue(s: Session, c: CheckIn, severity: str, rank: int, rule: str, message:
     )
     s.add(RuleHit(checkin_id=c.id, rule_id=rule, severity=severity))
     item = ReviewItem(
+        clinic_id=1,
         checkin_id=c.id,
         treatment_id=c.treatment_id,
         severity=severity,
@@ -167,11 +170,12 @@ def clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clinic]:
                 password=None,
             )
             accounts[username] = users.actor_for(u)
-        ada = Patient(display_name="Ada Urgent")
-        bo = Patient(display_name="Bo Review")
+        ada = Patient(clinic_id=1, display_name="Ada Urgent")
+        bo = Patient(clinic_id=1, display_name="Bo Review")
         s.add_all([ada, bo])
         s.flush()
         t1 = Treatment(
+            clinic_id=1,
             patient_id=ada.id,
             procedure="microneedling",
             treated_at=now - timedelta(days=3, hours=5),
@@ -179,6 +183,7 @@ def clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clinic]:
             needle_depth_mm=1.5,
         )
         t2 = Treatment(
+            clinic_id=1,
             patient_id=bo.id,
             procedure="microneedling_rf",
             treated_at=now - timedelta(days=1, hours=5),

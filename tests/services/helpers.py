@@ -63,9 +63,7 @@ def make_treatment(
 
 def make_provider(db: Database, username: str, name: str) -> Actor:
     with db.session() as s:
-        u = User(
-            username=username, display_name=name, role=Role.PROVIDER.value, clinic_id=CLINIC
-        )
+        u = User(username=username, display_name=name, role=Role.PROVIDER.value, clinic_id=CLINIC)
         s.add(u)
         s.flush()
         return Actor(role=Role.PROVIDER, name=name, user_id=u.id, clinic_id=CLINIC)

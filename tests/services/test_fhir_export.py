@@ -159,7 +159,9 @@ def test_only_providers_and_admins_export_and_unknown_ids_are_sentences(
 ) -> None:
     with db.session() as s:
         with pytest.raises(AccessDenied):
-            fhir_export.export_bundle(session=s, actor=Actor(role=Role.MANAGER, name="m", clinic_id=1))
+            fhir_export.export_bundle(
+                session=s, actor=Actor(role=Role.MANAGER, name="m", clinic_id=1)
+            )
         with pytest.raises(NotFound, match="no patient 9999"):
             fhir_export.export_bundle(session=s, actor=ADMIN, patient_id=9999)
 

@@ -322,7 +322,7 @@ def test_take_over_needs_a_reason_is_audited_and_moves_the_case(
 def test_an_admin_can_take_over(db: Database, items: dict[str, int]) -> None:
     lee = make_provider(db, "dr.away", "Dr Away")
     with db.session() as s:
-        u = User(username="boss", display_name="Admin Boss", role=Role.ADMIN.value)
+        u = User(clinic_id=1, username="boss", display_name="Admin Boss", role=Role.ADMIN.value)
         s.add(u)
         s.flush()
         boss = Actor(role=Role.ADMIN, name="Admin Boss", user_id=u.id, clinic_id=1)
