@@ -176,7 +176,7 @@ BY_ID: dict[str, Call] = {
         email=None,
         language="en",
         contact_preference="sms",
-    ),  # fmt: skip
+    ),
     "discharge": lambda s, st, a, c: patients.discharge(
         session=s, actor=a, patient_id=c.patient_id, reason="done"
     ),
@@ -193,7 +193,7 @@ BY_ID: dict[str, Call] = {
         procedure="microneedling",
         treated_at=at(24 * 5),
         now=at(24 * 6),
-    ),  # fmt: skip
+    ),
     "link issue": lambda s, st, a, c: links.issue_link(
         session=s, actor=a, key=LINK_KEY, treatment_id=c.treatment_id
     ),
@@ -213,7 +213,7 @@ BY_ID: dict[str, Call] = {
         client_submission_id=f"forged-{c.treatment_id}",
         submitted_at=at(50),
         ruleset=RULES,
-    ),  # fmt: skip
+    ),
     "case export": lambda s, st, a, c: case_export.case_summary_pdf(
         session=s, store=st, actor=a, item_id=c.item_id
     ),
