@@ -67,3 +67,12 @@ def test_each_clinic_sees_only_its_own_patients(checkins_home: Path) -> None:
     assert cli("init", "--clinic", "Harbor", "--phone", "(555) 010-0299")[0] == 0
     code, out = cli("clinics", "list")
     assert [c["phone"] for c in out["clinics"]] == ["(555) 010-0142", "(555) 010-0299"]
+
+
+def test_init_without_settings_only_upgrades_whatever_the_clinics(checkins_home: Path) -> None:
+    """`make run` calls `checkins init` again on a database of several clinics."""
+    _two_clinics()
+    code, out = cli("init")
+    assert code == 0 and out["clinic"] is None
+    code, out = cli("init", "--phone", "(555) 010-0111")  # a setting: whose?
+    assert code == 2 and out["error"]["code"] == "clinic_required"

@@ -172,7 +172,8 @@ def test_the_command_writes_a_valid_bundle_and_refuses_bad_input(
     out = io.StringIO()
     assert main(["demo", "--json"], out=io.StringIO()) == 0
     target = tmp_path / "bundle.json"
-    assert main(["export", "fhir", "--out", str(target), "--json"], out=out) == 0
+    # The demo loads two clinics: the command says which (`--clinic`, issue 13 §1).
+    assert main(["export", "fhir", "--out", str(target), "--clinic", "1", "--json"], out=out) == 0
     line = json.loads(out.getvalue())
     assert line["ok"] and line["resources"] > 10
     Bundle.model_validate(json.loads(target.read_text(encoding="utf-8")))
@@ -183,7 +184,10 @@ def test_the_command_writes_a_valid_bundle_and_refuses_bad_input(
     ):
         bad = tmp_path / "bad.json"
         out = io.StringIO()
-        assert main(["export", "fhir", "--out", str(bad), *args, "--json"], out=out) == 2
+        assert (
+            main(["export", "fhir", "--out", str(bad), "--clinic", "1", *args, "--json"], out=out)
+            == 2
+        )
         answer = json.loads(out.getvalue())
         assert answer["ok"] is False and words in answer["error"]["message"]
         assert not bad.exists()  # nothing half-written

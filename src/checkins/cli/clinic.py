@@ -36,21 +36,19 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
     store = photo_store()
     if isinstance(store, PhotoStore):
         store.root.mkdir(parents=True, exist_ok=True)
+    settings = (args.clinic_name, phone, args.time_zone, on_call, days, args.link_days, hours)
+    changes = any(v is not None for v in settings) or bool(args.alert_email or args.alert_sms)
     with db.session() as s:
+        if not changes and not args.clinic and len(clinic.list_clinics(session=s)) > 1:
+            # Only the upgrade was asked for (`make run` again): no clinic to choose.
+            output.emit(
+                out, {"ok": True, "database": db.url, "clinic": None, "phone": None}, args.json,
+                f"Database ready at {db.url}.",
+            )  # fmt: skip
+            return EXIT_OK
         actor = cli_actor(s, args)
         current = clinic.get_clinic(session=s, actor=actor)
-        if any(
-            v is not None
-            for v in (
-                args.clinic_name,
-                phone,
-                args.time_zone,
-                on_call,
-                days,
-                args.link_days,
-                hours,
-            )
-        ):
+        if any(v is not None for v in settings):
             clinic.set_clinic(
                 session=s,
                 actor=actor,
