@@ -145,7 +145,7 @@ def test_admin_saves_hours_and_on_call_and_refuses_a_phone_that_is_not_one(
     next(b for b in at.form_submit_button if b.label == "Save").click().run()
     assert not at.exception
     with seeded.db.read() as s:
-        saved = clinic.get_clinic(session=s)
+        saved = clinic.clinic_settings(session=s, clinic_id=1)
     assert saved.phone_e164 == "+15550100199;ext=2" and saved.phone == "(555) 010-0199 ext. 2"
     assert saved.after_hours_phone == "+15550100911"
     assert saved.office_hours["mon"] == ["08:00", "18:00"] and saved.office_hours["sat"] is None
@@ -154,7 +154,7 @@ def test_admin_saves_hours_and_on_call_and_refuses_a_phone_that_is_not_one(
     at.text_input(key="clinic_days").input("1, 3")
     next(b for b in at.form_submit_button if b.label == "Save").click().run()
     with seeded.db.read() as s:
-        assert clinic.get_clinic(session=s).default_schedule_days == (1, 3)
+        assert clinic.clinic_settings(session=s, clinic_id=1).default_schedule_days == (1, 3)
 
 
 def test_admin_sets_on_call_contacts_and_queues_a_test_message(
