@@ -538,3 +538,47 @@ def test_a_small_clinic_sees_its_figures_and_no_empty_chart(clinic: Clinic) -> N
     assert first.startswith("All cases,2,1,") and ".0" not in first.split(",")[1]
     cells = first.split(",")
     assert all("." not in c for c in cells[1:]), first  # counts and minutes: integers
+
+
+def test_another_clinics_provider_sees_nothing_of_this_clinic(clinic: Clinic) -> None:
+    """Clinic B's provider: an empty queue, B's name in the sidebar, and A's case (selected by
+    a forged id) answered as a missing one."""
+    from checkins.services import clinic as clinics
+
+    with clinic.db.session() as s:
+        other = clinics.add_clinic(session=s, name="Harbor", phone="(555) 010-0242").id
+        u = users.add_user(
+            session=s, actor=Actor.system(other), username="dr.ortiz", display_name="Dr Ortiz",
+            role="provider", password=None,
+        )  # fmt: skip
+        ortiz = users.actor_for(u)
+    at = signed_in(ortiz).run()
+    assert not at.exception
+    body = texts(at)
+    assert "Clinic: **Harbor**" in body
+    assert "Ada Urgent" not in body and "Bo Review" not in body
+    at = open_case(ortiz, clinic.urgent_item)
+    assert not at.exception
+    assert "That case is no longer in the queue." in texts(at)
+    assert "Ada Urgent" not in texts(at)
+
+
+def test_a_manager_of_an_organisation_chooses_its_clinics_trends(clinic: Clinic) -> None:
+    from sqlalchemy import update
+
+    from checkins.services import clinic as clinics
+    from checkins.storage.models import ClinicSettings
+
+    with clinic.db.session() as s:
+        other = clinics.add_clinic(session=s, name="Harbor", organisation="Group").id
+        s.execute(update(ClinicSettings).where(ClinicSettings.id == 1).values(organisation="Group"))
+        manager = users.active_actor(session=s, user_id=clinic.manager.user_id or 0)
+    assert manager is not None and manager.organisation_clinics == {1, other}
+    at = signed_in(manager).run()
+    assert not at.exception
+    assert at.multiselect[0].label == "Clinics" and at.multiselect[0].value == [1]
+    at.multiselect[0].set_value([other]).run()
+    assert not at.exception and at.title[0].value == "Clinic trends"
+    at = signed_in(clinic.lee).run()
+    at.switch_page("views/trends.py").run()
+    assert not at.multiselect  # a provider reads their own clinic's trends only
