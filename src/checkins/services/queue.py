@@ -427,7 +427,7 @@ def reply(
         raise InvalidInput("Sign in as a provider to reply to a patient.")
     now = utcnow()
     claimed = _take(session, item_id, actor, actor.user_id, now)
-    item = scope.get(session, ReviewItem, item_id, actor, missing=CASE_GONE)
+    item = scope.get(session, ReviewItem, item_id, actor, missing=CASE_GONE, fresh=True)
     patient_id = session.scalar(
         select(Treatment.patient_id).where(Treatment.id == item.treatment_id)
     )

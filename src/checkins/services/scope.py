@@ -34,14 +34,6 @@ def mine(
     return column == access.clinic_of(actor)
 
 
-def readable(
-    column: InstrumentedAttribute[int] | InstrumentedAttribute[int | None], actor: Actor
-) -> ColumnElement[bool]:
-    """``column`` is one of the clinics whose aggregates the actor may read (a manager's
-    organisation; everyone else their own clinic)."""
-    return column.in_(sorted(access.readable_clinics(actor)))
-
-
 def get(
     session: Session,
     model: type[RowT],
@@ -50,15 +42,16 @@ def get(
     *,
     missing: str,
     options: Sequence[ORMOption] = (),
-    for_update: bool = False,
+    fresh: bool = False,
 ) -> RowT:
-    """The row ``row_id`` of ``model`` in the actor's clinic, or ``NotFound(missing)``."""
+    """The row ``row_id`` of ``model`` in the actor's clinic, or ``NotFound(missing)``
+    (``fresh``: re-read even if the session holds it, after a bulk UPDATE of it)."""
     stmt = select(model).where(model.id == row_id, model.clinic_id == access.clinic_of(actor))
     if options:
         stmt = stmt.options(*options)
-    if for_update:
-        stmt = stmt.with_for_update()
-    row = session.scalars(stmt.execution_options(populate_existing=True)).first()
+    if fresh:
+        stmt = stmt.execution_options(populate_existing=True)
+    row = session.scalars(stmt).first()
     if row is None:
         raise NotFound(missing)
     return row
