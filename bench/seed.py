@@ -108,9 +108,7 @@ def seed(
     if checkins < 1:
         raise ValueError("checkins must be at least 1")
     if clinics != 1:
-        raise ValueError(
-            "The bench seeds one clinic (clinic 1); several are not written yet."
-        )
+        raise ValueError("The bench seeds one clinic (clinic 1); several are not written yet.")
     rng = random.Random(seed)
     now = utcnow().replace(microsecond=0)
     with db.session() as s:
