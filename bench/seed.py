@@ -102,15 +102,13 @@ def seed(
     given ``seed`` and moment; ids continue after whatever the tables hold. The trend tables are
     laid out again from the rows at the end (a bulk load, like migration 0008's backfill).
 
-    ``clinics``: the sizes are per clinic. Only 1 for now: the schema has no clinic yet (issue 13
-    §1); once rows carry a clinic, each clinic is one more ``_Generator`` run with its own seed.
+    ``clinics``: the sizes are per clinic. Only 1 for now: every row goes to clinic 1 (the rows
+    carry a clinic since migration 0009); several would be one more ``_Generator`` run each.
     """
     if checkins < 1:
         raise ValueError("checkins must be at least 1")
     if clinics != 1:
-        raise ValueError(
-            "Several clinics need the multi-clinic schema (issue 13 §1), which is not built yet."
-        )
+        raise ValueError("The bench seeds one clinic (clinic 1); several are not written yet.")
     rng = random.Random(seed)
     now = utcnow().replace(microsecond=0)
     with db.session() as s:
@@ -133,6 +131,8 @@ def seed(
                 [{"name": "Bench Skin Clinic", "phone": "555-0100", "time_zone": "UTC"}],
             )
         for table, rows in gen.tables():
+            if "clinic_id" in table.c:  # every bench row is the first clinic's (migration 0009)
+                rows = [{"clinic_id": 1, **r} for r in rows]
             for chunk in _chunks(rows, CHUNK):
                 s.execute(insert(table), chunk)
         if db.engine.dialect.name == "postgresql":

@@ -41,7 +41,7 @@ def accounts_tab(db: Database, actor: Actor) -> None:
     """The staff accounts; add one; set a password, unlock, deactivate or activate one."""
     with db.read() as s:
         accounts = users.list_users(session=s, actor=actor)
-        tz = clinic.get_clinic(session=s).time_zone
+        tz = clinic.get_clinic(session=s, actor=actor).time_zone
     st.dataframe(
         [
             {
@@ -131,7 +131,7 @@ def links_tab(db: Database, actor: Actor) -> None:
 def settings_tab(db: Database, actor: Actor) -> None:
     """The clinic's contact, hours, schedule and link defaults."""
     with db.read() as s:
-        current = clinic.get_clinic(session=s)
+        current = clinic.get_clinic(session=s, actor=actor)
     if not current.phone:
         st.warning(
             "The clinic has no phone set: patients are told to contact the office without a "

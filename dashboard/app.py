@@ -102,7 +102,7 @@ if actor is not None and actor.role is not Role.PATIENT:
         st.caption(f"Signed in as **{ui.plain(actor.name)}** ({actor.role.value})")
         if actor.role in access.STAFF_CASE_ROLES:
             sidebar.urgent_count(actor)
-        sidebar.clinic_phone_warning()
+        sidebar.clinic_phone_warning(actor)
         if st.button("Sign out", icon=":material/logout:", key="router_sign_out"):
             auth.sign_out()
             st.rerun()

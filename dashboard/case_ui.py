@@ -49,7 +49,7 @@ def open_case(actor: Actor, item_id: int) -> tuple[CaseView, str]:
     try:
         with db.session() if first else db.read() as s:
             case = queue.open_case(session=s, actor=actor, item_id=item_id, audit_read=first)
-            tz = clinic.get_clinic(session=s).time_zone
+            tz = clinic.get_clinic(session=s, actor=actor).time_zone
     except CheckinsError as exc:  # not a provider, or the case is gone
         st.error(exc.message, icon=":material/block:")
         st.stop()
@@ -280,8 +280,9 @@ def photos(case: CaseView, actor: Actor, tz: str) -> None:
 
 
 @st.cache_data(ttl=600, show_spinner=False)
-def _band(procedure: str, _actor: Actor) -> list[trends.BandPoint]:
-    """De-identified and the same for every provider, so it may be shared for ten minutes."""
+def _band(procedure: str, clinic_id: int | None, _actor: Actor) -> list[trends.BandPoint]:
+    """De-identified and the same for every provider of one clinic, so it may be shared for
+    ten minutes; the clinic is in the key (each clinic's band is its own patients')."""
     with resources.db().read() as s:
         return trends.expected_recovery_band(session=s, actor=_actor, procedure=procedure)
 
@@ -292,7 +293,7 @@ def redness(case: CaseView, actor: Actor) -> None:
     metric = st.radio(
         "Metric", trends.METRICS, format_func=trends.METRIC_LABELS.get, horizontal=True
     )
-    band = _band(case.treatment.procedure, actor)
+    band = _band(case.treatment.procedure, actor.clinic_id, actor)
     current = case.checkin.id
     chart = charts.redness_vs_band(case.history, band, metric=metric, current_id=current)
     summary = charts.redness_summary(case.history, band, metric=metric, current_id=current)

@@ -52,10 +52,10 @@ def history_link(tr: Translator) -> None:
     )
 
 
-def show_result(result: SubmitResult, *, home: PatientHome, tr: Translator) -> None:
+def show_result(result: SubmitResult, *, actor: Actor, home: PatientHome, tr: Translator) -> None:
     """The answer to the check-in just sent, brought into view, and a way to start again."""
     try:  # the Spanish message quotes the rules in force; without them, its reasons alone
-        limits = thresholds(resources.rules())
+        limits = thresholds(resources.rules(actor))
     except Exception:
         limits = None
     with st.container(key=checkin_ui.RESULT_KEY):
@@ -198,7 +198,7 @@ def send(
                 photos=[c.prepared for c in checks if c.prepared is not None],
                 client_submission_id=st.session_state[StateKeys.SUBMISSION_ID],
                 is_baseline=baseline,
-                ruleset=resources.rules(),
+                ruleset=resources.rules(actor),
             )
 
     with st.spinner(tr("Sending your check-in…")):

@@ -18,6 +18,7 @@ import streamlit as st
 
 from checkins.links import SECRET_ENV, LinkKey, load_key
 from checkins.rules import RULES_FILE_ENV, RuleSet, load_rules
+from checkins.services.views import Actor
 from checkins.storage.db import Database, default_url, home
 from checkins.storage.photos import BlobStore, open_store
 
@@ -47,10 +48,15 @@ def _rules(path: str) -> RuleSet:
     return load_rules(Path(path) if path else None)
 
 
-def rules() -> RuleSet:
-    """The rules in force: the clinic's file $CHECKINS_RULES_FILE names, else the shipped ones;
-    read and validated once per process, then passed to the services."""
-    return _rules(os.environ.get(RULES_FILE_ENV, "").strip())
+def rules(actor: Actor) -> RuleSet:
+    """The rules in force in the actor's clinic: its own file (``rules_path`` on its row), else
+    the file $CHECKINS_RULES_FILE names, else the shipped ones; each file read and validated
+    once per process (cached by its path), then passed to the services."""
+    from checkins.services import clinic
+
+    with db().read() as s:
+        own = clinic.get_clinic(session=s, actor=actor).rules_path
+    return _rules(own or os.environ.get(RULES_FILE_ENV, "").strip())
 
 
 def _link_key(setting: str, folder: str) -> LinkKey:

@@ -6,6 +6,7 @@ import auth
 import resources
 import staff
 import streamlit as st
+import ui
 
 from checkins.domain import Severity
 from checkins.services import queue
@@ -21,12 +22,15 @@ def urgent_count(actor: Actor) -> None:
     st.metric("Urgent cases waiting", waiting)
 
 
-def clinic_phone_warning() -> None:
-    """Staff pages say so when the clinic has no phone: patients then get no number to call."""
+def clinic_phone_warning(actor: Actor) -> None:
+    """Staff pages say so when their clinic has no phone: patients then get no number to call.
+    The sidebar names the clinic too, since one deployment may hold several."""
     from checkins.services import clinic
 
     with resources.db().read() as s:
-        phone = clinic.get_clinic(session=s).phone
+        view = clinic.get_clinic(session=s, actor=actor)
+    phone = view.phone
+    st.caption(f"Clinic: **{ui.plain(view.name)}**")
     if not phone:
         st.warning("The clinic has no phone set: an admin sets it on Admin → Clinic.",
                    icon=":material/call:")  # fmt: skip

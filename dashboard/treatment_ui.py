@@ -60,7 +60,7 @@ def treatment_block(
         with db.session() as s:
             return patients.handout(
                 session=s, actor=actor, signing_key=resources.link_key(), treatment_id=tid,
-                base_url=base, ruleset=resources.rules(),
+                base_url=base, ruleset=resources.rules(actor),
             )[0]  # fmt: skip
 
     st.download_button(
@@ -76,7 +76,7 @@ def treatment_block(
             act(lambda s: intake.submit_checkin(
                 session=s, store=resources.store(), actor=actor, treatment_id=tid, answers=None,
                 photos=photos.prepared, client_submission_id=csid, is_baseline=True,
-                ruleset=resources.rules()),
+                ruleset=resources.rules(actor)),
                 "Baseline photo saved.")  # fmt: skip
     with st.expander("Edit the check-in days"):
         days = st.text_input("Days", ", ".join(map(str, d.treatment.schedule_days)), key=f"d{tid}")

@@ -181,10 +181,10 @@ def test_patient_messages_in_their_language() -> None:
 
 
 def test_only_the_patient_sets_their_language(sqlite_db) -> None:  # type: ignore[no-untyped-def]
-    staff = Actor(role=Role.ADMIN, name="admin")
+    staff = Actor(role=Role.ADMIN, name="admin", clinic_id=1)
     with sqlite_db.session() as s, pytest.raises(AccessDenied):
         clinic.set_patient_language(session=s, actor=staff, language="es")
-    patient = Actor(role=Role.PATIENT, name="p", patient_id=1, treatment_id=1)
+    patient = Actor(role=Role.PATIENT, name="p", patient_id=1, treatment_id=1, clinic_id=1)
     with sqlite_db.session() as s, pytest.raises(InvalidInput):
         clinic.set_patient_language(session=s, actor=patient, language="fr")
 

@@ -34,7 +34,7 @@ people, patient_links, settings, on_call = st.tabs(
 )
 with on_call:
     with db.read() as s:
-        clinic_tz = clinic.get_clinic(session=s).time_zone
+        clinic_tz = clinic.get_clinic(session=s, actor=actor).time_zone
     clinic_ui.alert_contacts_tab(db, actor, act, clinic_tz)
 with people:
     admin_ui.accounts_tab(db, actor)

@@ -64,7 +64,7 @@ patient_ui.clinic_line(home, button=not steps.urgent(result), tr=tr)
 lang.switch(tr, actor=actor)
 checkin_ui.field_links()
 if result is not None:
-    steps.show_result(result, home=home, tr=tr)
+    steps.show_result(result, actor=actor, home=home, tr=tr)
     st.stop()
 
 if restored := st.session_state.pop(StateKeys.DRAFT_RESTORED, None):
@@ -84,7 +84,7 @@ sent = st.button(label, type="primary", icon=":material/send:", width="stretch",
 with st.expander(tr("Today: what is normal, what to do, and warning signs")):
     # The warning signs quote the rules in force; a broken rule file is a sentence, not advice.
     limits = ui.attempt(
-        lambda: thresholds(resources.rules()), doing=tr("showing today's guidance"), tr=tr
+        lambda: thresholds(resources.rules(actor)), doing=tr("showing today's guidance"), tr=tr
     )
     if limits is not None:
         patient_ui.day_guidance(guidance_for_day(day, thresholds=limits, tr=tr), tr=tr)

@@ -46,7 +46,7 @@ if record is None:
     st.stop()
 visits.seen(read)
 with db.read() as s:
-    settings = clinic.get_clinic(session=s)
+    settings = clinic.get_clinic(session=s, actor=actor)
 tz, p = settings.time_zone, record.patient
 
 

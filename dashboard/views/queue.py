@@ -32,7 +32,7 @@ except AccessDenied as denied:
     st.error(denied.message, icon=":material/block:")
     st.stop()
 with resources.db().read() as s:
-    target = clinic.get_clinic(session=s).target_response_minutes
+    target = clinic.get_clinic(session=s, actor=actor).target_response_minutes
 
 st.title("Review queue")
 f1, f2, f3, f4 = st.columns([2, 3, 3, 2], vertical_alignment="bottom")

@@ -7,6 +7,7 @@ from datetime import timedelta
 import auth
 import charts
 import pandas as pd
+import resources
 import staff
 import streamlit as st
 import trends_ui
@@ -51,8 +52,28 @@ def table(title: str, frame: pd.DataFrame, name: str) -> None:
     trends_ui.table(title, frame, name, (first_day, last_day))
 
 
+chosen: tuple[int, ...] = ()
+if len(access.readable_clinics(actor)) > 1:  # a manager of an organisation of several clinics
+    from checkins.services import clinic
+
+    with resources.db().read() as s:
+        names = {
+            c.id: c.name
+            for c in clinic.list_clinics(session=s)
+            if c.id in access.readable_clinics(actor)
+        }
+    chosen = tuple(
+        st.multiselect(
+            "Clinics",
+            list(names),
+            default=[access.clinic_of(actor)],
+            format_func=lambda i: names.get(i, str(i)),
+        )
+    )
+
+
 def load() -> trends.TrendsReport:
-    return trends_ui.report(actor, first_day, last_day, procedure, series)
+    return trends_ui.report(actor, first_day, last_day, procedure, series, chosen)
 
 
 r = ui.attempt(load, doing="computing the clinic's trends")

@@ -3,6 +3,8 @@
 - A patient (through their link) sees only their own treatment and its history.
 - Providers (and admins) see the queue and cases, and act on them.
 - Managers see aggregates only: never a case, a photo, a name or free text.
+- Nobody crosses clinics: every row belongs to one, and an actor acts in one. A manager may
+  read the trends of every clinic of their organisation; nothing else crosses.
 """
 
 from __future__ import annotations
@@ -11,6 +13,23 @@ from checkins.domain import AccessDenied, Actor, Role
 
 STAFF_CASE_ROLES = frozenset({Role.PROVIDER, Role.ADMIN})
 TRENDS_ROLES = frozenset({Role.MANAGER, Role.ADMIN, Role.PROVIDER})
+NO_CLINIC = "You are not signed in to a clinic."
+
+
+def clinic_of(actor: Actor) -> int:
+    """The one clinic the actor acts in (what every case, patient and setting is scoped to)."""
+    if actor.clinic_id is None:
+        raise AccessDenied(NO_CLINIC)
+    return actor.clinic_id
+
+
+def readable_clinics(actor: Actor) -> frozenset[int]:
+    """The clinics whose aggregates the actor may read: their own, and for a manager every
+    clinic of their organisation. Rows of any other clinic do not exist for them."""
+    own = clinic_of(actor)
+    if actor.role is Role.MANAGER:
+        return actor.organisation_clinics | {own}
+    return frozenset({own})
 
 
 def require_case_access(actor: Actor) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from checkins import links, schedule
 from checkins.domain import Role, utcnow
@@ -26,7 +27,7 @@ from checkins.storage.models import CheckIn, Message, OutboxMessage, ReviewItem,
 from checkins.storage.photos import BlobStore
 from checkins.validation import parse_answers
 
-DEMO_ACTOR = Actor(role=Role.ADMIN, name="demo loader")
+DEMO_ACTOR = Actor.system(1, "demo loader")  # the first clinic's; see load_demo
 
 
 def default_sample_dir() -> Path:
@@ -112,6 +113,7 @@ def load_demo(
             s.scalar(select(CheckIn.id).where(CheckIn.client_submission_id == "demo-00-00"))
             is not None
         )
+        summary.accounts += _second_clinic(s)
     if not summary.already_loaded:
         _load_patients(
             db, store, signing_key, sample_dir, spec["patients"], summary, progress, ruleset
@@ -134,6 +136,42 @@ def load_demo(
     return summary
 
 
+SECOND_CLINIC = "Harbor Skin Clinic"
+ORGANISATION = "Demo Skin Group"
+
+
+def _second_clinic(s: Session) -> list[tuple[str, str, str]]:
+    """The demo's second clinic, of the same organisation as the first (so the demo manager
+    reads both clinics' trends): its own staff, one enrolled patient, nothing shared."""
+    from checkins.demo_accounts import SECOND_CLINIC_ACCOUNTS, ensure_demo_accounts
+    from checkins.storage.models import ClinicSettings
+
+    first = s.get(ClinicSettings, DEMO_ACTOR.clinic_id)
+    if first is not None:
+        first.organisation = ORGANISATION
+    row = s.scalar(select(ClinicSettings).where(ClinicSettings.name == SECOND_CLINIC))
+    clinic_id = (
+        row.id
+        if row is not None
+        else clinic.add_clinic(
+            session=s, name=SECOND_CLINIC, organisation=ORGANISATION, phone="(555) 010-0242",
+            time_zone="America/Chicago", after_hours_phone="(555) 010-0243",
+        ).id
+    )  # fmt: skip
+    admin = Actor.system(clinic_id, "demo loader")
+    accounts = ensure_demo_accounts(session=s, actor=admin, accounts=SECOND_CLINIC_ACCOUNTS)
+    if not enrolment.search_patients(session=s, actor=admin, text="", audit_read=False).rows:
+        p = enrolment.add_patient(
+            session=s, actor=admin, name="Noor Harbor", birth_date=date(1988, 3, 9),
+            phone="(555) 010-0244",
+        )  # fmt: skip
+        enrolment.record_treatment(
+            session=s, actor=admin, patient_id=p.id, procedure="microneedling",
+            treated_at=utcnow() - timedelta(days=2),
+        )  # fmt: skip
+    return accounts
+
+
 def _load_patients(
     db: Database,
     store: BlobStore,
@@ -146,9 +184,18 @@ def _load_patients(
 ) -> None:
     now = utcnow()
     with db.session() as s:
-        provider = s.scalar(select(User).where(User.role == Role.PROVIDER.value).order_by(User.id))
+        provider = s.scalar(
+            select(User)
+            .where(User.clinic_id == DEMO_ACTOR.clinic_id, User.role == Role.PROVIDER.value)
+            .order_by(User.id)
+        )
         provider_actor = (
-            Actor(role=Role.PROVIDER, name=provider.display_name, user_id=provider.id)
+            Actor(
+                role=Role.PROVIDER,
+                name=provider.display_name,
+                user_id=provider.id,
+                clinic_id=provider.clinic_id,
+            )
             if provider
             else DEMO_ACTOR
         )

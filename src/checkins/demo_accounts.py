@@ -25,11 +25,24 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, Role, str], ...] = (
 )
 
 
-def ensure_demo_accounts(*, session: Session, actor: Actor) -> list[tuple[str, str, str]]:
-    """Create (or reset) the demo accounts as ``actor`` (an admin); returns (username,
-    password, role) for each."""
+# The second demo clinic's own staff (`checkins demo` loads two clinics of one organisation).
+SECOND_CLINIC_ACCOUNTS: tuple[tuple[str, str, Role, str], ...] = (
+    ("dr.ortiz", "Dr. Rosa Ortiz", Role.PROVIDER, "demo-provider-3"),
+    ("admin.harbor", "Harper Admin", Role.ADMIN, "demo-admin-456"),
+    ("frontdesk.harbor", "Casey Front Desk", Role.FRONT_DESK, "demo-frontdesk-2"),
+)
+
+
+def ensure_demo_accounts(
+    *,
+    session: Session,
+    actor: Actor,
+    accounts: tuple[tuple[str, str, Role, str], ...] = DEMO_ACCOUNTS,
+) -> list[tuple[str, str, str]]:
+    """Create (or reset) the demo accounts as ``actor`` (an admin of their clinic); returns
+    (username, password, role) for each."""
     out: list[tuple[str, str, str]] = []
-    for username, display_name, role, password in DEMO_ACCOUNTS:
+    for username, display_name, role, password in accounts:
         existing = session.scalar(select(models.User).where(models.User.username == username))
         if existing is None:
             users.add_user(

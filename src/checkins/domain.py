@@ -100,10 +100,16 @@ class Actor:
     user_id: int | None = None
     patient_id: int | None = None  # set for a patient acting through their link
     treatment_id: int | None = None  # the one treatment a patient link opens
+    # The clinic the actor acts in (every read and write is scoped to it); None only for an
+    # actor outside any clinic (a refused link), who sees nothing.
+    clinic_id: int | None = field(kw_only=True)
+    # A manager's organisation: every clinic whose trends they may read (with ``clinic_id``).
+    organisation_clinics: frozenset[int] = field(default=frozenset(), kw_only=True)
 
     @classmethod
-    def system(cls, name: str = "system") -> Actor:
-        return cls(role=Role.ADMIN, name=name)
+    def system(cls, clinic_id: int, name: str = "system") -> Actor:
+        """The software itself acting for one clinic (the worker, the command line)."""
+        return cls(role=Role.ADMIN, name=name, clinic_id=clinic_id)
 
 
 def utcnow() -> datetime:

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from checkins import access
 from checkins.domain import AccessDenied, InvalidInput, NotFound, Role, utcnow
 from checkins.i18n import N_
-from checkins.services import audit
+from checkins.services import audit, scope
 from checkins.services.views import Actor
 from checkins.storage import models
 from checkins.storage.db import home
@@ -196,6 +196,7 @@ def verify_token(
     Refusals (expired, altered, revoked, malformed) are audited without the token itself.
     """
     now = now or utcnow()
+    treatment = None
     try:
         claims = _parse(token, key)
         treatment = session.get(models.Treatment, claims.treatment_id)
@@ -208,14 +209,16 @@ def verify_token(
                 code="link_expired",
             )
     except AccessDenied as refused:
-        _audit_refusal(session, refused, now)
+        _audit_refusal(session, refused, now, None if treatment is None else treatment.clinic_id)
         raise
     patient = treatment.patient
+    # The link opens one treatment: its clinic is the clinic the patient acts in.
     return Actor(
         role=Role.PATIENT,
         name=patient.display_name,
         patient_id=patient.id,
         treatment_id=treatment.id,
+        clinic_id=treatment.clinic_id,
     )
 
 
@@ -223,10 +226,12 @@ def _day(at: datetime) -> str:
     return f"{at:%B} {at.day}, {at.year}"
 
 
-def _audit_refusal(session: Session, refused: AccessDenied, now: datetime) -> None:
+def _audit_refusal(
+    session: Session, refused: AccessDenied, now: datetime, clinic_id: int | None
+) -> None:
     audit.record(
         session=session,
-        actor=Actor(role=Role.PATIENT, name="patient link"),
+        actor=Actor(role=Role.PATIENT, name="patient link", clinic_id=clinic_id),
         action="link.refused",
         object_type="treatment",
         outcome="denied",
@@ -259,9 +264,13 @@ def issue_link(
     access.require_enrolment_access(actor)
     if not 1 <= ttl_days <= MAX_TTL_DAYS:
         raise InvalidInput(f"A link lasts from 1 to {MAX_TTL_DAYS} days.")
-    treatment = session.get(models.Treatment, treatment_id)
-    if treatment is None:
-        raise NotFound(f"There is no treatment {treatment_id}.")
+    treatment = scope.get(
+        session,
+        models.Treatment,
+        treatment_id,
+        actor,
+        missing=f"There is no treatment {treatment_id}.",
+    )
     expires = (now or utcnow()) + timedelta(days=ttl_days)
     token = make_token(
         key=key, treatment_id=treatment.id, generation=treatment.link_generation, expires_at=expires
@@ -281,9 +290,13 @@ def issue_link(
 def revoke_links(*, session: Session, actor: Actor, treatment_id: int) -> int:
     """Make every link issued so far for this treatment stale; returns the new generation."""
     access.require_enrolment_access(actor)
-    treatment = session.get(models.Treatment, treatment_id)
-    if treatment is None:
-        raise NotFound(f"There is no treatment {treatment_id}.")
+    treatment = scope.get(
+        session,
+        models.Treatment,
+        treatment_id,
+        actor,
+        missing=f"There is no treatment {treatment_id}.",
+    )
     treatment.link_generation = (treatment.link_generation or 1) + 1
     audit.record(
         session=session,
@@ -314,6 +327,7 @@ def list_link_targets(*, session: Session, actor: Actor) -> list[LinkTarget]:
     rows = session.execute(
         select(models.Treatment, models.Patient)
         .join(models.Patient, models.Treatment.patient_id == models.Patient.id)
+        .where(scope.mine(models.Treatment.clinic_id, actor))
         .order_by(models.Treatment.treated_at.desc(), models.Treatment.id.desc())
     )
     return [
@@ -340,9 +354,10 @@ def treatment_to_link(
     are given), else the patient's latest treatment."""
     access.require_enrolment_access(actor)
     if treatment_id is not None:
-        treatment = session.get(models.Treatment, treatment_id)
-        if treatment is None:
-            raise NotFound(f"There is no treatment {treatment_id}.")
+        treatment = scope.get(
+            session, models.Treatment, treatment_id, actor,
+            missing=f"There is no treatment {treatment_id}.",
+        )  # fmt: skip
         if patient_id is not None and treatment.patient_id != patient_id:
             raise InvalidInput(
                 f"Treatment {treatment_id} belongs to another patient, not patient {patient_id}."
@@ -352,12 +367,20 @@ def treatment_to_link(
         raise InvalidInput("Give a patient id or a treatment id.")
     latest = session.scalar(
         select(models.Treatment.id)
-        .where(models.Treatment.patient_id == patient_id)
+        .where(
+            models.Treatment.patient_id == patient_id,
+            scope.mine(models.Treatment.clinic_id, actor),
+        )
         .order_by(models.Treatment.treated_at.desc(), models.Treatment.id.desc())
         .limit(1)
     )
     if latest is None:
-        if session.get(models.Patient, patient_id) is None:
+        patient = session.scalar(
+            select(models.Patient.id).where(
+                models.Patient.id == patient_id, scope.mine(models.Patient.clinic_id, actor)
+            )
+        )
+        if patient is None:
             raise NotFound(f"There is no patient {patient_id}.")
         raise NotFound(f"Patient {patient_id} has no treatment yet, so there is nothing to link.")
     return latest

@@ -18,7 +18,7 @@ from checkins.services import clinic
 from checkins.services.views import Actor
 from checkins.storage.db import Database
 
-SETUP = Actor(role=Role.ADMIN, name="test set-up")
+SETUP = Actor(role=Role.ADMIN, name="test set-up", clinic_id=1)
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 PASSWORDS = {
@@ -52,7 +52,7 @@ def seeded(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     with sqlite_db.session() as s:
         clinic.set_clinic(
             session=s,
-            actor=Actor.system(),
+            actor=Actor.system(1),
             name="Test Skin Clinic",
             phone="(555) 010-0199",
             office_hours=clinic.ALWAYS_OPEN,

@@ -326,7 +326,7 @@ def test_the_card_hint_shows_only_when_the_clinic_gives_out_cards(
     with seeded.db.session() as s:
         clinic_service.set_clinic(
             session=s,
-            actor=Actor.system(),
+            actor=Actor.system(1),
             name="Test Skin Clinic",
             phone="(555) 010-0199",
             reference_card=printed,

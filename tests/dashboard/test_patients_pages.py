@@ -26,7 +26,7 @@ if str(DASHBOARD) not in sys.path:
 
 from state import StateKeys  # noqa: E402 - needs the path above
 
-FRONT = Actor(role=Role.FRONT_DESK, name="Jordan Front Desk")
+FRONT = Actor(role=Role.FRONT_DESK, name="Jordan Front Desk", clinic_id=1)
 
 
 def field(at: AppTest, label: str) -> Any:
@@ -51,7 +51,9 @@ def test_a_manager_cannot_see_patients(app: Callable[[], AppTest], seeded: Clini
         at.switch_page("views/patients.py")
     # Reached directly, the page itself refuses and lists no one.
     page = AppTest.from_file(str(DASHBOARD / "views" / "patients.py"), default_timeout=30)
-    page.session_state[StateKeys.ACTOR] = Actor(role=Role.MANAGER, name="Morgan Manager")
+    page.session_state[StateKeys.ACTOR] = Actor(
+        role=Role.MANAGER, name="Morgan Manager", clinic_id=1
+    )
     page.run()
     assert not page.exception
     assert any("Only the front desk, providers and admins" in e.value for e in page.error)
@@ -143,7 +145,7 @@ def test_admin_saves_hours_and_on_call_and_refuses_a_phone_that_is_not_one(
     next(b for b in at.form_submit_button if b.label == "Save").click().run()
     assert not at.exception
     with seeded.db.read() as s:
-        saved = clinic.get_clinic(session=s)
+        saved = clinic.clinic_settings(session=s, clinic_id=1)
     assert saved.phone_e164 == "+15550100199;ext=2" and saved.phone == "(555) 010-0199 ext. 2"
     assert saved.after_hours_phone == "+15550100911"
     assert saved.office_hours["mon"] == ["08:00", "18:00"] and saved.office_hours["sat"] is None
@@ -152,7 +154,7 @@ def test_admin_saves_hours_and_on_call_and_refuses_a_phone_that_is_not_one(
     at.text_input(key="clinic_days").input("1, 3")
     next(b for b in at.form_submit_button if b.label == "Save").click().run()
     with seeded.db.read() as s:
-        assert clinic.get_clinic(session=s).default_schedule_days == (1, 3)
+        assert clinic.clinic_settings(session=s, clinic_id=1).default_schedule_days == (1, 3)
 
 
 def test_admin_sets_on_call_contacts_and_queues_a_test_message(

@@ -38,7 +38,7 @@ from checkins.storage.photos import PhotoStore
 from checkins.validation import parse_answers
 from tests.services.helpers import RULES
 
-SETUP = Actor(role=Role.ADMIN, name="test set-up")
+SETUP = Actor(role=Role.ADMIN, name="test set-up", clinic_id=1)
 PICKED_SKIN = {  # a day-1 check-in whose only finding is the "picked skin" review rule
     "temperature": None,
     "drainage_like_pus": False,
@@ -81,6 +81,7 @@ def _checkin(
 ) -> CheckIn:
     at = t.treated_at + timedelta(days=day, hours=2)
     c = CheckIn(
+        clinic_id=1,
         treatment_id=t.id,
         client_submission_id=f"t{t.id}-d{day}-{baseline}",
         submitted_at=at,
@@ -101,6 +102,7 @@ def _checkin(
     key = store.put(_png((200, 120 + day * 10, 110)))
     s.add(
         Photo(
+            clinic_id=1,
             checkin_id=c.id,
             sha256=key,
             storage_key=key,
@@ -131,6 +133,7 @@ def _queue(s: Session, c: CheckIn, severity: str, rank: int, rule: str, message:
     )
     s.add(RuleHit(checkin_id=c.id, rule_id=rule, severity=severity))
     item = ReviewItem(
+        clinic_id=1,
         checkin_id=c.id,
         treatment_id=c.treatment_id,
         severity=severity,
@@ -167,11 +170,12 @@ def clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clinic]:
                 password=None,
             )
             accounts[username] = users.actor_for(u)
-        ada = Patient(display_name="Ada Urgent")
-        bo = Patient(display_name="Bo Review")
+        ada = Patient(clinic_id=1, display_name="Ada Urgent")
+        bo = Patient(clinic_id=1, display_name="Bo Review")
         s.add_all([ada, bo])
         s.flush()
         t1 = Treatment(
+            clinic_id=1,
             patient_id=ada.id,
             procedure="microneedling",
             treated_at=now - timedelta(days=3, hours=5),
@@ -179,6 +183,7 @@ def clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clinic]:
             needle_depth_mm=1.5,
         )
         t2 = Treatment(
+            clinic_id=1,
             patient_id=bo.id,
             procedure="microneedling_rf",
             treated_at=now - timedelta(days=1, hours=5),
@@ -191,7 +196,7 @@ def clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clinic]:
         urgent = _checkin(s, store, t1, 3, baseline=False, a_star=19.0)
         urgent_item = _queue(s, urgent, "urgent", 2, "pus_drainage", "Pus-like drainage reported")
         bo_actor = Actor(role=Role.PATIENT, name=bo.display_name, patient_id=bo.id,
-                         treatment_id=t2.id)  # fmt: skip
+                         treatment_id=t2.id, clinic_id=1)  # fmt: skip
         sent = intake.submit_checkin(
             session=s,
             ruleset=RULES,
@@ -347,7 +352,7 @@ def test_manager_sees_trends_and_cannot_open_a_case(clinic: Clinic) -> None:
 
 @pytest.mark.parametrize("page", ["queue.py", "case.py", "trends.py"])
 def test_patient_cannot_reach_staff_pages(clinic: Clinic, page: str) -> None:
-    patient = Actor(role=Role.PATIENT, name="Ada Urgent", patient_id=1, treatment_id=1)
+    patient = Actor(role=Role.PATIENT, name="Ada Urgent", patient_id=1, treatment_id=1, clinic_id=1)
     at = AppTest.from_file(str(DASHBOARD / "views" / page), default_timeout=TIMEOUT)
     at.session_state[StateKeys.ACTOR] = patient
     at.session_state[StateKeys.SELECTED_ITEM] = clinic.urgent_item
@@ -533,3 +538,47 @@ def test_a_small_clinic_sees_its_figures_and_no_empty_chart(clinic: Clinic) -> N
     assert first.startswith("All cases,2,1,") and ".0" not in first.split(",")[1]
     cells = first.split(",")
     assert all("." not in c for c in cells[1:]), first  # counts and minutes: integers
+
+
+def test_another_clinics_provider_sees_nothing_of_this_clinic(clinic: Clinic) -> None:
+    """Clinic B's provider: an empty queue, B's name in the sidebar, and A's case (selected by
+    a forged id) answered as a missing one."""
+    from checkins.services import clinic as clinics
+
+    with clinic.db.session() as s:
+        other = clinics.add_clinic(session=s, name="Harbor", phone="(555) 010-0242").id
+        u = users.add_user(
+            session=s, actor=Actor.system(other), username="dr.ortiz", display_name="Dr Ortiz",
+            role="provider", password=None,
+        )  # fmt: skip
+        ortiz = users.actor_for(u)
+    at = signed_in(ortiz).run()
+    assert not at.exception
+    body = texts(at)
+    assert "Clinic: **Harbor**" in body
+    assert "Ada Urgent" not in body and "Bo Review" not in body
+    at = open_case(ortiz, clinic.urgent_item)
+    assert not at.exception
+    assert "That case is no longer in the queue." in texts(at)
+    assert "Ada Urgent" not in texts(at)
+
+
+def test_a_manager_of_an_organisation_chooses_its_clinics_trends(clinic: Clinic) -> None:
+    from sqlalchemy import update
+
+    from checkins.services import clinic as clinics
+    from checkins.storage.models import ClinicSettings
+
+    with clinic.db.session() as s:
+        other = clinics.add_clinic(session=s, name="Harbor", organisation="Group").id
+        s.execute(update(ClinicSettings).where(ClinicSettings.id == 1).values(organisation="Group"))
+        manager = users.active_actor(session=s, user_id=clinic.manager.user_id or 0)
+    assert manager is not None and manager.organisation_clinics == {1, other}
+    at = signed_in(manager).run()
+    assert not at.exception
+    assert at.multiselect[0].label == "Clinics" and at.multiselect[0].value == [1]
+    at.multiselect[0].set_value([other]).run()
+    assert not at.exception and at.title[0].value == "Clinic trends"
+    at = signed_in(clinic.lee).run()
+    at.switch_page("views/trends.py").run()
+    assert not at.multiselect  # a provider reads their own clinic's trends only

@@ -45,7 +45,7 @@ def queued_case(seeded: Clinic, tmp_path: Path) -> int:
         t = s.get(Treatment, seeded.treatment_a)
         assert t is not None
         ann = Actor(role=Role.PATIENT, name="Ann Alpha", patient_id=t.patient_id,
-                    treatment_id=t.id)  # fmt: skip
+                    treatment_id=t.id, clinic_id=1)  # fmt: skip
         sent = intake.submit_checkin(
             session=s,
             ruleset=RULES,

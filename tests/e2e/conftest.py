@@ -116,7 +116,7 @@ def start_server(home: Path, *, extra_env: dict[str, str] | None = None) -> Serv
     server.checkins("init")
     server.demo = json.loads(server.checkins("demo", "--json", "--base-url", url))
     # The demo clinic keeps office hours; the journeys must not depend on the hour they run at.
-    server.checkins("init", "--office-hours", "always")
+    server.checkins("init", "--office-hours", "always", "--clinic", "1")  # the demo has two
     log = (home / "streamlit.log").open("wb")
     server.process = subprocess.Popen(
         [

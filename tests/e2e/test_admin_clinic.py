@@ -32,7 +32,7 @@ def stored(server: Server) -> tuple[str, str, int]:
     db = Database.connect(server.db_url)
     try:
         with db.read() as s:
-            c = clinic.get_clinic(session=s)
+            c = clinic.clinic_settings(session=s, clinic_id=1)
             return c.name, c.phone, c.target_response_minutes
     finally:
         db.dispose()

@@ -19,7 +19,7 @@ def test_an_open_queue_signs_out_once_the_account_is_deactivated(
 ) -> None:
     app_server.checkins(
         "users", "add", "leaving.soon", "--name", "Dr Leaving", "--role", "provider",
-        "--password", PASSWORD,
+        "--password", PASSWORD, "--clinic", "1",
     )  # fmt: skip
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()

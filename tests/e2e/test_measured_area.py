@@ -42,7 +42,7 @@ def face_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     db = Database.connect(server.db_url)
     store = PhotoStore(Path(server.home) / "photos")
     by_name = {v.name: v.data for v in variants("grace_hopper")}
-    system = Actor.system("e2e")
+    system = Actor.system(1, "e2e")
     try:
         with db.session() as s:
             s.execute(update(ReviewItem).values(status="resolved"))  # the demo's cases

@@ -15,7 +15,7 @@ EVIL = "![x](http://evil.invalid/x.png) :red[Dr] $x$"
 def test_a_markdown_display_name_is_shown_as_typed(browser: Browser, app_server: Server) -> None:
     app_server.checkins(
         "users", "add", "md.name", "--name", EVIL, "--role", "provider",
-        "--password", "a long enough password",
+        "--password", "a long enough password", "--clinic", "1",
     )  # fmt: skip
     context = browser.new_context(viewport=DESKTOP)
     fetched: list[str] = []

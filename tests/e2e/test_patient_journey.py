@@ -38,7 +38,7 @@ def new_patient_link(server: Server, name: str, *, days_ago: float = 1.3) -> tup
     finally:
         db.dispose()
     url = (
-        server.checkins("link", "--treatment", str(tid), "--base-url", server.url)
+        server.checkins("link", "--treatment", str(tid), "--base-url", server.url, "--clinic", "1")
         .strip()
         .splitlines()[-1]
     )

@@ -63,7 +63,7 @@ def second_open_case_for_the_top_patient(server: Server) -> str:
                 ruleset=RULES,
                 session=s,
                 store=PhotoStore(server.home / "photos"),
-                actor=Actor.system("e2e"),
+                actor=Actor.system(1, "e2e"),
                 treatment_id=treatment.id,
                 answers=answers,
                 photos=[],

@@ -20,7 +20,7 @@ from .test_outbox import NOW, enrol, urgent
 
 
 def patient(tid: int) -> Actor:
-    return Actor(role=Role.PATIENT, name="patient link", treatment_id=tid)
+    return Actor(role=Role.PATIENT, name="patient link", treatment_id=tid, clinic_id=1)
 
 
 def test_an_answer_reopens_the_resolved_case_as_a_review(db: Database, store: PhotoStore) -> None:

@@ -28,7 +28,7 @@ def queue_mails(db: Database, n: int) -> list[str]:
     keys = [f"test:{i:05d}" for i in range(n)]
     with db.session() as s:
         for k in keys:
-            outbox.add(s, idempotency_key=k, kind="test", channel="email",
+            outbox.add(s, idempotency_key=k, clinic_id=1, kind="test", channel="email",
                         to_address=f"staff{k[-3:]}@maple.example", subject="test",
                         body="checkins: a test message.", next_attempt_at=utcnow())  # fmt: skip
     return keys

@@ -14,7 +14,10 @@ from checkins.storage.db import Database
 from checkins.storage.models import User
 
 TREATED_AT = datetime(2026, 11, 20, 10, 0, 0)
-ADMIN = Actor(role=Role.ADMIN, name="test admin")
+# The clinic every migrated database starts with (migration 0009); tests of several clinics
+# add more with `clinic.add_clinic`.
+CLINIC = 1
+ADMIN = Actor(role=Role.ADMIN, name="test admin", clinic_id=CLINIC)
 # The shipped rules, loaded once as an entry point does, for every service call that needs them.
 RULES = load_rules()
 # The link key tests sign and verify with (the entry points load theirs with links.load_key).
@@ -60,10 +63,10 @@ def make_treatment(
 
 def make_provider(db: Database, username: str, name: str) -> Actor:
     with db.session() as s:
-        u = User(username=username, display_name=name, role=Role.PROVIDER.value)
+        u = User(username=username, display_name=name, role=Role.PROVIDER.value, clinic_id=CLINIC)
         s.add(u)
         s.flush()
-        return Actor(role=Role.PROVIDER, name=name, user_id=u.id)
+        return Actor(role=Role.PROVIDER, name=name, user_id=u.id, clinic_id=CLINIC)
 
 
 def at(hours: float) -> datetime:

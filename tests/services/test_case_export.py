@@ -105,7 +105,7 @@ def test_a_manager_cannot_export_a_case(db: Database, store: PhotoStore) -> None
             submitted_at=at(30),
         )
     assert res.review_item_id is not None
-    manager = Actor(role=Role.MANAGER, name="Manager")
+    manager = Actor(role=Role.MANAGER, name="Manager", clinic_id=1)
     with db.session() as s, pytest.raises(AccessDenied):
         case_export.case_summary_pdf(
             session=s, store=store, actor=manager, item_id=res.review_item_id

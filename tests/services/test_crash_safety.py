@@ -38,7 +38,7 @@ CHILD = textwrap.dedent(
         increased_warmth=False, swelling="none", redness="mild", oozing=False, pain=1,
         picked_or_peeled_skin=False))
     with db.session() as s:
-        intake.submit_checkin(session=s, store=store, actor=Actor(role=Role.ADMIN, name="t"),
+        intake.submit_checkin(session=s, store=store, actor=Actor.system(1, "t"),
             ruleset=load_rules(), treatment_id=int(sys.argv[3]), answers=answers, photos=[photo],
             client_submission_id="killed-before-commit", submitted_at=datetime(2026, 11, 22))
         s.flush()

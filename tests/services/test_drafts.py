@@ -167,7 +167,7 @@ def test_another_link_or_patient_sees_no_draft(db: Database, store: PhotoStore) 
             allowed=ALLOWED,
             now=NOW,
         )
-    staff = Actor(role=Role.PROVIDER, name="dr", user_id=1)
+    staff = Actor(role=Role.PROVIDER, name="dr", user_id=1, clinic_id=1)
     with db.session() as s, pytest.raises(AccessDenied):
         drafts.load(
             session=s,

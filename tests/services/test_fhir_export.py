@@ -128,7 +128,7 @@ def test_clinical_content_is_coded(db: Database, follow_up: dict[str, int]) -> N
     assert task["status"] == "completed" and task["owner"]["display"] == "Dr Export"
     # The patient answers: the case is back in the queue, and the Task says so.
     with db.session() as s:
-        me = Actor(role=Role.PATIENT, name="Ana", treatment_id=follow_up["treatment"])
+        me = Actor(role=Role.PATIENT, name="Ana", treatment_id=follow_up["treatment"], clinic_id=1)
         clinic.patient_reply(session=s, actor=me, body="Thank you, on my way.")
         kinds = _by_type(
             fhir_export.export_bundle(session=s, actor=ADMIN, patient_id=follow_up["patient"])
@@ -159,7 +159,9 @@ def test_only_providers_and_admins_export_and_unknown_ids_are_sentences(
 ) -> None:
     with db.session() as s:
         with pytest.raises(AccessDenied):
-            fhir_export.export_bundle(session=s, actor=Actor(role=Role.MANAGER, name="m"))
+            fhir_export.export_bundle(
+                session=s, actor=Actor(role=Role.MANAGER, name="m", clinic_id=1)
+            )
         with pytest.raises(NotFound, match="no patient 9999"):
             fhir_export.export_bundle(session=s, actor=ADMIN, patient_id=9999)
 
@@ -170,7 +172,8 @@ def test_the_command_writes_a_valid_bundle_and_refuses_bad_input(
     out = io.StringIO()
     assert main(["demo", "--json"], out=io.StringIO()) == 0
     target = tmp_path / "bundle.json"
-    assert main(["export", "fhir", "--out", str(target), "--json"], out=out) == 0
+    # The demo loads two clinics: the command says which (`--clinic`, issue 13 §1).
+    assert main(["export", "fhir", "--out", str(target), "--clinic", "1", "--json"], out=out) == 0
     line = json.loads(out.getvalue())
     assert line["ok"] and line["resources"] > 10
     Bundle.model_validate(json.loads(target.read_text(encoding="utf-8")))
@@ -181,7 +184,10 @@ def test_the_command_writes_a_valid_bundle_and_refuses_bad_input(
     ):
         bad = tmp_path / "bad.json"
         out = io.StringIO()
-        assert main(["export", "fhir", "--out", str(bad), *args, "--json"], out=out) == 2
+        assert (
+            main(["export", "fhir", "--out", str(bad), "--clinic", "1", *args, "--json"], out=out)
+            == 2
+        )
         answer = json.loads(out.getvalue())
         assert answer["ok"] is False and words in answer["error"]["message"]
         assert not bad.exists()  # nothing half-written

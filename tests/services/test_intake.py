@@ -262,7 +262,7 @@ def test_checkin_dated_before_treatment_is_refused(db: Database, store: PhotoSto
 def test_patient_cannot_submit_for_another_treatment(db: Database, store: PhotoStore) -> None:
     mine = make_treatment(db, name="Mine")
     other = make_treatment(db, name="Other")
-    me = Actor(role=Role.PATIENT, name="Mine", patient_id=1, treatment_id=mine)
+    me = Actor(role=Role.PATIENT, name="Mine", patient_id=1, treatment_id=mine, clinic_id=1)
     with db.session() as s, pytest.raises(AccessDenied):
         intake.submit_checkin(
             ruleset=RULES,
@@ -282,13 +282,13 @@ def test_patient_home_audits_the_first_read_of_a_visit_only(db: Database) -> Non
     from checkins.services import clinic
 
     tid = make_treatment(db)
-    me = Actor(role=Role.PATIENT, name="Pat", patient_id=1, treatment_id=tid)
+    me = Actor(role=Role.PATIENT, name="Pat", patient_id=1, treatment_id=tid, clinic_id=1)
     with db.session() as s:
         clinic.patient_home(session=s, actor=me, treatment_id=tid)
         clinic.patient_home(session=s, actor=me, treatment_id=tid, audit_read=False)
     with db.read() as s:
         views = s.scalars(select(AuditEvent).where(AuditEvent.action == "view_patient_home")).all()
     assert len(views) == 1 and views[0].role == "patient"
-    other = Actor(role=Role.PATIENT, name="Other", patient_id=2, treatment_id=tid + 99)
+    other = Actor(role=Role.PATIENT, name="Other", patient_id=2, treatment_id=tid + 99, clinic_id=1)
     with db.session() as s, pytest.raises(AccessDenied):
         clinic.patient_home(session=s, actor=other, treatment_id=tid, audit_read=False)

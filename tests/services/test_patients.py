@@ -18,8 +18,8 @@ from tests.services.helpers import RULES
 
 from .helpers import ADMIN
 
-FRONT = Actor(role=Role.FRONT_DESK, name="Jordan Front Desk")
-MANAGER = Actor(role=Role.MANAGER, name="Morgan Manager")
+FRONT = Actor(role=Role.FRONT_DESK, name="Jordan Front Desk", clinic_id=1)
+MANAGER = Actor(role=Role.MANAGER, name="Morgan Manager", clinic_id=1)
 NOW = datetime(2026, 12, 2, 15, 0)  # naive UTC: 10:00 in New York
 
 
@@ -212,7 +212,9 @@ def test_the_record_says_who_viewed_it(db: Database) -> None:
     assert [v.actor for v in record.viewers][:2] == [ADMIN.name, FRONT.name]
 
 
-@pytest.mark.parametrize("actor", [MANAGER, Actor(role=Role.PATIENT, name="p", treatment_id=1)])
+@pytest.mark.parametrize(
+    "actor", [MANAGER, Actor(role=Role.PATIENT, name="p", treatment_id=1, clinic_id=1)]
+)
 def test_managers_and_patients_see_no_patients(db: Database, actor: Actor) -> None:
     setup_clinic(db)
     pid = add(db)

@@ -27,7 +27,7 @@ from tests.services.helpers import RULES
 
 from .helpers import ADMIN, LINK_KEY, at, calm_answers, make_provider, make_treatment
 
-MANAGER = Actor(role=Role.MANAGER, name="Manager")
+MANAGER = Actor(role=Role.MANAGER, name="Manager", clinic_id=1)
 
 
 def submit(
@@ -92,7 +92,7 @@ def test_urgent_first_then_longest_waiting(db: Database, items: dict[str, int]) 
 
 
 def test_manager_and_patient_cannot_open_the_queue(db: Database, items: dict[str, int]) -> None:
-    patient = Actor(role=Role.PATIENT, name="p", patient_id=1, treatment_id=1)
+    patient = Actor(role=Role.PATIENT, name="p", patient_id=1, treatment_id=1, clinic_id=1)
     for who in (MANAGER, patient):
         with db.read() as s, pytest.raises(AccessDenied):
             queue.list_queue(session=s, actor=who)
@@ -322,10 +322,10 @@ def test_take_over_needs_a_reason_is_audited_and_moves_the_case(
 def test_an_admin_can_take_over(db: Database, items: dict[str, int]) -> None:
     lee = make_provider(db, "dr.away", "Dr Away")
     with db.session() as s:
-        u = User(username="boss", display_name="Admin Boss", role=Role.ADMIN.value)
+        u = User(clinic_id=1, username="boss", display_name="Admin Boss", role=Role.ADMIN.value)
         s.add(u)
         s.flush()
-        boss = Actor(role=Role.ADMIN, name="Admin Boss", user_id=u.id)
+        boss = Actor(role=Role.ADMIN, name="Admin Boss", user_id=u.id, clinic_id=1)
         queue.claim(session=s, actor=lee, item_id=items["review"])
     with db.session() as s:
         row = queue.take_over(session=s, actor=boss, item_id=items["review"], reason="on leave")
@@ -369,7 +369,7 @@ def test_every_change_to_a_case_is_one_update_that_bumps_the_version(
     with db.read() as s:
         row = s.get(ReviewItem, item)
         assert row is not None
-        patient = Actor(role=Role.PATIENT, name="Cat", treatment_id=row.treatment_id)
+        patient = Actor(role=Role.PATIENT, name="Cat", treatment_id=row.treatment_id, clinic_id=1)
     changed: list[int] = []
 
     def count(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]

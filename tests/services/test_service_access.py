@@ -29,8 +29,8 @@ CASE = {Role.PROVIDER, Role.ADMIN}
 
 def _as(role: Role, treatment_id: int) -> Actor:
     if role is Role.PATIENT:  # a patient through their own link
-        return Actor(role=role, name="Pat", patient_id=1, treatment_id=treatment_id)
-    return Actor(role=role, name=f"a {role.value}", user_id=None)
+        return Actor(role=role, name="Pat", patient_id=1, treatment_id=treatment_id, clinic_id=1)
+    return Actor(role=role, name=f"a {role.value}", user_id=None, clinic_id=1)
 
 
 Call = Callable[[Session, Actor, int, Path], Any]

@@ -33,7 +33,7 @@ from checkins.storage.models import (
 from .helpers import ADMIN, LINK_KEY, RULES, at, calm_answers, make_provider, make_treatment
 
 NOW = datetime(2026, 3, 2, 12, 0)
-MANAGER = Actor(role=Role.MANAGER, name="Morgan Manager")
+MANAGER = Actor(role=Role.MANAGER, name="Morgan Manager", clinic_id=1)
 FILTERS: list[dict[str, object]] = [
     {},
     {"procedure": "microneedling"},
@@ -49,7 +49,7 @@ def seed(db: Database, *, patients: int = 70, rng_seed: int = 13) -> None:
     rng = random.Random(rng_seed)
     with db.session() as s:
         for k in range(patients):
-            p = Patient(display_name=f"Patient {k}")
+            p = Patient(clinic_id=1, display_name=f"Patient {k}")
             s.add(p)
             s.flush()
             first = NOW - timedelta(days=rng.randint(3, 70), hours=rng.randint(0, 23))
@@ -58,6 +58,7 @@ def seed(db: Database, *, patients: int = 70, rng_seed: int = 13) -> None:
                 if treated_at > NOW:
                     break
                 t = Treatment(
+                    clinic_id=1,
                     patient_id=p.id,
                     procedure=rng.choice(("microneedling", "microneedling", "microneedling_rf")),
                     treated_at=treated_at,
@@ -79,6 +80,7 @@ def _checkins(s: Any, rng: random.Random, t: Treatment) -> None:
             continue
         a = None if rng.random() < 0.1 else round(rng.uniform(5, 25), 1)  # rounded: ties
         c = CheckIn(
+            clinic_id=1,
             treatment_id=t.id,
             client_submission_id=f"sub-{t.id}-{j}",
             submitted_at=submitted,
@@ -100,6 +102,7 @@ def _checkins(s: Any, rng: random.Random, t: Treatment) -> None:
             done = rng.random() < 0.7
             s.add(
                 ReviewItem(
+                    clinic_id=1,
                     checkin_id=c.id,
                     treatment_id=t.id,
                     severity=sev.value,
@@ -159,6 +162,7 @@ def test_a_bulk_load_that_bypasses_the_services_is_noticed(db: Database) -> None
         tid = s.scalar(select(func.min(Treatment.id)))
         s.add(
             CheckIn(
+                clinic_id=1,
                 treatment_id=tid,
                 client_submission_id="bulk-loaded-1",
                 submitted_at=NOW,
@@ -258,13 +262,16 @@ def test_the_data_stamp_changes_after_reply_claim_and_resolve(db: Database, stor
         seen.add(stamp)
 
 
-def test_migration_0008_backfills_the_tables_from_existing_rows(empty_db: Database) -> None:
-    """A database at 0007 with a clinic's history in it: 0008 lays the tables out from it."""
+def test_migration_0009_backfills_the_tables_from_existing_rows(empty_db: Database) -> None:
+    """A database at 0008 with a clinic's history in it (and empty trend tables): 0009 lays
+    the tables out from it, per clinic. (0008 left the backfill to 0009.) The rows are written
+    at head and the database taken down to 0008, since the models carry 0009's columns."""
     from checkins.storage import schema
 
-    schema.upgrade(empty_db.engine, "0007")
+    schema.upgrade(empty_db.engine)
     with empty_db.session() as s:
         seed_rows_only(s)
+    schema.downgrade(empty_db.engine, "0008")
     schema.upgrade(empty_db.engine)
     with empty_db.read() as s:
         assert trends.is_current(session=s)
@@ -281,10 +288,11 @@ def seed_rows_only(s: Any) -> None:
     """Twenty patients written as rows only (as an older version of the software left them)."""
     rng = random.Random(3)
     for k in range(20):
-        p = Patient(display_name=f"Old {k}")
+        p = Patient(clinic_id=1, display_name=f"Old {k}")
         s.add(p)
         s.flush()
         t = Treatment(
+            clinic_id=1,
             patient_id=p.id,
             procedure="microneedling",
             treated_at=NOW - timedelta(days=30 + k),
@@ -295,6 +303,7 @@ def seed_rows_only(s: Any) -> None:
         for day in (1, 3, 7):
             s.add(
                 CheckIn(
+                    clinic_id=1,
                     treatment_id=t.id,
                     client_submission_id=f"old-{t.id}-{day}",
                     submitted_at=t.treated_at + timedelta(days=day, hours=2),

@@ -24,7 +24,7 @@ from checkins.storage.db import Database
 from checkins.storage.models import CheckIn, Patient, ReviewItem, RuleHit, Treatment, User
 
 NOW = datetime(2026, 3, 2, 12, 0)
-MANAGER = Actor(role=Role.MANAGER, name="Morgan Manager", user_id=None)
+MANAGER = Actor(role=Role.MANAGER, name="Morgan Manager", user_id=None, clinic_id=1)
 RULES = ("fever", "pus", "redness_rising", "pain_high")
 DISPOSITIONS = ("contacted_patient", "no_action_needed", "self_care_advised", "escalated")
 SECRET_NOTE = "SECRET-FREE-TEXT"
@@ -45,19 +45,20 @@ def seed(db: Database, *, patients: dict[str, int], rng_seed: int = 7) -> Record
     rng = random.Random(rng_seed)
     rec = Record()
     with db.session() as s:
-        provider = User(username="lee", display_name="Dr Lee", role="provider")
+        provider = User(clinic_id=1, username="lee", display_name="Dr Lee", role="provider")
         s.add(provider)
         s.flush()
         for procedure, n in patients.items():
             for k in range(n):
                 name = f"Zelda Q{procedure[:3]}{k} Patientname"
                 rec.names.append(name)
-                p = Patient(display_name=name, phone="555-0199")
+                p = Patient(clinic_id=1, display_name=name, phone="555-0199")
                 s.add(p)
                 s.flush()
                 treated_at = NOW - timedelta(days=rng.randint(5, 40), hours=rng.randint(0, 23))
                 schedule = [1, 3, 7, 14]
                 t = Treatment(
+                    clinic_id=1,
                     patient_id=p.id,
                     procedure=procedure,
                     treated_at=treated_at,
@@ -82,6 +83,7 @@ def seed(db: Database, *, patients: dict[str, int], rng_seed: int = 7) -> Record
                         "red_area_fraction": rng.uniform(0, 0.6),
                     }
                     c = CheckIn(
+                        clinic_id=1,
                         treatment_id=t.id,
                         client_submission_id=f"sub-{t.id}-{j}-{rng.random()}",
                         submitted_at=submitted,
@@ -125,6 +127,7 @@ def _review_item(
     )
     disposition = rng.choice(DISPOSITIONS) if resolved else None
     item = ReviewItem(
+        clinic_id=1,
         checkin_id=c.id,
         treatment_id=t.id,
         severity=severity.value,
@@ -392,7 +395,7 @@ def test_no_names_notes_or_photos_leave_the_module(clinic: tuple[Database, Recor
 
 
 def test_only_staff_see_trends_and_filters_are_checked(sqlite_db: Database) -> None:
-    patient = Actor(role=Role.PATIENT, name="p", patient_id=1, treatment_id=1)
+    patient = Actor(role=Role.PATIENT, name="p", patient_id=1, treatment_id=1, clinic_id=1)
     with sqlite_db.read() as s:
         with pytest.raises(AccessDenied):
             trends.recovery_curves(session=s, actor=patient)

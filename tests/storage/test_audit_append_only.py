@@ -13,7 +13,7 @@ from checkins.storage import schema
 from checkins.storage.db import Database
 from checkins.storage.models import AuditEvent
 
-WHO = Actor(role=Role.PROVIDER, name="Dr Audit", user_id=None)
+WHO = Actor(role=Role.PROVIDER, name="Dr Audit", user_id=None, clinic_id=1)
 
 
 def _one(db: Database) -> int:

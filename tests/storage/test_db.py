@@ -91,7 +91,10 @@ def test_sqlite_settings_survive_a_pool_reset(sqlite_db: Database) -> None:
 
 def test_foreign_key_violation_is_refused(db: Database) -> None:
     orphan = Treatment(
-        patient_id=999_999, procedure="microneedling", treated_at=datetime(2026, 1, 5, 9)
+        clinic_id=1,
+        patient_id=999_999,
+        procedure="microneedling",
+        treated_at=datetime(2026, 1, 5, 9),
     )
     with pytest.raises(IntegrityError), db.session() as s:
         s.add(orphan)
@@ -122,13 +125,13 @@ def test_default_database_lives_undercheckins_home(checkins_home: Path) -> None:
 
 def test_session_commits_on_success(db: Database) -> None:
     with db.session() as s:
-        s.add(Patient(display_name="Ada"))
+        s.add(Patient(clinic_id=1, display_name="Ada"))
     assert _patients(db) == ["Ada"]
 
 
 def test_session_rolls_back_on_error(db: Database) -> None:
     with pytest.raises(RuntimeError, match="boom"), db.session() as s:
-        s.add(Patient(display_name="Ada"))
+        s.add(Patient(clinic_id=1, display_name="Ada"))
         s.flush()
         raise RuntimeError("boom")
     assert _patients(db) == []
@@ -143,7 +146,7 @@ def _read_then_write(database: Database) -> Callable[[int], None]:
             with database.session() as s:
                 seen = s.scalar(select(func.count()).select_from(Patient))
                 time.sleep(0.002)  # widen the gap between the read and the write
-                s.add(Patient(display_name=f"seen={seen} by={i}.{round_}"))
+                s.add(Patient(clinic_id=1, display_name=f"seen={seen} by={i}.{round_}"))
 
     return work
 
@@ -188,7 +191,7 @@ def test_without_begin_immediate_the_same_workload_fails(tmp_path: Path) -> None
         with Session(engine) as s, s.begin():
             s.scalar(select(func.count()).select_from(Patient))
             all_read.wait(timeout=30)
-            s.add(Patient(display_name=f"by={i}"))
+            s.add(Patient(clinic_id=1, display_name=f"by={i}"))
 
     try:
         errors = _run_threads(work)
@@ -200,7 +203,7 @@ def test_without_begin_immediate_the_same_workload_fails(tmp_path: Path) -> None
 
 def test_sqlite_reader_runs_while_a_writer_holds_the_lock(sqlite_db: Database) -> None:
     with sqlite_db.session() as s:
-        s.add(Patient(display_name="committed"))
+        s.add(Patient(clinic_id=1, display_name="committed"))
 
     second_writer_in = threading.Event()
 
@@ -208,10 +211,10 @@ def test_sqlite_reader_runs_while_a_writer_holds_the_lock(sqlite_db: Database) -
         with sqlite_db.session() as s2:
             s2.connection()  # the session begins lazily: make it BEGIN IMMEDIATE now
             second_writer_in.set()
-            s2.add(Patient(display_name="second"))
+            s2.add(Patient(clinic_id=1, display_name="second"))
 
     with sqlite_db.session() as w:
-        w.add(Patient(display_name="uncommitted"))
+        w.add(Patient(clinic_id=1, display_name="uncommitted"))
         w.flush()  # the write lock is now held until this block ends
         other = threading.Thread(target=second_writer)
         other.start()

@@ -25,7 +25,7 @@ def test_init_and_a_write_leave_every_sqlite_file_0600(checkins_home: Path) -> N
         db = Database.connect(f"sqlite:///{main}")
         try:
             with db.session() as s:  # a write while the connection stays open: -wal and -shm
-                s.add(Patient(display_name="Mode Test"))
+                s.add(Patient(clinic_id=1, display_name="Mode Test"))
             side = [main.with_name(main.name + x) for x in ("-wal", "-shm")]
             assert all(p.exists() for p in side)
             assert {p.name: _mode(p) for p in [main, *side]} == {

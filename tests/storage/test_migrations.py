@@ -73,7 +73,7 @@ def _columns(engine: Engine) -> dict[str, list[tuple[str, str, bool]]]:
 def test_upgrade_at_head_is_a_no_op_and_keeps_data(db: Database) -> None:
     before = _columns(db.engine)
     with db.session() as s:
-        s.add(Patient(display_name="Ada"))
+        s.add(Patient(clinic_id=1, display_name="Ada"))
     schema.upgrade(db.engine)
     assert _current(db.engine) == _head()
     assert _columns(db.engine) == before
@@ -149,3 +149,97 @@ def test_enrolment_migration_upgrades_a_database_with_data_in_it(empty_db: Datab
     schema.downgrade(engine, "0002")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT display_name FROM patients")).scalar() == "Ada Old"
+
+
+def test_clinics_migration_backfills_every_row_to_the_existing_clinic(empty_db: Database) -> None:
+    """0008 → head: every owned row belongs to the clinic that was there, the trend tables are
+    rebuilt per clinic, and a second clinic gets a new id (the sequence moved past 1)."""
+    from sqlalchemy import text
+
+    engine = empty_db.engine
+    schema.upgrade(engine, "0008")
+    t = "2026-11-01 10:00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO clinic_settings (id, name, phone, time_zone, "
+                "target_response_minutes, reference_card) "
+                "VALUES (1, 'Old Clinic', '+15550100199', 'America/New_York', 60, false)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO users (id, username, display_name, role, failed_logins, active, "
+                "created_at) VALUES (1, 'dr.old', 'Dr Old', 'provider', 0, true, :t)"
+            ),
+            {"t": t},
+        )
+        conn.execute(
+            text("INSERT INTO patients (id, display_name, created_at) VALUES (1, 'Ada Old', :t)"),
+            {"t": t},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO treatments (id, patient_id, procedure, treated_at, areas, "
+                "antiviral_prescribed, schedule_days, link_generation, created_at) VALUES "
+                "(1, 1, 'microneedling', :t, '[\"face\"]', false, '[1, 3]', 1, :t)"
+            ),
+            {"t": t},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO checkins (id, treatment_id, client_submission_id, submitted_at, "
+                "received_at, is_baseline, hours_since_treatment, day_since_treatment, notes, "
+                "mean_a_star) VALUES (1, 1, 'old-1', :t, :t, false, 24, 1, '', 12.5)"
+            ),
+            {"t": t},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO review_items (id, checkin_id, treatment_id, severity, "
+                "severity_rank, status, resolution_note, created_at, version) "
+                "VALUES (1, 1, 1, 'urgent', 2, 'new', '', :t, 1)"
+            ),
+            {"t": t},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO audit_events (at, actor, role, action, outcome, detail) "
+                "VALUES (:t, 'x', 'admin', 'old.event', 'ok', '')"
+            ),
+            {"t": t},
+        )
+    schema.upgrade(engine)
+    assert _current(engine) == _head()
+    with engine.connect() as conn:
+        for table in (
+            "users",
+            "patients",
+            "treatments",
+            "checkins",
+            "review_items",
+            "audit_events",
+        ):
+            found = conn.execute(text(f"SELECT DISTINCT clinic_id FROM {table}")).scalars().all()  # noqa: S608
+            assert found == [1], table
+        points = conn.execute(text("SELECT clinic_id, checkin_id FROM trend_points")).all()
+        assert [tuple(p) for p in points] == [(1, 1)]
+    assert _diff(engine, Base.metadata) == []
+    from sqlalchemy.orm import Session
+
+    from checkins.services import clinic
+
+    with Session(engine) as s:
+        second = clinic.add_clinic(session=s, name="New Clinic")
+        s.commit()
+    assert second.id == 2
+    with pytest.raises(RuntimeError, match="2 clinics"):  # their rows could not be told apart
+        schema.downgrade(engine, "0008")
+
+
+def test_a_fresh_database_has_its_first_clinic(db: Database) -> None:
+    from checkins.services import clinic
+
+    with db.read() as r:
+        clinics = clinic.list_clinics(session=r)
+    assert [(c.id, c.name, c.phone) for c in clinics] == [(1, "The clinic", "")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from checkins.cli import output
 from checkins.cli.context import (
@@ -15,11 +15,13 @@ from checkins.cli.context import (
 )
 from checkins.domain import InvalidInput
 
+if TYPE_CHECKING:
+    from checkins.services.views import ClinicView
+
 
 def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
     from checkins import contact, schedule
     from checkins.services import clinic
-    from checkins.storage.models import ClinicSettings
 
     if args.link_days is not None and not 1 <= args.link_days <= 365:
         raise InvalidInput("A link lasts from 1 to 365 days.", code="invalid_link_validity")
@@ -34,24 +36,22 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
     store = photo_store()
     if isinstance(store, PhotoStore):
         store.root.mkdir(parents=True, exist_ok=True)
+    settings = (args.clinic_name, phone, args.time_zone, on_call, days, args.link_days, hours)
+    changes = any(v is not None for v in settings) or bool(args.alert_email or args.alert_sms)
     with db.session() as s:
-        current = clinic.get_clinic(session=s)
-        new = s.get(ClinicSettings, 1) is None
-        if new or any(
-            v is not None
-            for v in (
-                args.clinic_name,
-                phone,
-                args.time_zone,
-                on_call,
-                days,
-                args.link_days,
-                hours,
-            )
-        ):
+        if not changes and not args.clinic and len(clinic.list_clinics(session=s)) > 1:
+            # Only the upgrade was asked for (`make run` again): no clinic to choose.
+            output.emit(
+                out, {"ok": True, "database": db.url, "clinic": None, "phone": None}, args.json,
+                f"Database ready at {db.url}.",
+            )  # fmt: skip
+            return EXIT_OK
+        actor = cli_actor(s, args)
+        current = clinic.get_clinic(session=s, actor=actor)
+        if any(v is not None for v in settings):
             clinic.set_clinic(
                 session=s,
-                actor=cli_actor(),
+                actor=actor,
                 name=args.clinic_name or current.name,
                 phone=phone or current.phone or None,
                 time_zone=args.time_zone or current.time_zone,
@@ -65,10 +65,10 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
             from checkins.services import alerts
 
             alerts.set_contacts(
-                session=s, actor=cli_actor(), emails=args.alert_email or (),
+                session=s, actor=actor, emails=args.alert_email or (),
                 phones=args.alert_sms or (),
             )  # fmt: skip
-        view = clinic.get_clinic(session=s)
+        view = clinic.get_clinic(session=s, actor=actor)
     warning = "" if view.phone else f" {clinic.NOT_SET_UP}"
     output.emit(
         out,
@@ -100,6 +100,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_reconcile(args: argparse.Namespace, out: TextIO) -> int:
     import math
 
+    from checkins.cli.context import deployment_actor
     from checkins.services.reconcile import reconcile
 
     if not math.isfinite(args.grace) or args.grace < 0:
@@ -110,7 +111,7 @@ def cmd_reconcile(args: argparse.Namespace, out: TextIO) -> int:
     with db.session() as s:
         report = reconcile(
             session=s,
-            actor=cli_actor(),
+            actor=deployment_actor(s),
             store=photo_store(),
             repair=args.repair,
             grace_seconds=args.grace,
@@ -146,4 +147,49 @@ def cmd_worker(args: argparse.Namespace, out: TextIO) -> int:
     out.write("checkins worker: sending from the outbox (Ctrl-C stops)\n")
     out.flush()
     worker.run_forever(db, configured, signing_key=key, interval_s=args.interval, lease=lease)
+    return EXIT_OK
+
+
+def _clinic_json(view: ClinicView) -> dict[str, object]:
+    return {
+        "id": view.id,
+        "name": view.name,
+        "organisation": view.organisation or None,
+        "phone": view.phone or None,
+        "time_zone": view.time_zone,
+        "rules_path": view.rules_path,
+    }
+
+
+def cmd_clinics_add(args: argparse.Namespace, out: TextIO) -> int:
+    from checkins.services import clinic
+
+    hours = clinic.parse_office_hours(args.office_hours) if args.office_hours else None
+    db = _connect()
+    with db.session() as s:
+        view = clinic.add_clinic(
+            session=s, name=args.name, organisation=args.organisation or "", phone=args.phone,
+            time_zone=args.time_zone or "America/New_York", office_hours=hours,
+            after_hours_phone=args.after_hours_phone, rules_path=args.rules_file,
+        )  # fmt: skip
+    output.emit(
+        out,
+        {"ok": True, "clinic": _clinic_json(view)},
+        args.json,
+        f"Clinic {view.id} added: {view.name}. Give it staff with "
+        f"`checkins users add NAME --role admin --clinic {view.id}`.",
+    )
+    return EXIT_OK
+
+
+def cmd_clinics_list(args: argparse.Namespace, out: TextIO) -> int:
+    from checkins.services import clinic
+
+    db = _connect()
+    with db.read() as s:
+        views = clinic.list_clinics(session=s)
+    text = "\n".join(
+        f"{v.id}\t{v.name}\t{v.organisation or '-'}\t{v.phone or '(no phone)'}" for v in views
+    )
+    output.emit(out, {"ok": True, "clinics": [_clinic_json(v) for v in views]}, args.json, text)
     return EXIT_OK

@@ -9,11 +9,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from checkins.domain import InvalidInput, Role
+from checkins.domain import InvalidInput
 
 if TYPE_CHECKING:  # imported where used: `checkins analyze` should not pay for SQLAlchemy
+    import argparse
+
+    from sqlalchemy.orm import Session
+
     from checkins.links import LinkKey
-    from checkins.services.views import Actor
+    from checkins.services.views import Actor, ClinicView
     from checkins.storage.db import Database
     from checkins.storage.photos import BlobStore
 
@@ -22,11 +26,44 @@ EXIT_OK = 0
 EXIT_INPUT = 2
 
 
-def cli_actor() -> Actor:
-    """The actor the command line acts as (recorded in the audit log)."""
+CLI_NAME = "checkins command"
+
+
+def chosen_clinic(session: Session, ref: str | None) -> ClinicView:
+    """The clinic a command acts for: ``--clinic ID|NAME``, else the only one there is.
+
+    With several clinics and no ``--clinic`` the command refuses with a sentence (exit 2)
+    rather than guess whose patients it should touch."""
+    from checkins.services import clinic
+
+    if ref:
+        return clinic.find_clinic(session=session, ref=ref)
+    clinics = clinic.list_clinics(session=session)
+    if len(clinics) == 1:
+        return clinics[0]
+    names = ", ".join(f"{c.id} ({c.name})" for c in clinics)
+    raise InvalidInput(
+        f"This database holds {len(clinics)} clinics ({names}): say which with --clinic ID "
+        "or --clinic NAME.",
+        code="clinic_required",
+    )
+
+
+def cli_actor(session: Session, args: argparse.Namespace) -> Actor:
+    """The actor the command line acts as, in the clinic of ``--clinic`` (audited as such)."""
     from checkins.services.views import Actor
 
-    return Actor(role=Role.ADMIN, name="checkins command")
+    chosen = chosen_clinic(session, getattr(args, "clinic", None))
+    return Actor.system(chosen.id, CLI_NAME)
+
+
+def deployment_actor(session: Session) -> Actor:
+    """For work on the whole deployment (the photo store's reconcile): audited in the first
+    clinic, since the files are shared by every clinic."""
+    from checkins.services import clinic
+    from checkins.services.views import Actor
+
+    return Actor.system(min(c.id for c in clinic.list_clinics(session=session)), CLI_NAME)
 
 
 def _now() -> datetime:

@@ -31,7 +31,7 @@ def cmd_export_fhir(args: argparse.Namespace, out: TextIO) -> int:
     db = _connect()
     with db.session() as s:
         bundle = fhir_export.export_bundle(
-            session=s, actor=cli_actor(), patient_id=patient, since=since
+            session=s, actor=cli_actor(s, args), patient_id=patient, since=since
         )
     text = json.dumps(bundle, ensure_ascii=False, indent=1)
     try:

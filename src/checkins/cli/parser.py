@@ -8,7 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from checkins.cli.clinic import cmd_demo, cmd_init, cmd_reconcile, cmd_worker
+from checkins.cli.clinic import (
+    cmd_clinics_add,
+    cmd_clinics_list,
+    cmd_demo,
+    cmd_init,
+    cmd_reconcile,
+    cmd_worker,
+)
 from checkins.cli.export import cmd_export_fhir
 from checkins.cli.people import (
     cmd_handout,
@@ -192,6 +199,22 @@ def build_parser() -> argparse.ArgumentParser:
         "card", cmd_card, "Write the printable reference card (.pdf or .png).", json_flag=False
     )
     sp.add_argument("--out", required=True)
+    # ---- several clinics (issue 13 §1) ----
+    clinics = sub.add_parser("clinics", help="The clinics of this deployment.")
+    csub = clinics.add_subparsers(dest="clinics_command", required=True)
+    sp = csub.add_parser("add", help="Add a clinic (its staff, patients and settings start empty).")
+    sp.add_argument("name")
+    sp.add_argument("--organisation", help="clinics of one organisation share their managers")
+    sp.add_argument("--phone", help="the number patients call")
+    sp.add_argument("--time-zone")
+    sp.add_argument("--after-hours-phone")
+    sp.add_argument("--office-hours", help="e.g. 'mon-fri 09:00-17:00', or 'always'")
+    sp.add_argument("--rules-file", help="this clinic's own rule file (default: the shipped one)")
+    sp.add_argument("--json", action="store_true", help="print JSON")
+    sp.set_defaults(fn=cmd_clinics_add)
+    sp = csub.add_parser("list", help="List the clinics: id, name, organisation, phone.")
+    sp.add_argument("--json", action="store_true", help="print JSON")
+    sp.set_defaults(fn=cmd_clinics_list)
     # ---- export (issue 13 §5) ----
     export = sub.add_parser("export", help="Export to the clinic's health record.")
     esub = export.add_subparsers(dest="export_command", required=True)
@@ -201,4 +224,26 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--patient", help="only this patient (id)")
     sp.add_argument("--json", action="store_true", help="print JSON")
     sp.set_defaults(fn=cmd_export_fhir)
+    _clinic_option(p)
     return p
+
+
+# The commands that act for one clinic: `--clinic ID|NAME`, needed once there are several.
+_FOR_A_CLINIC = frozenset(
+    {
+        "init", "triage", "submit", "queue", "handout", "link", "users add", "patients add",
+        "patients list", "treatments add", "export fhir",
+    }
+)  # fmt: skip
+
+
+def _clinic_option(parser: argparse.ArgumentParser, path: str = "") -> None:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                _clinic_option(child, f"{path} {name}".strip())
+    if path in _FOR_A_CLINIC:
+        parser.add_argument(
+            "--clinic", metavar="ID|NAME",
+            help="the clinic to act for (default: the only one, when there is one)",
+        )  # fmt: skip

@@ -32,7 +32,7 @@ def cmd_users_add(args: argparse.Namespace, out: TextIO) -> int:
     with db.session() as s:
         users.add_user(
             session=s,
-            actor=cli_actor(),
+            actor=cli_actor(s, args),
             username=args.username,
             display_name=args.name or args.username,
             role=Role(args.role),
@@ -55,7 +55,7 @@ def cmd_patients_add(args: argparse.Namespace, out: TextIO) -> int:
     with db.session() as s:
         view = patients.add_patient(
             session=s,
-            actor=cli_actor(),
+            actor=cli_actor(s, args),
             name=args.name,
             birth_date=birth,
             phone=args.phone,
@@ -76,7 +76,7 @@ def cmd_patients_list(args: argparse.Namespace, out: TextIO) -> int:
     db = _connect()
     with db.session() as s:
         page = patients.search_patients(
-            session=s, actor=cli_actor(), text=args.search or "", page=args.page,
+            session=s, actor=cli_actor(s, args), text=args.search or "", page=args.page,
             page_size=args.page_size,
         )  # fmt: skip
     output.emit(out, output.patients_json(page), args.json, output.patients_text(page))
@@ -97,10 +97,11 @@ def cmd_treatments_add(args: argparse.Namespace, out: TextIO) -> int:
     days = schedule.parse_days(args.schedule) if args.schedule else None
     db = _connect()
     with db.session() as s:
-        tz = clinic.get_clinic(session=s).time_zone
+        actor = cli_actor(s, args)
+        tz = clinic.get_clinic(session=s, actor=actor).time_zone
         detail = patients.record_treatment(
             session=s,
-            actor=cli_actor(),
+            actor=actor,
             patient_id=args.patient,
             procedure=args.procedure,
             treated_at=patients.local_to_utc(treated, tz),
@@ -118,20 +119,21 @@ def cmd_treatments_add(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_handout(args: argparse.Namespace, out: TextIO) -> int:
     from checkins import rules
-    from checkins.services import patients
+    from checkins.services import clinic, patients
 
     target = Path(args.out)
     if target.is_dir() or not target.parent.is_dir():
         raise InvalidInput(f"Cannot write the handout to {args.out}.", code="unwritable_file")
     db = _connect()
     with db.session() as s:
+        actor = cli_actor(s, args)
         pdf, url = patients.handout(
             session=s,
-            actor=cli_actor(),
+            actor=actor,
             signing_key=link_key(),
             treatment_id=args.treatment,
             base_url=args.base_url,
-            ruleset=rules.load_active_rules(),
+            ruleset=rules.load_clinic_rules(clinic.get_clinic(session=s, actor=actor).rules_path),
         )
     target.write_bytes(pdf)
     output.emit(
@@ -144,8 +146,9 @@ def cmd_link(args: argparse.Namespace, out: TextIO) -> int:
     from checkins import links
 
     db = _connect()
-    actor, key = cli_actor(), link_key()
+    key = link_key()
     with db.session() as s:
+        actor = cli_actor(s, args)
         treatment_id = links.treatment_to_link(
             session=s, actor=actor, patient_id=args.patient, treatment_id=args.treatment
         )

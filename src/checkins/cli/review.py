@@ -27,7 +27,8 @@ def cmd_triage(args: argparse.Namespace, out: TextIO) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from checkins import rules, schedule
-    from checkins.services.clinic import NOT_SET_UP, UNSET_CLINIC, call_now, get_clinic
+    from checkins.cli.context import chosen_clinic
+    from checkins.services.clinic import NOT_SET_UP, UNSET_CLINIC, call_now
     from checkins.validation import parse_checkin_json
 
     inp = parse_checkin_json(_read(args.file, MAX_CHECKIN_FILE_BYTES), now=_now())
@@ -35,13 +36,13 @@ def cmd_triage(args: argparse.Namespace, out: TextIO) -> int:
     if os.environ.get("CHECKINS_DATABASE_URL") or (home() / "checkins.db").exists():
         try:
             with _connect(migrate=False).read() as s:
-                view = get_clinic(session=s)
+                view = chosen_clinic(s, args.clinic)
         except SQLAlchemyError:
             raise InvalidInput(
                 "The database could not be read; run `checkins init` first.", code="no_database"
             ) from None
     result = rules.triage(
-        ruleset=rules.load_active_rules(),
+        ruleset=rules.load_clinic_rules(view.rules_path),
         answers=inp.answers,
         procedure=inp.treatment.procedure,
         hours_since_treatment=schedule.hours_since(
@@ -83,20 +84,22 @@ def cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
         or uuid.uuid5(uuid.NAMESPACE_URL, raw.decode("utf-8", "replace")).hex
     )
     with db.session() as s:
-        stored = intake.treatment_of_submission(
-            session=s, actor=cli_actor(), client_submission_id=csid
-        )
+        actor = cli_actor(s, args)
+        own_rules = clinic.get_clinic(session=s, actor=actor).rules_path
+        if own_rules:  # this clinic's own rule file, not the deployment's
+            ruleset = rules.load_clinic_rules(own_rules)
+        stored = intake.treatment_of_submission(session=s, actor=actor, client_submission_id=csid)
         if args.treatment is not None:
             treatment_id = args.treatment
         elif stored is not None:
             treatment_id = stored  # sent before: answer with what was stored, add no patient
         else:
             pid = clinic.create_patient(
-                session=s, actor=cli_actor(), display_name="Patient (command line)"
+                session=s, actor=actor, display_name="Patient (command line)"
             )
             treatment_id = clinic.create_treatment(
                 session=s,
-                actor=cli_actor(),
+                actor=actor,
                 patient_id=pid,
                 procedure=inp.treatment.procedure,
                 treated_at=inp.treatment.treated_at,
@@ -104,7 +107,7 @@ def cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
         result = intake.submit_checkin(
             session=s,
             store=photo_store(),
-            actor=cli_actor(),
+            actor=actor,
             treatment_id=treatment_id,
             answers=inp.answers,
             photos=prepared,
@@ -125,7 +128,7 @@ def cmd_queue(args: argparse.Namespace, out: TextIO) -> int:
     with db.session() as s:
         page = queue.list_queue(
             session=s,
-            actor=cli_actor(),
+            actor=cli_actor(s, args),
             severity=args.severity,
             page=args.page,
             page_size=args.page_size,

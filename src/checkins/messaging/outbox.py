@@ -36,7 +36,14 @@ from checkins.storage.models import (
     Treatment,
 )
 
-WORKER = Actor.system("checkins worker")
+WORKER_NAME = "checkins worker"
+
+
+def _worker(clinic_id: int) -> Actor:
+    """The worker acting for one clinic (each clinic's links, settings and contacts)."""
+    return Actor.system(clinic_id, WORKER_NAME)
+
+
 LEASE = timedelta(minutes=10)
 MAX_BACKOFF = timedelta(hours=1)
 # A reminder for a check-in missed long ago is noise: remind within this window after it is due.
@@ -72,8 +79,8 @@ def _patient_addresses(p: Patient) -> list[tuple[str, str]]:
     return out
 
 
-def _clinic(session: Session) -> ClinicSettings | None:
-    return session.get(ClinicSettings, 1)
+def _clinic(session: Session, clinic_id: int) -> ClinicSettings | None:
+    return session.get(ClinicSettings, clinic_id)
 
 
 def _patient_text(
@@ -107,7 +114,7 @@ def queue_patient_message(
     if t is None:
         return 0
     p = session.get(Patient, t.patient_id)
-    clinic = _clinic(session)
+    clinic = _clinic(session, t.clinic_id)
     if p is None or clinic is None:
         return 0
     addresses = _patient_addresses(p)
@@ -115,7 +122,7 @@ def queue_patient_message(
         return 0
     url = links.issue_link(
         session=session, key=signing_key, treatment_id=treatment_id, base_url=base_url() + "/",
-        ttl_days=clinic.link_validity_days, now=now, actor=WORKER,
+        ttl_days=clinic.link_validity_days, now=now, actor=_worker(t.clinic_id),
     )  # fmt: skip
     added = 0
     for channel, address in addresses:
@@ -123,7 +130,7 @@ def queue_patient_message(
         added += add(
             session, idempotency_key=f"{key}:{channel}", kind=kind, channel=channel,
             to_address=address, subject=subject, body=body, patient_id=p.id,
-            next_attempt_at=now or utcnow(), created_at=now or utcnow(),
+            clinic_id=t.clinic_id, next_attempt_at=now or utcnow(), created_at=now or utcnow(),
         )  # fmt: skip
     return added
 
@@ -157,11 +164,14 @@ def queue_urgent_alerts(*, session: Session, item_id: int, now: datetime | None 
     """Alert the on-call contacts of an urgent case: the first now, then one every
     ``escalation_minutes`` while nobody has claimed it. Out of hours only the on-call rota."""
     now = now or utcnow()
-    clinic = _clinic(session)
+    item = session.get(ReviewItem, item_id)
+    clinic = None if item is None else _clinic(session, item.clinic_id)
     if clinic is None:
         return 0
     contacts = session.scalars(
-        select(AlertContact).where(AlertContact.active.is_(True)).order_by(AlertContact.position)
+        select(AlertContact)
+        .where(AlertContact.clinic_id == clinic.id, AlertContact.active.is_(True))
+        .order_by(AlertContact.position)
     ).all()
     if not _office_open(clinic, now):
         contacts = [c for c in contacts if c.on_call] or list(contacts)
@@ -175,7 +185,7 @@ def queue_urgent_alerts(*, session: Session, item_id: int, now: datetime | None 
             to_address=c.address, subject=f"{clinic.name}: urgent check-in waiting",
             body=body + ("" if i == 0 else " (escalated: not yet claimed)"),
             review_item_id=item_id, alert_contact_id=c.id, only_if_unclaimed=i > 0,
-            next_attempt_at=now + i * step,
+            clinic_id=clinic.id, next_attempt_at=now + i * step,
         )  # fmt: skip
     return added
 
@@ -197,11 +207,18 @@ def queue_due_reminders(
     *, session: Session, signing_key: links.LinkKey, now: datetime | None = None
 ) -> int:
     """Reminders for today's due check-ins (at the reminder hour, never in quiet hours), and a
-    second one the next day for a check-in still missing."""
+    second one the next day for a check-in still missing: each clinic by its own hours."""
     now = now or utcnow()
-    clinic = _clinic(session)
-    if clinic is None:
-        return 0
+    clinics = session.scalars(select(ClinicSettings).order_by(ClinicSettings.id)).all()
+    return sum(
+        _clinic_reminders(session=session, signing_key=signing_key, clinic=c, now=now)
+        for c in clinics
+    )
+
+
+def _clinic_reminders(
+    *, session: Session, signing_key: links.LinkKey, clinic: ClinicSettings, now: datetime
+) -> int:
     local, minutes = _local_minutes(now, clinic.time_zone)
     if minutes < clinic.reminder_hour * 60 or _quiet(clinic, minutes):
         return 0
@@ -210,6 +227,7 @@ def queue_due_reminders(
         .join(Treatment, Treatment.id == ScheduledCheckin.treatment_id)
         .join(Patient, Patient.id == Treatment.patient_id)
         .where(
+            ScheduledCheckin.clinic_id == clinic.id,
             ScheduledCheckin.due_at <= now,
             ScheduledCheckin.due_at > now - REMIND_WITHIN,
             ScheduledCheckin.checkin_id.is_(None),
@@ -226,6 +244,7 @@ def queue_due_reminders(
         key.rsplit(":", 1)[0]
         for key in session.scalars(
             select(OutboxMessage.idempotency_key).where(
+                OutboxMessage.clinic_id == clinic.id,
                 OutboxMessage.kind == "reminder",
                 OutboxMessage.created_at > now - REMIND_WITHIN - timedelta(days=1),
             )
@@ -371,9 +390,15 @@ def deliver_due(db: Database, channels: Channels, *, worker: str, now: datetime 
                 report.retried += 1
 
 
-def delivery_log(session: Session, *, patient_id: int | None = None,
+def delivery_log(session: Session, *, clinic_id: int, patient_id: int | None = None,
                  limit: int = 100) -> Sequence[OutboxMessage]:  # fmt: skip
-    stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    """One clinic's messages, newest first (one patient's with ``patient_id``)."""
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.clinic_id == clinic_id)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
     if patient_id is not None:
         stmt = stmt.where(OutboxMessage.patient_id == patient_id)
     return session.scalars(stmt).all()

@@ -8,6 +8,7 @@ from checkins.rules.loader import (
     RuleFileError,
     RuleProblem,
     load_active_rules,
+    load_clinic_rules,
     load_rules,
     parse_rules,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "facts_for",
     "fever_line",
     "load_active_rules",
+    "load_clinic_rules",
     "load_rules",
     "parse_rules",
     "thresholds",

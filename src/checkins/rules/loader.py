@@ -306,3 +306,9 @@ def load_active_rules() -> RuleSet:
     """The clinic's rules if CHECKINS_RULES_FILE names a file, else the shipped defaults."""
     override = os.environ.get(RULES_FILE_ENV, "").strip()
     return load_rules(Path(override) if override else None)
+
+
+def load_clinic_rules(rules_path: str | None) -> RuleSet:
+    """One clinic's rules: its own file (``rules_path`` on its row), else the deployment's
+    (``load_active_rules``). Entry points load them once per clinic and keep them."""
+    return load_rules(Path(rules_path)) if rules_path else load_active_rules()

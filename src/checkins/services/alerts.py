@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from checkins import access, contact
 from checkins.domain import InvalidInput, utcnow
 from checkins.messaging import outbox
-from checkins.services import audit
+from checkins.services import audit, scope
 from checkins.services.views import Actor
 from checkins.storage.models import AlertContact, OutboxMessage
 
@@ -78,15 +78,19 @@ def set_contacts(
     ]
     if len(cleaned) > 20:
         raise InvalidInput("At most 20 on-call contacts.", code="too_many_contacts")
+    clinic_id = access.clinic_of(actor)
     session.execute(
         delete(AlertContact).where(
+            AlertContact.clinic_id == clinic_id,
             ~AlertContact.id.in_(select(OutboxMessage.alert_contact_id).where(
-                OutboxMessage.alert_contact_id.is_not(None)))
+                OutboxMessage.alert_contact_id.is_not(None))),
         )
     )  # fmt: skip
-    session.execute(update(AlertContact).values(active=False))
+    session.execute(
+        update(AlertContact).where(AlertContact.clinic_id == clinic_id).values(active=False)
+    )
     rows = [
-        AlertContact(position=i + 1, channel=ch, address=a, on_call=on_call)
+        AlertContact(clinic_id=clinic_id, position=i + 1, channel=ch, address=a, on_call=on_call)
         for i, (ch, a, on_call) in enumerate(cleaned)
     ]
     session.add_all(rows)
@@ -99,7 +103,9 @@ def set_contacts(
 def list_contacts(*, session: Session, actor: Actor) -> list[ContactView]:
     access.require_admin(actor)
     rows = session.scalars(
-        select(AlertContact).where(AlertContact.active.is_(True)).order_by(AlertContact.position)
+        select(AlertContact)
+        .where(scope.mine(AlertContact.clinic_id, actor), AlertContact.active.is_(True))
+        .order_by(AlertContact.position)
     )
     return [_contact(c) for c in rows]
 
@@ -109,12 +115,13 @@ def send_test(*, session: Session, actor: Actor) -> int:
     access.require_admin(actor)
     nonce = uuid.uuid4().hex[:12]
     n = 0
-    for c in session.scalars(select(AlertContact).where(AlertContact.active.is_(True))):
+    mine = scope.mine(AlertContact.clinic_id, actor)
+    for c in session.scalars(select(AlertContact).where(mine, AlertContact.active.is_(True))):
         n += outbox.add(
             session, idempotency_key=f"test:{nonce}:{c.id}", kind="test", channel=c.channel,
             to_address=c.address, subject="checkins: test message",
             body="checkins: this is a test of the urgent-alert contacts. No action needed.",
-            alert_contact_id=c.id, next_attempt_at=utcnow(),
+            alert_contact_id=c.id, clinic_id=c.clinic_id, next_attempt_at=utcnow(),
         )  # fmt: skip
     audit.record(session=session, actor=actor, action="alerts.test", detail=f"{n} queued")
     return n
@@ -140,5 +147,7 @@ def deliveries(
             m.sent_at,
             m.last_error,
         )
-        for m in outbox.delivery_log(session, patient_id=patient_id, limit=limit)
+        for m in outbox.delivery_log(
+            session, clinic_id=access.clinic_of(actor), patient_id=patient_id, limit=limit
+        )
     ]

@@ -25,12 +25,15 @@ def record(
     detail: str = "",
     as_role: str | None = None,
     at: datetime | None = None,
+    clinic_id: int | None = None,
 ) -> None:
     """Append one event. ``as_role`` names who acted when nobody is signed in yet (a sign-in
-    attempt: "anonymous"); the database refuses to change or delete the row afterwards."""
+    attempt: "anonymous"); the database refuses to change or delete the row afterwards. The
+    event is the actor's clinic's (``clinic_id`` when the actor has none: a refused link)."""
     session.add(
         AuditEvent(
             at=at or utcnow(),
+            clinic_id=actor.clinic_id if actor.clinic_id is not None else clinic_id,
             actor_user_id=actor.user_id,
             actor=actor.name,
             role=as_role or actor.role.value,
@@ -51,7 +54,11 @@ def events_for_object(
     access.require_case_access(actor)
     rows = session.scalars(
         select(AuditEvent)
-        .where(AuditEvent.object_type == object_type, AuditEvent.object_id == object_id)
+        .where(
+            AuditEvent.object_type == object_type,
+            AuditEvent.object_id == object_id,
+            AuditEvent.clinic_id == access.clinic_of(actor),
+        )
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(limit)
     ).all()

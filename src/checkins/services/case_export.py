@@ -27,7 +27,7 @@ def case_summary_pdf(
 ) -> bytes:
     """The case's summary (PDF bytes): providers and admins only, audited."""
     case = queue.open_case(session=session, actor=actor, item_id=item_id)
-    settings = clinic.get_clinic(session=session)
+    settings = clinic.get_clinic(session=session, actor=actor)
     photos = []
     c = case.checkin
     for i, p in enumerate(c.photos, start=1):

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from checkins import access, contact, schedule
@@ -17,13 +17,14 @@ from checkins.domain import (
     PROCEDURES,
     WEEKDAYS,
     AccessDenied,
+    Conflict,
     InvalidInput,
     NotFound,
     utcnow,
 )
 from checkins.guidance import CallNow
 from checkins.i18n import N_
-from checkins.services import audit, trends
+from checkins.services import audit, scope, trends
 from checkins.services.convert import checkin_view, message_view, treatment_view
 from checkins.services.views import Actor, ClinicView, PatientHome, TreatmentView
 from checkins.storage.models import CheckIn, ClinicSettings, Message, Patient, Treatment
@@ -80,12 +81,104 @@ def _clinic_view(row: ClinicSettings) -> ClinicView:
         link_validity_days=row.link_validity_days,
         reminder_hour=row.reminder_hour,
         escalation_minutes=row.escalation_minutes,
+        id=row.id,
+        organisation=row.organisation,
+        rules_path=row.rules_path,
     )
 
 
-def get_clinic(*, session: Session) -> ClinicView:
-    row = session.get(ClinicSettings, 1)
+def get_clinic(*, session: Session, actor: Actor) -> ClinicView:
+    """The settings of the actor's own clinic."""
+    return clinic_settings(session=session, clinic_id=access.clinic_of(actor))
+
+
+def clinic_settings(*, session: Session, clinic_id: int) -> ClinicView:
+    """One clinic's settings by id, for code that already holds a row of that clinic (the
+    worker, intake). Settings carry no patient data."""
+    row = session.get(ClinicSettings, clinic_id)
     return UNSET_CLINIC if row is None else _clinic_view(row)
+
+
+def list_clinics(*, session: Session) -> list[ClinicView]:
+    """Every clinic of the deployment, by id: for its operator (`checkins clinics list`) and
+    the sign-in page's choice. Names and settings only, never a patient's data."""
+    return [
+        _clinic_view(r) for r in session.scalars(select(ClinicSettings).order_by(ClinicSettings.id))
+    ]
+
+
+def find_clinic(*, session: Session, ref: str) -> ClinicView:
+    """A clinic by id or by name (case-insensitive), or ``NotFound`` naming the choices."""
+    clinics = list_clinics(session=session)
+    text = ref.strip()
+    found = [c for c in clinics if str(c.id) == text or c.name.casefold() == text.casefold()]
+    if len(found) == 1:
+        return found[0]
+    names = ", ".join(f"{c.id} ({c.name})" for c in clinics) or "none"
+    if found:
+        raise InvalidInput(f"Several clinics are named {ref!r}; give its id: {names}.")
+    raise NotFound(f"There is no clinic {ref!r}; the clinics are: {names}.")
+
+
+def add_clinic(
+    *,
+    session: Session,
+    name: str,
+    organisation: str = "",
+    phone: str | None = None,
+    time_zone: str = "America/New_York",
+    office_hours: Mapping[str, object] | None = None,
+    after_hours_phone: str | None = None,
+    rules_path: str | None = None,
+) -> ClinicView:
+    """A new clinic in this deployment (its operator's act: `checkins clinics add`); audited
+    in the new clinic. Its staff, patients and settings start empty."""
+    if not name.strip():
+        raise InvalidInput("The clinic needs a name.", code="invalid_name")
+    if session.scalar(
+        select(ClinicSettings.id).where(func.lower(ClinicSettings.name) == name.strip().lower())
+    ):
+        raise Conflict(f"There is already a clinic named {name.strip()!r}.")
+    _check_zone(time_zone)
+    row = ClinicSettings(
+        name=name.strip(),
+        organisation=organisation.strip(),
+        phone=contact.optional_phone(phone),
+        time_zone=time_zone,
+        target_response_minutes=60,
+        office_hours=clean_office_hours(office_hours)
+        if office_hours is not None
+        else dict(DEFAULT_OFFICE_HOURS),
+        after_hours_phone=contact.optional_phone(after_hours_phone),
+        rules_path=rules_path,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session=session, actor=Actor.system(row.id, "checkins command"), action="clinic.add",
+        detail=f"{row.name} ({row.organisation or 'no organisation'})",
+    )  # fmt: skip
+    return _clinic_view(row)
+
+
+def organisation_clinics(*, session: Session, clinic_id: int) -> frozenset[int]:
+    """The clinics of the organisation ``clinic_id`` belongs to (itself alone without one):
+    what a manager of that clinic may read the trends of."""
+    org = session.scalar(select(ClinicSettings.organisation).where(ClinicSettings.id == clinic_id))
+    if not org:
+        return frozenset({clinic_id})
+    ids = session.scalars(select(ClinicSettings.id).where(ClinicSettings.organisation == org))
+    return frozenset(ids)
+
+
+def _check_zone(time_zone: str) -> None:
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f"“{time_zone}” is not a time zone we know; use a name like America/New_York.",
+            code="invalid_time_zone",
+        ) from None
 
 
 def clean_office_hours(hours: Mapping[str, object]) -> dict[str, list[str] | None]:
@@ -144,29 +237,24 @@ def set_clinic(
     default_schedule_days: Sequence[int] | None = None,
     link_validity_days: int | None = None,
 ) -> ClinicView:
-    """Save the clinic's settings (admins only; audited). ``phone`` None keeps it unset."""
+    """Save the settings of the actor's clinic (its admins only; audited). ``phone`` None
+    keeps it unset."""
     access.require_admin(actor)
+    clinic_id = access.clinic_of(actor)
     if not name.strip():
         raise InvalidInput("The clinic needs a name.", code="invalid_name")
     phone_e164 = contact.optional_phone(phone)
     on_call = contact.optional_phone(after_hours_phone)
-    try:
-        ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(
-            f"“{time_zone}” is not a time zone we know; use a name like America/New_York.",
-            code="invalid_time_zone",
-        ) from None
+    _check_zone(time_zone)
     if target_response_minutes <= 0:
         raise InvalidInput("The target response time must be at least one minute.")
     hours = clean_office_hours(office_hours) if office_hours is not None else None
     days = schedule.clean_days(default_schedule_days) if default_schedule_days else None
     if link_validity_days is not None and not 1 <= link_validity_days <= 365:
         raise InvalidInput("A link lasts from 1 to 365 days.", code="invalid_link_validity")
-    row = session.get(ClinicSettings, 1)
+    row = session.get(ClinicSettings, clinic_id)
     if row is None:
-        row = ClinicSettings(id=1, name=name.strip())
-        session.add(row)
+        raise NotFound("That clinic no longer exists.")
     row.name, row.phone, row.time_zone = name.strip(), phone_e164, time_zone
     row.target_response_minutes = target_response_minutes
     if reference_card is not None:
@@ -192,7 +280,10 @@ def create_patient(
     from checkins.services.patients import search_key
 
     name = display_name.strip()
-    patient = Patient(display_name=name, search_name=search_key(name), phone=phone)
+    patient = Patient(
+        clinic_id=access.clinic_of(actor), display_name=name, search_name=search_key(name),
+        phone=phone,
+    )  # fmt: skip
     session.add(patient)
     session.flush()
     return patient.id
@@ -213,11 +304,13 @@ def create_treatment(
     access.require_enrolment_access(actor)
     if procedure not in PROCEDURES:
         raise InvalidInput(f"Unknown procedure {procedure!r}; use one of {', '.join(PROCEDURES)}.")
-    if session.get(Patient, patient_id) is None:
-        raise NotFound(f"There is no patient {patient_id}.")
+    patient = scope.get(
+        session, Patient, patient_id, actor, missing=f"There is no patient {patient_id}."
+    )
     if needle_depth_mm is not None and not 0 < needle_depth_mm <= 4:
         raise InvalidInput("Needle depth is given in millimetres, between 0 and 4.")
     t = Treatment(
+        clinic_id=patient.clinic_id,
         patient_id=patient_id,
         procedure=procedure,
         treated_at=treated_at,
@@ -229,25 +322,31 @@ def create_treatment(
     session.add(t)
     session.flush()
     trends.schedule_written(session=session, treatment_id=t.id, new=True)  # adherence
-    return treatment_view(_treatment(session, t.id))
+    return treatment_view(_treatment(session, t.id, actor))
 
 
-def _treatment(session: Session, treatment_id: int) -> Treatment:
-    t = session.get(Treatment, treatment_id, options=[selectinload(Treatment.patient)])
-    if t is None:
-        raise NotFound("That treatment no longer exists; please contact the clinic.")
-    return t
+TREATMENT_GONE = "That treatment no longer exists; please contact the clinic."
+
+
+def _treatment(session: Session, treatment_id: int, actor: Actor) -> Treatment:
+    return scope.get(
+        session, Treatment, treatment_id, actor, missing=TREATMENT_GONE,
+        options=[selectinload(Treatment.patient)],
+    )  # fmt: skip
 
 
 def get_treatment(*, session: Session, actor: Actor, treatment_id: int) -> TreatmentView:
     access.require_treatment_access(actor, treatment_id)
-    return treatment_view(_treatment(session, treatment_id))
+    return treatment_view(_treatment(session, treatment_id, actor))
 
 
 def list_treatments(*, session: Session, actor: Actor) -> list[TreatmentView]:
     access.require_case_access(actor)
     rows = session.scalars(
-        select(Treatment).options(selectinload(Treatment.patient)).order_by(Treatment.id)
+        select(Treatment)
+        .where(scope.mine(Treatment.clinic_id, actor))
+        .options(selectinload(Treatment.patient))
+        .order_by(Treatment.id)
     )
     return [treatment_view(t) for t in rows]
 
@@ -265,7 +364,7 @@ def patient_home(
     ``audit_read=False`` is for a page's reruns after its first, audited, read in one visit.
     """
     access.require_treatment_access(actor, treatment_id)
-    t = _treatment(session, treatment_id)
+    t = _treatment(session, treatment_id, actor)
     now = now or utcnow()
     day = schedule.day_since_treatment(treated_at=t.treated_at, at=now)
     checkins = session.scalars(
@@ -287,7 +386,7 @@ def patient_home(
             object_type="treatment",
             object_id=t.id,
         )
-    view = get_clinic(session=session)
+    view = get_clinic(session=session, actor=actor)
     return PatientHome(
         clinic=view,
         treatment=treatment_view(t),
@@ -327,7 +426,7 @@ def patient_reply(*, session: Session, actor: Actor, body: str, now: datetime | 
     if len(text) > MAX_PATIENT_MESSAGE:
         raise InvalidInput(N_("Please keep it under 2000 characters."))
     now = now or utcnow()
-    t = _treatment(session, actor.treatment_id)
+    t = _treatment(session, actor.treatment_id, actor)
     item = session.scalar(
         select(ReviewItem)
         .where(ReviewItem.treatment_id == t.id)
@@ -343,7 +442,8 @@ def patient_reply(*, session: Session, actor: Actor, body: str, now: datetime | 
         )
         if latest is not None:
             item = ReviewItem(
-                checkin_id=latest, treatment_id=t.id, severity=Severity.REVIEW.value,
+                clinic_id=t.clinic_id, checkin_id=latest, treatment_id=t.id,
+                severity=Severity.REVIEW.value,
                 severity_rank=Severity.REVIEW.rank, status=ReviewStatus.NEW,
                 created_at=now,
             )  # fmt: skip
@@ -371,6 +471,7 @@ def patient_reply(*, session: Session, actor: Actor, body: str, now: datetime | 
             .execution_options(synchronize_session=False)
         )
     msg = Message(
+        clinic_id=t.clinic_id,
         treatment_id=t.id,
         review_item_id=item.id if item is not None else None,
         direction="from_patient",
@@ -392,7 +493,7 @@ def opt_out(*, session: Session, actor: Actor, now: datetime | None = None) -> b
 
     if actor.role is not Role.PATIENT or actor.treatment_id is None:
         raise AccessDenied("Only the patient can opt out from their own link.")
-    p = session.get(Patient, _treatment(session, actor.treatment_id).patient_id)
+    p = session.get(Patient, _treatment(session, actor.treatment_id, actor).patient_id)
     if p is None or p.opted_out_at is not None:
         return False
     p.opted_out_at = now or utcnow()
@@ -414,7 +515,7 @@ def set_patient_language(*, session: Session, actor: Actor, language: str) -> bo
         raise InvalidInput(
             f"Unknown language {language!r}; use one of {', '.join(i18n.SUPPORTED)}."
         )
-    p = session.get(Patient, _treatment(session, actor.treatment_id).patient_id)
+    p = session.get(Patient, _treatment(session, actor.treatment_id, actor).patient_id)
     if p is None or p.language == language:
         return False
     p.language = language

@@ -15,13 +15,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, and_, delete, select
 from sqlalchemy.orm import Session
 
-from checkins import links
+from checkins import access, links
 from checkins.access import require_treatment_access
 from checkins.domain import AccessDenied, Role, utcnow
-from checkins.services import audit
+from checkins.services import audit, scope
 from checkins.services.views import Actor
 from checkins.storage.models import CheckinDraft
 from checkins.storage.photos import BlobStore
@@ -54,6 +54,11 @@ def _identity(actor: Actor, token: str, signing_key: links.LinkKey) -> links.Lin
     return identity
 
 
+def _this_link(identity: links.LinkIdentity, actor: Actor) -> ColumnElement[bool]:
+    """This link's draft, in the patient's own clinic."""
+    return and_(CheckinDraft.link_key == identity.key, scope.mine(CheckinDraft.clinic_id, actor))
+
+
 def _clean(answers: Mapping[str, object], allowed: frozenset[str]) -> dict[str, Scalar]:
     kept: dict[str, Scalar] = {}
     for name, value in answers.items():
@@ -83,9 +88,10 @@ def save(
     now = now or utcnow()
     # Blobs first: the row below must never name a photo the store does not have.
     named = [{"key": store.put(data), "name": name} for name, data in photos[:MAX_DRAFT_PHOTOS]]
-    row = session.scalar(select(CheckinDraft).where(CheckinDraft.link_key == identity.key))
+    row = session.scalar(select(CheckinDraft).where(_this_link(identity, actor)))
     if row is None:
         row = CheckinDraft(
+            clinic_id=access.clinic_of(actor),
             link_key=identity.key,
             treatment_id=identity.treatment_id,
             expires_at=identity.expires_at,
@@ -118,7 +124,7 @@ def load(
     identity = _identity(actor, token, signing_key)
     now = now or utcnow()
     purge_expired(session=session, now=now)
-    row = session.scalar(select(CheckinDraft).where(CheckinDraft.link_key == identity.key))
+    row = session.scalar(select(CheckinDraft).where(_this_link(identity, actor)))
     if row is None:
         return None
     photos = []
@@ -136,7 +142,7 @@ def load(
 def discard(*, session: Session, actor: Actor, signing_key: links.LinkKey, token: str) -> None:
     """The check-in was sent (or the patient started again): forget the draft."""
     identity = _identity(actor, token, signing_key)
-    session.execute(delete(CheckinDraft).where(CheckinDraft.link_key == identity.key))
+    session.execute(delete(CheckinDraft).where(_this_link(identity, actor)))
 
 
 def purge_expired(*, session: Session, now: datetime | None = None) -> int:

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from checkins import access, fhir, questionnaire
-from checkins.domain import NotFound, ReviewStatus, utcnow
+from checkins.domain import ReviewStatus, utcnow
 from checkins.questionnaire import Kind
-from checkins.services import audit
+from checkins.services import audit, scope
 from checkins.services.clinic import _author_names, get_clinic
 from checkins.services.convert import has_answers, reasons_from_json
 from checkins.services.views import Actor
@@ -79,23 +79,30 @@ def export_bundle(
 ) -> dict[str, Any]:
     """The Bundle for one patient, one case (``item_id``), or everyone with check-ins ``since``."""
     access.require_case_access(actor)
-    checkins_q = select(CheckIn).options(selectinload(CheckIn.photos), selectinload(CheckIn.triage))
+    # Every row read below is of the actor's clinic: the check-ins are filtered here and the
+    # rest follow from them (or from a patient looked up in the clinic).
+    checkins_q = (
+        select(CheckIn)
+        .where(scope.mine(CheckIn.clinic_id, actor))
+        .options(selectinload(CheckIn.photos), selectinload(CheckIn.triage))
+    )
     case: ReviewItem | None = None
     if item_id is not None:
-        case = session.get(ReviewItem, item_id)
-        if case is None:
-            raise NotFound(f"There is no case {item_id}.")
+        case = scope.get(
+            session, ReviewItem, item_id, actor, missing=f"There is no case {item_id}."
+        )
         checkins_q = checkins_q.where(CheckIn.id == case.checkin_id)
     if patient_id is not None:
-        if session.get(Patient, patient_id) is None:
-            raise NotFound(f"There is no patient {patient_id}.")
+        scope.get(session, Patient, patient_id, actor, missing=f"There is no patient {patient_id}.")
         checkins_q = checkins_q.join(Treatment).where(Treatment.patient_id == patient_id)
     if since is not None:
         start = datetime.combine(since, time.min, tzinfo=UTC).replace(tzinfo=None)
         checkins_q = checkins_q.where(CheckIn.submitted_at >= start)
     checkins = list(session.scalars(checkins_q.order_by(CheckIn.submitted_at, CheckIn.id)))
     treatment_ids = {c.treatment_id for c in checkins}
-    treatments_q = select(Treatment).order_by(Treatment.id)
+    treatments_q = (
+        select(Treatment).where(scope.mine(Treatment.clinic_id, actor)).order_by(Treatment.id)
+    )
     if patient_id is not None and case is None:
         treatments_q = treatments_q.where(Treatment.patient_id == patient_id)
     else:
@@ -170,7 +177,7 @@ def export_bundle(
             )
             for m in messages
         ],
-        clinic=get_clinic(session=session).name,
+        clinic=get_clinic(session=session, actor=actor).name,
     )
     out = fhir.bundle(record, generated_at=now or utcnow())
     for p in patients:

@@ -26,7 +26,6 @@ from checkins.domain import (
     Conflict,
     InvalidInput,
     MetricChange,
-    NotFound,
     PhotoMetrics,
     ReviewStatus,
     Severity,
@@ -45,8 +44,8 @@ from checkins.imaging import (
 from checkins.imaging.opening import check_bytes
 from checkins.imaging.zones import region_png
 from checkins.messaging import outbox
-from checkins.services import audit, patients, trends
-from checkins.services.clinic import call_now, get_clinic
+from checkins.services import audit, patients, scope, trends
+from checkins.services.clinic import call_now, clinic_settings
 from checkins.services.convert import (
     photo_view,
     reasons_from_json,
@@ -188,7 +187,10 @@ def treatment_of_submission(
     check-in sent twice answers with what was stored and adds no second patient."""
     access.require_enrolment_access(actor)
     found: int | None = session.scalar(
-        select(CheckIn.treatment_id).where(CheckIn.client_submission_id == client_submission_id)
+        select(CheckIn.treatment_id).where(
+            CheckIn.client_submission_id == client_submission_id,
+            scope.mine(CheckIn.clinic_id, actor),
+        )
     )
     return found
 
@@ -222,12 +224,15 @@ def submit_checkin(
         access.require_treatment_access(actor, treatment_id)
     if not 8 <= len(client_submission_id) <= 64:
         raise InvalidInput("The submission id must be 8 to 64 characters long.")
+    # The treatment first, in the actor's clinic: a stored submission is only ever answered
+    # for the treatment it was stored for, so nothing of another clinic's is read back.
+    treatment = scope.get(
+        session, Treatment, treatment_id, actor,
+        missing="That treatment no longer exists; please contact the clinic.",
+    )  # fmt: skip
     existing = _find(session, client_submission_id)
     if existing is not None:
         return _stored_result(session, existing, treatment_id)
-    treatment = session.get(Treatment, treatment_id)
-    if treatment is None:
-        raise NotFound("That treatment no longer exists; please contact the clinic.")
     submitted_at = submitted_at or utcnow()
     if not is_baseline:
         if answers is None:
@@ -260,7 +265,7 @@ def submit_checkin(
         photos_total=len(photos),
         photos_unusable=sum(1 for p in photos if not p.analysis.quality.acceptable),
     )
-    clinic = get_clinic(session=session)
+    clinic = clinic_settings(session=session, clinic_id=treatment.clinic_id)
     if is_baseline and answers is None:
         triage = TriageResult(
             severity=Severity.ROUTINE,
@@ -294,6 +299,7 @@ def submit_checkin(
         for p in photos
     ]
     checkin = _checkin_row(
+        clinic_id=treatment.clinic_id,
         treatment_id=treatment_id,
         client_submission_id=client_submission_id,
         submitted_at=submitted_at,
@@ -308,6 +314,7 @@ def submit_checkin(
         a = prepared.analysis
         checkin.photos.append(
             Photo(
+                clinic_id=treatment.clinic_id,
                 sha256=sha256_hex(prepared.processed.stored),
                 storage_key=key,
                 display_key=display_key,
@@ -359,6 +366,7 @@ def submit_checkin(
     item_id = None
     if triage.severity is not Severity.ROUTINE:
         item = ReviewItem(
+            clinic_id=treatment.clinic_id,
             checkin_id=checkin.id,
             treatment_id=treatment_id,
             severity=triage.severity.value,
@@ -394,6 +402,7 @@ def submit_checkin(
 
 def _checkin_row(
     *,
+    clinic_id: int,
     treatment_id: int,
     client_submission_id: str,
     submitted_at: datetime,
@@ -404,6 +413,7 @@ def _checkin_row(
     change: MetricChange,
 ) -> CheckIn:
     row = CheckIn(
+        clinic_id=clinic_id,
         treatment_id=treatment_id,
         client_submission_id=client_submission_id,
         submitted_at=submitted_at,

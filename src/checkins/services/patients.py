@@ -29,7 +29,7 @@ from checkins.domain import (
     utcnow,
 )
 from checkins.rules import RuleSet
-from checkins.services import audit, trends
+from checkins.services import audit, scope, trends
 from checkins.services.convert import checkin_view, message_view, treatment_view
 from checkins.services.views import (
     Actor,
@@ -87,8 +87,8 @@ def search_key(name: str) -> str:
     return " ".join(kept.split())
 
 
-def _clinic(session: Session) -> ClinicSettings:
-    row = session.get(ClinicSettings, 1)
+def _clinic(session: Session, actor: Actor) -> ClinicSettings:
+    row = session.get(ClinicSettings, access.clinic_of(actor))
     if row is None:
         raise InvalidInput(
             "The clinic is not set up yet: run `checkins init --clinic-name NAME --phone PHONE`.",
@@ -116,11 +116,26 @@ def _view(p: Patient) -> PatientView:
     )
 
 
-def _patient(session: Session, patient_id: int) -> Patient:
-    p = session.get(Patient, patient_id)
-    if p is None:
-        raise NotFound(f"There is no patient {patient_id}.", code="unknown_patient")
-    return p
+def _patient(session: Session, patient_id: int, actor: Actor) -> Patient:
+    try:
+        return scope.get(
+            session, Patient, patient_id, actor, missing=f"There is no patient {patient_id}."
+        )
+    except NotFound as missing:
+        missing.code = "unknown_patient"
+        raise
+
+
+def _treatment(session: Session, treatment_id: int, actor: Actor) -> Treatment:
+    try:
+        return scope.get(
+            session, Treatment, treatment_id, actor,
+            missing=f"There is no treatment {treatment_id}.",
+            options=[selectinload(Treatment.patient)],
+        )  # fmt: skip
+    except NotFound as missing:
+        missing.code = "unknown_treatment"
+        raise
 
 
 def _clean_name(name: str) -> str:
@@ -200,7 +215,11 @@ def find_duplicate(*, session: Session, actor: Actor, name: str, birth_date: dat
     access.require_enrolment_access(actor)
     found: int | None = session.scalar(
         select(Patient.id)
-        .where(Patient.search_name == search_key(name), Patient.birth_date == birth_date)
+        .where(
+            scope.mine(Patient.clinic_id, actor),
+            Patient.search_name == search_key(name),
+            Patient.birth_date == birth_date,
+        )
         .order_by(Patient.id)
         .limit(1)
     )
@@ -238,7 +257,10 @@ def add_patient(
             "open that record instead.",
             code="duplicate_patient",
         )
-    p = Patient(display_name=clean, search_name=search_key(clean), birth_date=dob, **fields)
+    p = Patient(
+        clinic_id=access.clinic_of(actor), display_name=clean, search_name=search_key(clean),
+        birth_date=dob, **fields,
+    )  # fmt: skip
     session.add(p)
     session.flush()
     audit.record(
@@ -265,7 +287,7 @@ def update_patient(
     today: date | None = None,
 ) -> PatientView:
     access.require_enrolment_access(actor)
-    p = _patient(session, patient_id)
+    p = _patient(session, patient_id, actor)
     clean, dob, fields = _validated(
         name, birth_date, today, phone=phone, email=email, language=language,
         contact_preference=contact_preference, caregiver_name=caregiver_name,
@@ -325,12 +347,14 @@ def search_patients(
         raise InvalidInput("The page is a whole number from 1.", code="invalid_page")
     page_size = max(1, min(MAX_PAGE_SIZE, page_size))
     query = text.strip()
+    mine = scope.mine(Patient.clinic_id, actor)
     if audit_read:
         audit.record(session=session, actor=actor, action="patient.search", detail=query[:200])
     if not query:
-        total = session.scalar(select(func.count()).select_from(Patient)) or 0
+        total = session.scalar(select(func.count()).select_from(Patient).where(mine)) or 0
         rows = session.scalars(
             select(Patient)
+            .where(mine)
             .order_by(Patient.search_name, Patient.id)
             .offset((page - 1) * page_size)
             .limit(page_size)
@@ -340,7 +364,9 @@ def search_patients(
     digits = "".join(c for c in query if c.isdigit())
     if dob is not None:
         where = Patient.birth_date == dob
-        exact = session.scalars(select(Patient).where(where).order_by(Patient.search_name)).all()
+        exact = session.scalars(
+            select(Patient).where(mine, where).order_by(Patient.search_name)
+        ).all()
         return _page(list(exact), page, page_size)
     if len(digits) >= 4 and len(digits) >= len(query.replace(" ", "")) * 0.6:
         try:  # a whole number: the index finds it
@@ -349,13 +375,15 @@ def search_patients(
             e164 = None
         if e164 is not None:
             exact = session.scalars(
-                select(Patient).where(Patient.phone_e164 == e164).order_by(Patient.search_name)
+                select(Patient)
+                .where(mine, Patient.phone_e164 == e164)
+                .order_by(Patient.search_name)
             ).all()
             if exact:
                 return _page(list(exact), page, page_size)
         exact = session.scalars(
             select(Patient)
-            .where(Patient.phone_e164.like(f"%{digits[-10:]}%"))
+            .where(mine, Patient.phone_e164.like(f"%{digits[-10:]}%"))
             .order_by(Patient.search_name)
             .limit(FUZZY_CANDIDATES)
         ).all()
@@ -367,7 +395,10 @@ def search_patients(
     pieces = {p for p in pieces if p}
     conditions = [Patient.search_name.like(f"%{p}%") for p in pieces]
     candidates = session.scalars(
-        select(Patient).where(or_(*conditions)).order_by(Patient.id.desc()).limit(FUZZY_CANDIDATES)
+        select(Patient)
+        .where(mine, or_(*conditions))
+        .order_by(Patient.id.desc())
+        .limit(FUZZY_CANDIDATES)
     ).all()
     scored = [(_score(key, c.search_name), c) for c in candidates]
     good = [(s, c) for s, c in scored if s >= 0.7]
@@ -383,7 +414,7 @@ def _page(rows: Sequence[Patient], page: int, page_size: int) -> PatientPage:
 
 def get_patient(*, session: Session, actor: Actor, patient_id: int) -> PatientView:
     access.require_enrolment_access(actor)
-    return _view(_patient(session, patient_id))
+    return _view(_patient(session, patient_id, actor))
 
 
 # --- treatments and schedules -------------------------------------------------------------
@@ -459,7 +490,11 @@ def _write_schedule(
     for day, due in wanted.items():
         row = existing.get(day)
         if row is None:
-            session.add(ScheduledCheckin(treatment_id=t.id, day=day, due_at=due.due_at))
+            session.add(
+                ScheduledCheckin(
+                    clinic_id=t.clinic_id, treatment_id=t.id, day=day, due_at=due.due_at
+                )
+            )
         else:
             row.cancelled_at = None
             row.due_at = due.due_at
@@ -506,8 +541,8 @@ def record_treatment(
     """
     access.require_enrolment_access(actor)
     now = now or utcnow()
-    p = _patient(session, patient_id)
-    clinic = _clinic(session)
+    p = _patient(session, patient_id, actor)
+    clinic = _clinic(session, actor)
     cleaned_areas = _clean_treatment(
         procedure=procedure,
         treated_at=min(treated_at, now) if booked else treated_at,
@@ -528,6 +563,7 @@ def record_treatment(
         .limit(1)
     )
     t = Treatment(
+        clinic_id=p.clinic_id,
         patient_id=patient_id,
         procedure=procedure,
         treated_at=treated_at,
@@ -566,10 +602,8 @@ def set_schedule(
 ) -> TreatmentDetail:
     """Edit one treatment's check-in days; answered check-ins stay, removed ones are cancelled."""
     access.require_enrolment_access(actor)
-    t = session.get(Treatment, treatment_id)
-    if t is None:
-        raise NotFound(f"There is no treatment {treatment_id}.", code="unknown_treatment")
-    clinic = _clinic(session)
+    t = _treatment(session, treatment_id, actor)
+    clinic = _clinic(session, actor)
     _write_schedule(session, t, schedule.clean_days(days), clinic.time_zone, now or utcnow())
     trends.schedule_written(session=session, treatment_id=t.id, new=False)  # adherence
     audit.record(
@@ -594,7 +628,7 @@ def discharge(
     if not reason:
         raise InvalidInput("Say why the follow-up ends.", code="invalid_reason")
     now = now or utcnow()
-    p = _patient(session, patient_id)
+    p = _patient(session, patient_id, actor)
     for t in session.scalars(select(Treatment).where(Treatment.patient_id == patient_id)):
         _cancel_open(session, t.id, now)
         if t.ended_at is None:
@@ -657,10 +691,8 @@ def get_treatment_detail(*, session: Session, actor: Actor, treatment_id: int) -
         access.require_treatment_access(actor, treatment_id)
     else:
         access.require_enrolment_access(actor)
-    t = session.get(Treatment, treatment_id, options=[selectinload(Treatment.patient)])
-    if t is None:
-        raise NotFound(f"There is no treatment {treatment_id}.", code="unknown_treatment")
-    return _detail(session, t, _clinic(session).time_zone)
+    t = _treatment(session, treatment_id, actor)
+    return _detail(session, t, _clinic(session, actor).time_zone)
 
 
 def _audit_views(rows: Sequence[AuditEvent]) -> tuple[AuditView, ...]:
@@ -676,14 +708,14 @@ def patient_record(
 ) -> PatientRecord:
     """Everything the front desk needs on one patient, and who has looked at it."""
     access.require_enrolment_access(actor)
-    p = _patient(session, patient_id)
+    p = _patient(session, patient_id, actor)
     if audit_read:
         audit.record(
             session=session, actor=actor, action="patient.view", patient_id=p.id,
             object_type="patient", object_id=p.id,
         )  # fmt: skip
         session.flush()
-    tz = _clinic(session).time_zone
+    tz = _clinic(session, actor).time_zone
     treatments = session.scalars(
         select(Treatment)
         .where(Treatment.patient_id == patient_id)
@@ -703,7 +735,9 @@ def patient_record(
     messages = session.scalars(
         select(Message).where(Message.treatment_id.in_(ids)).order_by(Message.created_at)
     ).all()
-    events = select(AuditEvent).where(AuditEvent.patient_id == patient_id)
+    events = select(AuditEvent).where(
+        AuditEvent.patient_id == patient_id, scope.mine(AuditEvent.clinic_id, actor)
+    )
     links = session.scalars(
         events.where(AuditEvent.action.in_(("link.issue", "link.revoke")))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
@@ -758,7 +792,7 @@ def issue_patient_link(
     from checkins import links
 
     access.require_enrolment_access(actor)
-    days = ttl_days or _clinic(session).link_validity_days
+    days = ttl_days or _clinic(session, actor).link_validity_days
     return links.issue_link(
         session=session, actor=actor, key=signing_key, treatment_id=treatment_id,
         base_url=base_url, ttl_days=days, now=now,
@@ -783,7 +817,7 @@ def handout(
 
     access.require_enrolment_access(actor)
     detail = get_treatment_detail(session=session, actor=actor, treatment_id=treatment_id)
-    row = _clinic(session)
+    row = _clinic(session, actor)
     url = issue_patient_link(
         session=session, actor=actor, signing_key=signing_key, treatment_id=treatment_id,
         base_url=base_url, now=now,

@@ -27,7 +27,7 @@ from checkins.domain import (
 )
 from checkins.links import LinkKey
 from checkins.messaging import outbox
-from checkins.services import audit
+from checkins.services import audit, scope
 from checkins.services.clinic import _author_names
 from checkins.services.convert import checkin_view, message_view, treatment_view
 from checkins.services.views import (
@@ -61,6 +61,7 @@ def _rule_label(rule_id: str) -> str:
 
 def _base_query(
     *,
+    clinic_id: int,
     statuses: Sequence[str],
     severity: str | None,
     procedure: str | None,
@@ -72,7 +73,7 @@ def _base_query(
         .join(Treatment, Treatment.id == ReviewItem.treatment_id)
         .join(Patient, Patient.id == Treatment.patient_id)
         .outerjoin(User, User.id == ReviewItem.claimed_by)
-        .where(ReviewItem.status.in_(list(statuses)))
+        .where(ReviewItem.clinic_id == clinic_id, ReviewItem.status.in_(list(statuses)))
     )
     if severity:
         q = q.where(ReviewItem.severity == severity)
@@ -151,7 +152,10 @@ def list_queue(
     now = now or utcnow()
     # Count and page over review_items alone (its queue index), then join the page's rows:
     # the cost follows the open queue, not the clinic's whole history.
-    ids = select(ReviewItem.id).where(ReviewItem.status.in_(list(statuses)))
+    clinic_id = access.clinic_of(actor)
+    ids = select(ReviewItem.id).where(
+        ReviewItem.clinic_id == clinic_id, ReviewItem.status.in_(list(statuses))
+    )
     if severity:
         ids = ids.where(ReviewItem.severity == severity)
     if claimed_by is not None:
@@ -164,7 +168,9 @@ def list_queue(
     order = (ReviewItem.severity_rank.desc(), ReviewItem.created_at, ReviewItem.id)
     top = ids.order_by(*order).limit(page_size).offset((page - 1) * page_size).subquery("top")
     rows = session.execute(
-        _base_query(statuses=statuses, severity=None, procedure=None, claimed_by=None)
+        _base_query(
+            clinic_id=clinic_id, statuses=statuses, severity=None, procedure=None, claimed_by=None
+        )
         .join(top, top.c.id == ReviewItem.id)
         .order_by(*order)
     ).all()
@@ -203,11 +209,19 @@ def _open_cases_by_patient(session: Session, patient_ids: Sequence[int]) -> dict
     return {int(pid): int(n) for pid, n in found}
 
 
-def _other_open_cases(session: Session, patient_id: int, item_id: int) -> tuple[QueueRow, ...]:
+def _other_open_cases(
+    session: Session, clinic_id: int, patient_id: int, item_id: int
+) -> tuple[QueueRow, ...]:
     """The patient's other open cases, most urgent first (for the case page's links)."""
     now = utcnow()
     rows = session.execute(
-        _base_query(statuses=OPEN_STATUSES, severity=None, procedure=None, claimed_by=None)
+        _base_query(
+            clinic_id=clinic_id,
+            statuses=OPEN_STATUSES,
+            severity=None,
+            procedure=None,
+            claimed_by=None,
+        )
         .where(Patient.id == patient_id, ReviewItem.id != item_id)
         .order_by(ReviewItem.severity_rank.desc(), ReviewItem.created_at, ReviewItem.id)
     ).all()
@@ -217,19 +231,28 @@ def _other_open_cases(session: Session, patient_id: int, item_id: int) -> tuple[
 
 def count_open(*, session: Session, actor: Actor, severity: str | None = None) -> int:
     access.require_case_access(actor)
-    q = select(func.count(ReviewItem.id)).where(ReviewItem.status.in_(OPEN_STATUSES))
+    q = select(func.count(ReviewItem.id)).where(
+        scope.mine(ReviewItem.clinic_id, actor), ReviewItem.status.in_(OPEN_STATUSES)
+    )
     if severity:
         q = q.where(ReviewItem.severity == severity)
     return int(session.scalar(q) or 0)
 
 
-def _load_row(session: Session, item_id: int, now: datetime | None = None) -> QueueRow:
+CASE_GONE = "That case is no longer in the queue."
+
+
+def _load_row(
+    session: Session, item_id: int, actor: Actor, now: datetime | None = None
+) -> QueueRow:
+    """One case of the actor's clinic; another clinic's is answered as a missing one."""
     q = _base_query(
-        statuses=tuple(ReviewStatus), severity=None, procedure=None, claimed_by=None
-    ).where(ReviewItem.id == item_id)
+        clinic_id=access.clinic_of(actor), statuses=tuple(ReviewStatus), severity=None,
+        procedure=None, claimed_by=None,
+    ).where(ReviewItem.id == item_id)  # fmt: skip
     found = session.execute(q).first()
     if found is None:
-        raise NotFound("That case is no longer in the queue.")
+        raise NotFound(CASE_GONE)
     item, c, t, p, u = found
     return _row(item, c, t, p, u, _rules_by_checkin(session, [c.id])[c.id], now or utcnow())
 
@@ -245,12 +268,13 @@ def _ago(when: datetime | None, now: datetime) -> str:
     return f"{minutes // 60} hours ago"
 
 
-def _take(session: Session, item_id: int, user_id: int, now: datetime) -> bool:
+def _take(session: Session, item_id: int, actor: Actor, user_id: int, now: datetime) -> bool:
     """Claim an unclaimed new case in one UPDATE that bumps the version; True if this one won."""
     result = session.execute(
         update(ReviewItem)
         .where(
             ReviewItem.id == item_id,
+            scope.mine(ReviewItem.clinic_id, actor),
             ReviewItem.status == ReviewStatus.NEW,
             ReviewItem.claimed_by.is_(None),
         )
@@ -272,8 +296,8 @@ def claim(*, session: Session, actor: Actor, item_id: int) -> QueueRow:
     if actor.user_id is None:
         raise InvalidInput("Sign in as a provider to claim a case.")
     now = utcnow()
-    won = _take(session, item_id, actor.user_id, now)
-    row = _load_row(session, item_id, now)
+    won = _take(session, item_id, actor, actor.user_id, now)
+    row = _load_row(session, item_id, actor, now)
     if not won and row.claimed_by_id != actor.user_id:
         audit.record(
             session=session,
@@ -307,7 +331,12 @@ def release(*, session: Session, actor: Actor, item_id: int) -> QueueRow:
     cond = or_(owner, ReviewItem.claimed_by.is_not(None)) if actor.role is Role.ADMIN else owner
     result = session.execute(
         update(ReviewItem)
-        .where(ReviewItem.id == item_id, ReviewItem.status == ReviewStatus.CLAIMED, cond)
+        .where(
+            ReviewItem.id == item_id,
+            scope.mine(ReviewItem.clinic_id, actor),
+            ReviewItem.status == ReviewStatus.CLAIMED,
+            cond,
+        )
         .values(
             status=ReviewStatus.NEW,
             claimed_by=None,
@@ -316,7 +345,7 @@ def release(*, session: Session, actor: Actor, item_id: int) -> QueueRow:
         )
         .execution_options(synchronize_session=False)
     )
-    row = _load_row(session, item_id)
+    row = _load_row(session, item_id, actor)
     if getattr(result, "rowcount", 0) != 1:
         raise Conflict("You can only release a case you have claimed.")
     audit.record(
@@ -346,6 +375,7 @@ def resolve(
         update(ReviewItem)
         .where(
             ReviewItem.id == item_id,
+            scope.mine(ReviewItem.clinic_id, actor),
             ReviewItem.status != ReviewStatus.RESOLVED,
             or_(ReviewItem.claimed_by.is_(None), ReviewItem.claimed_by == actor.user_id),
         )
@@ -361,7 +391,7 @@ def resolve(
         )
         .execution_options(synchronize_session=False)
     )
-    row = _load_row(session, item_id, now)
+    row = _load_row(session, item_id, actor, now)
     if getattr(result, "rowcount", 0) != 1:
         if row.status is ReviewStatus.RESOLVED:
             raise Conflict("This case is already resolved.")
@@ -396,10 +426,8 @@ def reply(
     if actor.user_id is None:
         raise InvalidInput("Sign in as a provider to reply to a patient.")
     now = utcnow()
-    claimed = _take(session, item_id, actor.user_id, now)
-    item = session.get(ReviewItem, item_id, populate_existing=True)
-    if item is None:
-        raise NotFound("That case is no longer in the queue.")
+    claimed = _take(session, item_id, actor, actor.user_id, now)
+    item = scope.get(session, ReviewItem, item_id, actor, missing=CASE_GONE, fresh=True)
     patient_id = session.scalar(
         select(Treatment.patient_id).where(Treatment.id == item.treatment_id)
     )
@@ -438,6 +466,7 @@ def reply(
             update(ReviewItem)
             .where(
                 ReviewItem.id == item_id,
+                ReviewItem.clinic_id == item.clinic_id,
                 ReviewItem.claimed_by == actor.user_id,
                 ReviewItem.first_reviewed_at.is_(None),
             )
@@ -445,6 +474,7 @@ def reply(
             .execution_options(synchronize_session=False)
         )
     msg = Message(
+        clinic_id=item.clinic_id,
         treatment_id=item.treatment_id,
         review_item_id=item.id,
         author_user_id=actor.user_id,
@@ -488,7 +518,7 @@ def take_over(*, session: Session, actor: Actor, item_id: int, reason: str) -> Q
         raise InvalidInput("Say why you are taking the case over (for example: Dr Lee has left).")
     if len(why) > MAX_REASON:
         raise InvalidInput(f"Keep the reason under {MAX_REASON} characters.")
-    before = _load_row(session, item_id)
+    before = _load_row(session, item_id, actor)
     if before.status is ReviewStatus.RESOLVED:
         raise Conflict("This case is already resolved.")
     if before.claimed_by_id is None:
@@ -500,13 +530,14 @@ def take_over(*, session: Session, actor: Actor, item_id: int, reason: str) -> Q
         update(ReviewItem)
         .where(
             ReviewItem.id == item_id,
+            scope.mine(ReviewItem.clinic_id, actor),
             ReviewItem.status == ReviewStatus.CLAIMED,
             ReviewItem.claimed_by == before.claimed_by_id,
         )
         .values(claimed_by=actor.user_id, claimed_at=now, version=ReviewItem.version + 1)
         .execution_options(synchronize_session=False)
     )
-    row = _load_row(session, item_id, now)
+    row = _load_row(session, item_id, actor, now)
     won = getattr(result, "rowcount", 0) == 1
     audit.record(
         session=session,
@@ -538,7 +569,7 @@ def open_case(*, session: Session, actor: Actor, item_id: int, audit_read: bool 
     """Everything a provider needs to decide, in one read (which is audited;
     ``audit_read=False`` is for a page's reruns after its first read in one visit)."""
     access.require_case_access(actor)
-    row = _load_row(session, item_id)
+    row = _load_row(session, item_id, actor)
     treatment = session.get(Treatment, row.treatment_id, options=[selectinload(Treatment.patient)])
     assert treatment is not None  # the row's join found it
     history = [checkin_view(c) for c in _checkins_of(session, row.treatment_id)]
@@ -574,7 +605,7 @@ def open_case(*, session: Session, actor: Actor, item_id: int, audit_read: bool 
                 session=session, actor=actor, object_type="review_item", object_id=item_id
             )
         ),
-        other_open=_other_open_cases(session, row.patient_id, item_id),
+        other_open=_other_open_cases(session, access.clinic_of(actor), row.patient_id, item_id),
     )
 
 
@@ -605,7 +636,7 @@ def photo_bytes(
         select(Photo, CheckIn.treatment_id, Treatment.patient_id)
         .join(CheckIn, CheckIn.id == Photo.checkin_id)
         .join(Treatment, Treatment.id == CheckIn.treatment_id)
-        .where(Photo.id == photo_id)
+        .where(Photo.id == photo_id, scope.mine(Photo.clinic_id, actor))
     ).first()
     if found is None:
         raise NotFound("That photo is not available.")

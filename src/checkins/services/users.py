@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from checkins import access
 from checkins.domain import AccessDenied, Conflict, InvalidInput, NotFound, Role, utcnow
-from checkins.services import audit
+from checkins.services import audit, scope
 from checkins.services.views import Actor
 from checkins.storage import models
 
@@ -67,6 +67,7 @@ class UserView:
     failed_logins: int
     has_password: bool
     created_at: datetime
+    clinic_id: int
 
 
 def session_expired(last_seen: datetime | None, now: datetime) -> bool:
@@ -121,11 +122,28 @@ def _view(user: models.User) -> UserView:
         failed_logins=user.failed_logins,
         has_password=user.password_hash is not None,
         created_at=user.created_at,
+        clinic_id=user.clinic_id,
     )
 
 
-def actor_for(user: UserView | models.User) -> Actor:
-    return Actor(role=Role(user.role), name=user.display_name, user_id=user.id)
+def actor_for(
+    user: UserView | models.User, *, organisation_clinics: frozenset[int] = frozenset()
+) -> Actor:
+    """The account acting in its own clinic (a manager: with their organisation's clinics)."""
+    return Actor(
+        role=Role(user.role), name=user.display_name, user_id=user.id, clinic_id=user.clinic_id,
+        organisation_clinics=organisation_clinics,
+    )  # fmt: skip
+
+
+def _signed_in(session: Session, user: models.User) -> Actor:
+    """``actor_for`` with a manager's organisation read from the clinics table."""
+    if Role(user.role) is not Role.MANAGER:
+        return actor_for(user)
+    from checkins.services.clinic import organisation_clinics
+
+    clinics = organisation_clinics(session=session, clinic_id=user.clinic_id)
+    return actor_for(user, organisation_clinics=clinics)
 
 
 def _audit(
@@ -149,7 +167,22 @@ def _audit(
 
 
 def _get(session: Session, username: str) -> models.User | None:
+    """The account with this username, in any clinic (usernames are unique in a deployment):
+    for signing in. Administration reads ``_mine``."""
     return session.scalar(select(models.User).where(func.lower(models.User.username) == username))
+
+
+def _mine(session: Session, actor: Actor, username: str) -> models.User:
+    """An account of the actor's clinic; another clinic's is answered as a missing one."""
+    user = session.scalar(
+        select(models.User).where(
+            func.lower(models.User.username) == _normalise_username(username),
+            scope.mine(models.User.clinic_id, actor),
+        )
+    )
+    if user is None:
+        raise NotFound(f"There is no account named {username!r}.")
+    return user
 
 
 def add_user(
@@ -174,6 +207,7 @@ def add_user(
     if _get(session, name) is not None:
         raise Conflict(f"There is already an account named {name!r}.")
     user = models.User(
+        clinic_id=access.clinic_of(actor),
         username=name,
         display_name=display_name.strip(),
         role=staff_role.value,
@@ -197,24 +231,24 @@ def add_user(
 
 def list_users(*, session: Session, actor: Actor) -> list[UserView]:
     access.require_admin(actor)
-    users = session.scalars(select(models.User).order_by(models.User.username))
+    users = session.scalars(
+        select(models.User)
+        .where(scope.mine(models.User.clinic_id, actor))
+        .order_by(models.User.username)
+    )
     return [_view(u) for u in users]
 
 
 def get_user(*, session: Session, actor: Actor, username: str) -> UserView:
     access.require_admin(actor)
-    user = _get(session, _normalise_username(username))
-    if user is None:
-        raise NotFound(f"There is no account named {username!r}.")
+    user = _mine(session, actor, username)
     return _view(user)
 
 
 def set_password(*, session: Session, actor: Actor, username: str, password: str) -> UserView:
     """Replace a password; also lifts a lock-out (an administrator's reset)."""
     access.require_admin(actor)
-    user = _get(session, _normalise_username(username))
-    if user is None:
-        raise NotFound(f"There is no account named {username!r}.")
+    user = _mine(session, actor, username)
     _check_password_strength(password, user.username)
     user.password_hash = _hasher.hash(password)
     user.failed_logins = 0
@@ -226,9 +260,7 @@ def set_password(*, session: Session, actor: Actor, username: str, password: str
 def set_active(*, session: Session, actor: Actor, username: str, active: bool) -> UserView:
     """Deactivate (or re-activate) an account; a deactivated user is signed out at once."""
     access.require_admin(actor)
-    user = _get(session, _normalise_username(username))
-    if user is None:
-        raise NotFound(f"There is no account named {username!r}.")
+    user = _mine(session, actor, username)
     if actor.user_id is not None and actor.user_id == user.id and not active:
         raise InvalidInput("You cannot deactivate your own account.")
     user.active = active
@@ -243,9 +275,7 @@ def set_active(*, session: Session, actor: Actor, username: str, active: bool) -
 
 def unlock(*, session: Session, actor: Actor, username: str) -> UserView:
     access.require_admin(actor)
-    user = _get(session, _normalise_username(username))
-    if user is None:
-        raise NotFound(f"There is no account named {username!r}.")
+    user = _mine(session, actor, username)
     user.failed_logins = 0
     user.locked_until = None
     _audit(session, actor=actor, action="user.unlock", object_id=user.id)
@@ -289,11 +319,9 @@ def authenticate(
         # account exists.
         _verify(_DUMMY_HASH, password)
         reason = "unknown user" if user is None else "no local password or inactive"
-        _refuse_unusable(
-            session, signing_key, name, user.id if user is not None else None, reason, now
-        )
+        _refuse_unusable(session, signing_key, name, user, reason, now)
 
-    who = actor_for(user)
+    who = _signed_in(session, user)
     if user.locked_until is not None and user.locked_until > now:
         _audit(session, actor=who, action="auth.sign_in", outcome="denied", detail="locked")
         raise _locked(user.locked_until, now)
@@ -338,7 +366,7 @@ def _refuse_unusable(
     session: Session,
     signing_key: LinkKey,
     name: str,
-    user_id: int | None,
+    user: models.User | None,
     reason: str,
     now: datetime,
 ) -> NoReturn:
@@ -352,13 +380,15 @@ def _refuse_unusable(
     # A username nobody has may be a password typed into the wrong box: only a keyed hash of
     # it is stored, which still lets its repeats be counted.
     tag = _attempt_tag(name, signing_key)
+    user_id = user.id if user is not None else None
+    clinic_id = user.clinic_id if user is not None else None  # an unknown name has no clinic
     who = name[:120] if user_id is not None else f"(unknown user #{tag})"
 
     def attempt(action: str, detail: str) -> None:
         # Nobody is signed in yet, so this row names the attempt, not an actor with a role.
         audit.record(
             session=session,
-            actor=Actor(role=Role.PATIENT, name=who, user_id=user_id),  # role not stored
+            actor=Actor(role=Role.PATIENT, name=who, user_id=user_id, clinic_id=clinic_id),
             as_role="anonymous",
             action=action,
             object_type="user",
@@ -401,7 +431,7 @@ def actor_for_username(*, session: Session, username: str) -> Actor | None:
     user = _get(session, _normalise_username(username))
     if user is None or not user.active:
         return None
-    return actor_for(user)
+    return _signed_in(session, user)
 
 
 def active_actor(*, session: Session, user_id: int) -> Actor | None:
@@ -409,7 +439,7 @@ def active_actor(*, session: Session, user_id: int) -> Actor | None:
     user = session.get(models.User, user_id)
     if user is None or not user.active:
         return None
-    return actor_for(user)
+    return _signed_in(session, user)
 
 
 def _attempt_tag(name: str, signing_key: LinkKey) -> str:

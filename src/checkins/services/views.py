@@ -26,6 +26,9 @@ class ClinicView:
     escalation_minutes: int = 15
     phone_e164: str | None = None  # what is stored and dialled
     after_hours_phone_display: str = ""
+    id: int = 0  # the clinic's row (0: UNSET_CLINIC, a database without one)
+    organisation: str = ""
+    rules_path: str | None = None  # its own rule file; None for the shipped rules
 
 
 @dataclass(frozen=True)

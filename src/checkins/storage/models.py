@@ -69,11 +69,16 @@ class ClinicSettings(Base):
         JSON, default=lambda: {"start": "21:00", "end": "08:00"}
     )
     escalation_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    # Several clinics (migration 0009): clinics of one organisation share their managers; each
+    # clinic may have its own rule file (None: the shipped rules).
+    organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    rules_path: Mapped[str | None] = mapped_column(String(1000))
 
 
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic_settings.id"), index=True)
     username: Mapped[str] = mapped_column(String(120), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
@@ -87,6 +92,7 @@ class User(Base):
 class Patient(Base):
     __tablename__ = "patients"
     id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic_settings.id"), index=True)
     display_name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(50))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -110,6 +116,7 @@ class Patient(Base):
 class Treatment(Base):
     __tablename__ = "treatments"
     id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic_settings.id"), index=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
     procedure: Mapped[str] = mapped_column(String(32))
     treated_at: Mapped[datetime] = mapped_column(DateTime)
@@ -141,6 +148,7 @@ class ScheduledCheckin(Base):
         Index("ix_scheduled_due", "due_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic_settings.id"), index=True)
     treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id"), index=True)
     day: Mapped[int] = mapped_column(Integer)
     # Naive UTC: the start of that day in the clinic's time zone.
@@ -156,6 +164,7 @@ class CheckIn(Base):
         Index("ix_checkins_submitted_at", "submitted_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic_settings.id"), index=True)
     treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id"))
     client_submission_id: Mapped[str] = mapped_column(String(64), unique=True)
     submitted_at: Mapped[datetime] = mapped_column(DateTime)
@@ -194,6 +203,7 @@ class CheckIn(Base):
 class Photo(Base):
     __tablename__ = "photos"
     id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic_settings.id"), index=True)
     checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), index=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     storage_key: Mapped[str] = mapped_column(String(128))
@@ -236,10 +246,11 @@ class ReviewItem(Base):
     __tablename__ = "review_items"
     __table_args__ = (
         # The queue's order: open items, most severe first, then longest waiting.
-        Index("ix_review_queue", "status", "severity_rank", "created_at"),
+        Index("ix_review_queue", "clinic_id", "status", "severity_rank", "created_at"),
         Index("ix_review_claimed_by", "claimed_by"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic_settings.id"))
     checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), unique=True)
     treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id"), index=True)
     severity: Mapped[str] = mapped_column(String(16))
@@ -269,6 +280,7 @@ class RuleHit(Base):
 class Message(Base):
     __tablename__ = "messages"
     id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic_settings.id"), index=True)
     treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id"), index=True)
     review_item_id: Mapped[int | None] = mapped_column(ForeignKey("review_items.id"))
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -284,6 +296,9 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_patient_at", "patient_id", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # The clinic the event happened in; None for one outside any (an unknown username's
+    # sign-in attempt, a link whose treatment does not exist).
+    clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinic_settings.id"), index=True)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
@@ -311,6 +326,7 @@ class OutboxMessage(Base):
         Index("ix_outbox_kind_created", "kind", "created_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic_settings.id"), index=True)
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
     kind: Mapped[str] = mapped_column(String(24))  # reminder | alert | reply_notice | link | test
     channel: Mapped[str] = mapped_column(String(8))  # email | sms
@@ -337,6 +353,7 @@ class AlertContact(Base):
 
     __tablename__ = "alert_contacts"
     id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic_settings.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(8))  # email | sms
     address: Mapped[str] = mapped_column(String(254))
@@ -359,6 +376,7 @@ class CheckinDraft(Base):
 
     __tablename__ = "checkin_drafts"
     id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic_settings.id"), index=True)
     link_key: Mapped[str] = mapped_column(String(64), unique=True)
     treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id"), index=True)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -381,13 +399,14 @@ class TrendPoint(Base):
 
     __tablename__ = "trend_points"
     __table_args__ = (
-        Index("ix_trend_points_a_star", "procedure", "day", "mean_a_star"),
-        Index("ix_trend_points_ei", "procedure", "day", "erythema_index"),
-        Index("ix_trend_points_red_area", "procedure", "day", "red_area_fraction"),
+        Index("ix_trend_points_a_star", "clinic_id", "procedure", "day", "mean_a_star"),
+        Index("ix_trend_points_ei", "clinic_id", "procedure", "day", "erythema_index"),
+        Index("ix_trend_points_red_area", "clinic_id", "procedure", "day", "red_area_fraction"),
         Index("ix_trend_points_treated_at", "treated_at"),
         Index("ix_trend_points_submitted_at", "submitted_at"),
     )
     checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(Integer)
     treatment_id: Mapped[int] = mapped_column(Integer)
     patient_id: Mapped[int] = mapped_column(Integer)
     procedure: Mapped[str] = mapped_column(String(32))
@@ -408,6 +427,7 @@ class TrendGroup(Base):
     """
 
     __tablename__ = "trend_groups"
+    clinic_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(24), primary_key=True)
     procedure: Mapped[str] = mapped_column(String(32), primary_key=True)
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -419,6 +439,7 @@ class TrendMember(Base):
     """One patient's check-ins in one trends group: what makes ``TrendGroup.patients`` distinct."""
 
     __tablename__ = "trend_members"
+    clinic_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(24), primary_key=True)
     procedure: Mapped[str] = mapped_column(String(32), primary_key=True)
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -432,10 +453,18 @@ class TrendSlot(Base):
 
     __tablename__ = "trend_slots"
     __table_args__ = (
-        Index("ix_trend_slots_patients", "procedure", "patient_id", "closes_at", "received"),
+        Index(
+            "ix_trend_slots_patients",
+            "clinic_id",
+            "procedure",
+            "patient_id",
+            "closes_at",
+            "received",
+        ),
     )
     treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(Integer)
     patient_id: Mapped[int] = mapped_column(Integer)
     procedure: Mapped[str] = mapped_column(String(32))
     series_number: Mapped[int] = mapped_column(Integer)

@@ -73,11 +73,13 @@ class Dialect:
         table: str,
         value: str,
         wanted: Sequence[tuple[str, int, int, int]],
+        clinic_id: int,
     ) -> list[tuple[str, Any]]:
         """Statements (SQL, parameters) giving rows ``(i, value)``: the ``count`` smallest
         values from rank ``lower`` (0-based) of ``value`` in group (``procedure``, ``day``) of
-        ``table``, for each ``wanted[i]`` of (procedure, day, lower, count). Each reads
-        ``lower + count`` entries of the (procedure, day, value) index.
+        ``table`` in clinic ``clinic_id``, for each ``wanted[i]`` of (procedure, day, lower,
+        count). Each reads ``lower + count`` entries of the (clinic, procedure, day, value)
+        index.
 
         Plain SQL with a fixed shape, so neither SQLAlchemy nor the database compiles a new
         statement per look-up (building ~100 SQLAlchemy selects cost more than running them).
@@ -92,7 +94,8 @@ class Dialect:
         if self.is_postgres:
             ranked = (
                 f"SELECT t.{value} AS v FROM {table} AS t "  # noqa: S608 - our names only
-                f"WHERE t.procedure = w.proc AND t.day = w.day AND t.{value} IS NOT NULL "
+                f"WHERE t.clinic_id = %(clinic)s AND t.procedure = w.proc AND t.day = w.day "
+                f"AND t.{value} IS NOT NULL "
                 f"ORDER BY t.{value} LIMIT w.n OFFSET w.lower_rank"
             )
             lookups = (
@@ -107,11 +110,12 @@ class Dialect:
                 "day": list(columns[1]),
                 "lower": list(columns[2]),
                 "n": list(columns[3]),
+                "clinic": clinic_id,
             }
             return [(sql, params)]
         term = (
             f"SELECT * FROM (SELECT ? AS i, {value} AS v FROM {table} "  # noqa: S608 - our names
-            f"WHERE procedure = ? AND day = ? AND {value} IS NOT NULL "
+            f"WHERE clinic_id = ? AND procedure = ? AND day = ? AND {value} IS NOT NULL "
             f"ORDER BY {value} LIMIT ? OFFSET ?)"
         )
         out: list[tuple[str, Any]] = []
@@ -121,7 +125,7 @@ class Dialect:
             positional = tuple(
                 v
                 for i, (proc, day, lower, n) in enumerate(chunk, start=k)
-                for v in (i, proc, day, n, lower)
+                for v in (i, clinic_id, proc, day, n, lower)
             )
             out.append((union, positional))
         return out

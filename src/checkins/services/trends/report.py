@@ -27,7 +27,7 @@ table to one procedure; ``series`` to a treatment's number in its series (3: thi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -35,8 +35,8 @@ import numpy as np
 from sqlalchemy import Integer, Subquery, case, cast, distinct, func, select, true
 from sqlalchemy.orm import Session
 
-from checkins.access import require_trends_access
-from checkins.domain import Disposition, InvalidInput, ReviewStatus, Severity, utcnow
+from checkins.access import clinic_of, readable_clinics, require_trends_access
+from checkins.domain import AccessDenied, Disposition, InvalidInput, ReviewStatus, Severity, utcnow
 from checkins.services.trends import dialect as dialects
 from checkins.services.trends import rows, stored
 from checkins.services.trends.privacy import could_identify
@@ -178,10 +178,20 @@ def _begin(
     end: date | None = None,
     procedure: str | None = None,
     series: int | None = None,
+    clinics: Collection[int] | None = None,
 ) -> _Context:
-    """The access check and the filters' check, once per public call."""
+    """The access check and the filters' check, once per public call.
+
+    ``clinics``: whose trends (default the actor's own clinic); a manager may choose any
+    clinics of their organisation, anyone else only their own."""
     require_trends_access(actor)
-    filters = Filters(start=start, end=end, procedure=procedure, series=series)
+    readable = readable_clinics(actor)
+    chosen = frozenset(clinics) if clinics else frozenset({clinic_of(actor)})
+    if not chosen <= readable:
+        raise AccessDenied("You can only see the trends of your own organisation's clinics.")
+    filters = Filters(
+        start=start, end=end, procedure=procedure, series=series, clinics=tuple(sorted(chosen))
+    )
     filters.check()
     return _Context(
         session=session,
@@ -210,9 +220,10 @@ def report(
     procedure: str | None = None,
     series: int | None = None,
     now: datetime | None = None,
+    clinics: Collection[int] | None = None,
 ) -> TrendsReport:
     """All the trends tables at once (one read session, one check, the same filters for each)."""
-    ctx = _begin(session, actor, start, end, procedure, series)
+    ctx = _begin(session, actor, start, end, procedure, series, clinics)
     return TrendsReport(
         overview=_overview(ctx),
         curves=tuple(_curves(ctx, METRICS)),
@@ -231,9 +242,10 @@ def overview(
     end: date | None = None,
     procedure: str | None = None,
     series: int | None = None,
+    clinics: Collection[int] | None = None,
 ) -> Overview:
     """Patients and check-ins received in the period; cases queued in it, open and resolved."""
-    return _overview(_begin(session, actor, start, end, procedure, series))
+    return _overview(_begin(session, actor, start, end, procedure, series, clinics))
 
 
 def recovery_curves(
@@ -245,13 +257,14 @@ def recovery_curves(
     procedure: str | None = None,
     series: int | None = None,
     metrics: Sequence[str] = METRICS,
+    clinics: Collection[int] | None = None,
 ) -> list[CurvePoint]:
     """Median and interquartile range of each metric by day since treatment, per procedure.
 
     Baseline check-ins (taken before treatment) are left out; a patient who checks in twice on
     one day contributes both check-ins. ``patients`` counts distinct patients with a value.
     """
-    ctx = _begin(session, actor, start, end, procedure, series)
+    ctx = _begin(session, actor, start, end, procedure, series, clinics)
     _check_metrics(metrics)
     return _curves(ctx, metrics)
 
@@ -262,13 +275,14 @@ def expected_recovery_band(
     actor: Actor,
     procedure: str,
     metrics: Sequence[str] = METRICS,
+    clinics: Collection[int] | None = None,
 ) -> list[BandPoint]:
     """The clinic's expected redness by day for a procedure: median and IQR over all patients.
 
     Days with fewer than ``MIN_GROUP`` patients are marked suppressed (no figures): a band drawn
     from a handful of patients would mislead and could identify them.
     """
-    ctx = _begin(session, actor, procedure=procedure)
+    ctx = _begin(session, actor, procedure=procedure, clinics=clinics)
     _check_metrics(metrics)
     return [
         BandPoint(
@@ -293,6 +307,7 @@ def adherence(
     procedure: str | None = None,
     series: int | None = None,
     now: datetime | None = None,
+    clinics: Collection[int] | None = None,
 ) -> list[AdherenceRow]:
     """Share of due check-ins received, per procedure.
 
@@ -300,7 +315,9 @@ def adherence(
     once its window (day d to d + ``ADHERENCE_GRACE_DAYS``) has closed by ``now``; it is received
     if the treatment has a non-baseline check-in on a day inside that window.
     """
-    return _adherence(_begin(session, actor, start, end, procedure, series), now or utcnow())
+    return _adherence(
+        _begin(session, actor, start, end, procedure, series, clinics), now or utcnow()
+    )
 
 
 def queue_volume(
@@ -311,9 +328,10 @@ def queue_volume(
     end: date | None = None,
     procedure: str | None = None,
     series: int | None = None,
+    clinics: Collection[int] | None = None,
 ) -> list[VolumeRow]:
     """Review cases queued per ISO week (Monday to Sunday, UTC) and severity."""
-    return _volume(_begin(session, actor, start, end, procedure, series))
+    return _volume(_begin(session, actor, start, end, procedure, series, clinics))
 
 
 def review_times(
@@ -324,13 +342,14 @@ def review_times(
     end: date | None = None,
     procedure: str | None = None,
     series: int | None = None,
+    clinics: Collection[int] | None = None,
 ) -> list[ReviewTimeRow]:
     """Median and 90th percentile of minutes to first review and to resolution, by severity.
 
     The first row (severity ``"all"``) covers every case; then one row per severity, most
     severe first. Cases not yet reviewed (or resolved) count in ``cases`` but not in the times.
     """
-    return _review_times(_begin(session, actor, start, end, procedure, series))
+    return _review_times(_begin(session, actor, start, end, procedure, series, clinics))
 
 
 def false_alarm_rates(
@@ -341,12 +360,13 @@ def false_alarm_rates(
     end: date | None = None,
     procedure: str | None = None,
     series: int | None = None,
+    clinics: Collection[int] | None = None,
 ) -> list[RuleRateRow]:
     """Per rule: the share of its resolved cases that providers closed as "no action needed".
 
     Highest rate first, so the rules most worth tuning lead the table.
     """
-    return _false_alarms(_begin(session, actor, start, end, procedure, series))
+    return _false_alarms(_begin(session, actor, start, end, procedure, series, clinics))
 
 
 def data_stamp(*, session: Session) -> tuple[int, ...]:
@@ -371,7 +391,7 @@ def data_stamp(*, session: Session) -> tuple[int, ...]:
 def _overview(ctx: _Context) -> Overview:
     f = ctx.filters
     if ctx.stored and f.all_time:
-        patients, n_checkins = stored.overview_size(ctx.session, f.procedure)
+        patients, n_checkins = stored.overview_size(ctx.session, f.procedure, f.clinics[0])
     else:
         patient, checkin, where = rows.checkin_rows(f, stored=ctx.stored)
         found = ctx.session.execute(
@@ -423,9 +443,10 @@ def _curves(ctx: _Context, metrics: Sequence[str]) -> list[CurvePoint]:
 
 def _curves_stored(ctx: _Context, metrics: Sequence[str]) -> list[CurvePoint]:
     """All time: group sizes from ``trend_groups``, percentiles read at rank."""
-    sizes = stored.group_sizes(ctx.session, metrics, ctx.filters.procedure)
+    clinic = ctx.filters.clinics[0]  # all_time: exactly one
+    sizes = stored.group_sizes(ctx.session, metrics, ctx.filters.procedure, clinic)
     shown = [(k, p, d, n) for k, p, d, n, c in sizes if n and not could_identify(c)]
-    qs = stored.curve_quartiles(ctx.session, shown, QUARTILES)
+    qs = stored.curve_quartiles(ctx.session, shown, QUARTILES, clinic)
     return [
         _point(proc, metric, day, patients, n, qs.get((metric, proc, day)))
         for metric, proc, day, n, patients in sizes
@@ -502,6 +523,7 @@ def _adherence(ctx: _Context, now: datetime) -> list[AdherenceRow]:
     f = ctx.filters
     if ctx.stored:
         where = [
+            *f.in_clinics(TrendSlot.clinic_id),
             *f.window(TrendSlot.treated_at),
             *f.cohort(TrendSlot.procedure, TrendSlot.series_number),
         ]
@@ -543,6 +565,7 @@ def _adherence_from_rows(ctx: _Context, now: datetime) -> list[tuple[str, int, i
         .where(
             ctx.dialect.days_since(Treatment.treated_at, now) >= due_day + ADHERENCE_GRACE_DAYS + 1
         )
+        .where(*f.in_clinics(Treatment.clinic_id))
         .where(
             *f.window(Treatment.treated_at), *f.cohort(Treatment.procedure, Treatment.series_number)
         )

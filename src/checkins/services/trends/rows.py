@@ -38,6 +38,7 @@ class Filters:
     end: date | None = None
     procedure: str | None = None
     series: int | None = None
+    clinics: tuple[int, ...] = ()  # whose rows: set by the report from the actor, never empty
 
     def check(self) -> None:
         if self.procedure is not None and self.procedure not in PROCEDURES:
@@ -47,8 +48,16 @@ class Filters:
 
     @property
     def all_time(self) -> bool:
-        """No date window and no series: what the all-time trend groups answer."""
-        return self.start is None and self.end is None and self.series is None
+        """No date window and no series, one clinic: what the all-time trend groups answer
+        (several clinics' percentiles are read from the points instead)."""
+        return (
+            self.start is None and self.end is None and self.series is None
+            and len(self.clinics) == 1
+        )  # fmt: skip
+
+    def in_clinics(self, column: Any) -> list[ColumnElement[bool]]:
+        """The rows of the chosen clinics (an empty choice reads nothing, never everything)."""
+        return [column.in_(list(self.clinics))]
 
     def window(self, column: Any) -> list[ColumnElement[bool]]:
         """``start <= column < end + 1 day`` for the bounds given (dates are whole UTC days)."""
@@ -85,7 +94,7 @@ def curve_rows(f: Filters, metrics: Sequence[str], *, stored: bool) -> Subquery:
                 TrendPoint.patient_id.label("patient_id"),
                 *(getattr(TrendPoint, m).label(m) for m in metrics),
             )
-            .where(*f.window(TrendPoint.treated_at))
+            .where(*f.in_clinics(TrendPoint.clinic_id), *f.window(TrendPoint.treated_at))
             .where(*f.cohort(TrendPoint.procedure, TrendPoint.series_number))
             .subquery("curve_source")
         )
@@ -98,7 +107,7 @@ def curve_rows(f: Filters, metrics: Sequence[str], *, stored: bool) -> Subquery:
         )
         .select_from(CheckIn)
         .join(Treatment, Treatment.id == CheckIn.treatment_id)
-        .where(CheckIn.is_baseline.is_(False))
+        .where(CheckIn.is_baseline.is_(False), *f.in_clinics(Treatment.clinic_id))
         .where(
             *f.window(Treatment.treated_at), *f.cohort(Treatment.procedure, Treatment.series_number)
         )
@@ -111,6 +120,7 @@ def checkin_rows(f: Filters, *, stored: bool) -> tuple[Any, Any, list[ColumnElem
     sent in the window, for the overview; the FROM follows from the columns."""
     if stored:
         where = [
+            *f.in_clinics(TrendPoint.clinic_id),
             *f.window(TrendPoint.submitted_at),
             *f.cohort(TrendPoint.procedure, TrendPoint.series_number),
         ]
@@ -118,6 +128,7 @@ def checkin_rows(f: Filters, *, stored: bool) -> tuple[Any, Any, list[ColumnElem
     where = [
         CheckIn.treatment_id == Treatment.id,
         CheckIn.is_baseline.is_(False),
+        *f.in_clinics(Treatment.clinic_id),
         *f.window(CheckIn.submitted_at),
         *f.cohort(Treatment.procedure, Treatment.series_number),
     ]
@@ -132,6 +143,7 @@ def cases(stmt: _S, f: Filters) -> _S:
         .where(
             and_(
                 true(),
+                *f.in_clinics(ReviewItem.clinic_id),
                 *f.window(ReviewItem.created_at),
                 *f.cohort(Treatment.procedure, Treatment.series_number),
             )

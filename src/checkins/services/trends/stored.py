@@ -64,6 +64,7 @@ STATE_ID = 1
 
 _POINT_COLUMNS = (
     "checkin_id",
+    "clinic_id",
     "treatment_id",
     "patient_id",
     "procedure",
@@ -80,6 +81,7 @@ def _points_select() -> Select[Any]:
     return (
         select(
             CheckIn.id,
+            Treatment.clinic_id,
             CheckIn.treatment_id,
             Treatment.patient_id,
             Treatment.procedure,
@@ -108,12 +110,13 @@ def checkin_added(*, session: Session, checkin_id: int) -> None:
             CheckIn.day_since_treatment,
             Treatment.procedure,
             Treatment.patient_id,
+            Treatment.clinic_id,
             *(getattr(CheckIn, m) for m in METRICS),
         )
         .join(Treatment, Treatment.id == CheckIn.treatment_id)
         .where(CheckIn.id == checkin_id)
     ).one()
-    is_baseline, treatment_id, day, procedure, patient_id, *values = found
+    is_baseline, treatment_id, day, procedure, patient_id, clinic_id, *values = found
     if is_baseline:
         return
     session.execute(
@@ -125,18 +128,18 @@ def checkin_added(*, session: Session, checkin_id: int) -> None:
     groups = [(m, procedure, day) for m, v in zip(METRICS, values, strict=True) if v is not None]
     groups += [(CHECKINS, procedure, NO_DAY), (CHECKINS, EVERY, NO_DAY)]
     for kind, proc, group_day in groups:
-        key = {"kind": kind, "procedure": proc, "day": group_day}
+        key = {"clinic_id": clinic_id, "kind": kind, "procedure": proc, "day": group_day}
         member = d.insert(TrendMember).values(**key, patient_id=patient_id, checkins=1)
         seen = session.execute(
             member.on_conflict_do_update(
-                index_elements=["kind", "procedure", "day", "patient_id"],
+                index_elements=["clinic_id", "kind", "procedure", "day", "patient_id"],
                 set_={"checkins": TrendMember.checkins + 1},
             ).returning(TrendMember.checkins)
         ).scalar_one()
         group = d.insert(TrendGroup).values(**key, checkins=1, patients=int(seen == 1))
         session.execute(
             group.on_conflict_do_update(
-                index_elements=["kind", "procedure", "day"],
+                index_elements=["clinic_id", "kind", "procedure", "day"],
                 set_={
                     "checkins": TrendGroup.checkins + 1,
                     "patients": TrendGroup.patients + group.excluded.patients,
@@ -179,13 +182,14 @@ def _slots(
     out: list[dict[str, Any]] = []
     laid = select(
         Treatment.id,
+        Treatment.clinic_id,
         Treatment.patient_id,
         Treatment.procedure,
         Treatment.series_number,
         Treatment.treated_at,
         Treatment.schedule_days,
     ).where(treatments)
-    for tid, pid, proc, series, treated_at, schedule in session.execute(laid):
+    for tid, clinic_id, pid, proc, series, treated_at, schedule in session.execute(laid):
         got = days.get(int(tid), set())
         for position, raw in enumerate(schedule or ()):
             due = int(raw)
@@ -193,6 +197,7 @@ def _slots(
                 {
                     "treatment_id": tid,
                     "position": position,
+                    "clinic_id": clinic_id,
                     "patient_id": pid,
                     "procedure": proc,
                     "series_number": series,
@@ -211,26 +216,28 @@ def rebuild(*, session: Session) -> None:
         session.execute(delete(model))
     session.execute(insert(TrendPoint).from_select(_POINT_COLUMNS, _points_select()))
     tp = TrendPoint
-    member_cols = ("kind", "procedure", "day", "patient_id", "checkins")
+    member_cols = ("clinic_id", "kind", "procedure", "day", "patient_id", "checkins")
     for m in METRICS:
         value = getattr(tp, m)
         per_patient = (
-            select(literal(m), tp.procedure, tp.day, tp.patient_id, func.count(value))
+            select(tp.clinic_id, literal(m), tp.procedure, tp.day, tp.patient_id, func.count(value))
             .where(value.is_not(None))
-            .group_by(tp.procedure, tp.day, tp.patient_id)
+            .group_by(tp.clinic_id, tp.procedure, tp.day, tp.patient_id)
         )
         session.execute(insert(TrendMember).from_select(member_cols, per_patient))
     for proc in (tp.procedure, literal(EVERY)):
         per_patient = select(
-            literal(CHECKINS), proc, literal(NO_DAY), tp.patient_id, func.count()
-        ).group_by(proc, tp.patient_id)
+            tp.clinic_id, literal(CHECKINS), proc, literal(NO_DAY), tp.patient_id, func.count()
+        ).group_by(tp.clinic_id, proc, tp.patient_id)
         session.execute(insert(TrendMember).from_select(member_cols, per_patient))
     tm = TrendMember
-    sizes = select(tm.kind, tm.procedure, tm.day, func.sum(tm.checkins), func.count()).group_by(
-        tm.kind, tm.procedure, tm.day
-    )
+    sizes = select(
+        tm.clinic_id, tm.kind, tm.procedure, tm.day, func.sum(tm.checkins), func.count()
+    ).group_by(tm.clinic_id, tm.kind, tm.procedure, tm.day)
     session.execute(
-        insert(TrendGroup).from_select(("kind", "procedure", "day", "checkins", "patients"), sizes)
+        insert(TrendGroup).from_select(
+            ("clinic_id", "kind", "procedure", "day", "checkins", "patients"), sizes
+        )
     )
     slots = _slots(session, Treatment.id.is_not(None), CheckIn.id.is_not(None))
     for i in range(0, len(slots), 5000):
@@ -263,25 +270,28 @@ def is_current(*, session: Session) -> bool:
 
 
 def group_sizes(
-    session: Session, kinds: Sequence[str], procedure: str | None
+    session: Session, kinds: Sequence[str], procedure: str | None, clinic_id: int
 ) -> list[tuple[str, str, int, int, int]]:
-    """(kind, procedure, day, check-ins, patients) of the all-time groups of these kinds."""
+    """(kind, procedure, day, check-ins, patients) of one clinic's all-time groups of these
+    kinds."""
     stmt = select(
         TrendGroup.kind,
         TrendGroup.procedure,
         TrendGroup.day,
         TrendGroup.checkins,
         TrendGroup.patients,
-    ).where(TrendGroup.kind.in_(list(kinds)))
+    ).where(TrendGroup.clinic_id == clinic_id, TrendGroup.kind.in_(list(kinds)))
     if procedure is not None:
         stmt = stmt.where(TrendGroup.procedure == procedure)
     return [(str(k), str(p), int(d), int(n), int(c)) for k, p, d, n, c in session.execute(stmt)]
 
 
-def overview_size(session: Session, procedure: str | None) -> tuple[int, int]:
-    """(distinct patients, check-ins) of every non-baseline check-in, for one procedure or all."""
+def overview_size(session: Session, procedure: str | None, clinic_id: int) -> tuple[int, int]:
+    """(distinct patients, check-ins) of every non-baseline check-in of one clinic, for one
+    procedure or all."""
     found = session.execute(
         select(TrendGroup.patients, TrendGroup.checkins).where(
+            TrendGroup.clinic_id == clinic_id,
             TrendGroup.kind == CHECKINS,
             TrendGroup.procedure == (procedure or EVERY),
             TrendGroup.day == NO_DAY,
@@ -291,7 +301,7 @@ def overview_size(session: Session, procedure: str | None) -> tuple[int, int]:
 
 
 def values_at_ranks(
-    session: Session, wanted: Sequence[tuple[str, str, int, int, int]]
+    session: Session, wanted: Sequence[tuple[str, str, int, int, int]], clinic_id: int
 ) -> dict[tuple[str, str, int, int], list[float]]:
     """The values at ranks ``lower`` and ``lower + 1`` (fewer at the end) of each group.
 
@@ -304,7 +314,7 @@ def values_at_ranks(
     conn = session.connection()
     for metric in METRICS:
         mine = [w for w in wanted if w[0] == metric]
-        reads = d.at_ranks(TrendPoint.__tablename__, metric, [w[1:] for w in mine])
+        reads = d.at_ranks(TrendPoint.__tablename__, metric, [w[1:] for w in mine], clinic_id)
         for sql, params in reads:
             for i, v in conn.exec_driver_sql(sql, params):
                 _, proc, day, lower, _ = mine[int(i)]
@@ -315,7 +325,10 @@ def values_at_ranks(
 
 
 def curve_quartiles(
-    session: Session, groups: Sequence[tuple[str, str, int, int]], qs: Sequence[float]
+    session: Session,
+    groups: Sequence[tuple[str, str, int, int]],
+    qs: Sequence[float],
+    clinic_id: int,
 ) -> dict[tuple[str, str, int], tuple[float, ...]]:
     """Exact percentiles ``qs`` of each (metric, procedure, day, check-ins) group, read at rank."""
     wanted: dict[tuple[str, str, int, int], int] = {}
@@ -325,7 +338,7 @@ def curve_quartiles(
             count = 2 if frac and lower + 1 < n else 1
             key = (metric, proc, day, lower)
             wanted[key] = max(wanted.get(key, 0), count)
-    found = values_at_ranks(session, [(*k, c) for k, c in wanted.items()])
+    found = values_at_ranks(session, [(*k, c) for k, c in wanted.items()], clinic_id)
     out: dict[tuple[str, str, int], tuple[float, ...]] = {}
     for metric, proc, day, n in groups:
         vals = []

@@ -7,13 +7,13 @@ Create Date: 2026-12-03
 The trends report (services/trends) reads these instead of recomputing every aggregate from
 every check-in. The backfill is ``stored.rebuild``, run here on the migration's connection: it
 reads only columns that exist at this revision (checkins, treatments) and writes these tables.
+(Since 0009 that backfill is 0009's: the tables gained a clinic column there.)
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.orm import Session
 
 revision = "0008"
 down_revision = "0007"
@@ -97,12 +97,9 @@ def upgrade() -> None:
         sa.Column("treatments", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_trend_state")),
     )
-    # The backfill, in this migration's transaction.
-    from checkins.services.trends import stored
-
-    with Session(bind=op.get_bind()) as session:
-        stored.rebuild(session=session)
-        session.flush()
+    # No backfill here: `stored.rebuild` now writes each row's clinic, a column these tables
+    # gain in 0009, which drops them, creates them again and rebuilds them. Until then (a
+    # database left at 0008) the trends read the rows, as they do whenever the tables are stale.
 
 
 def downgrade() -> None:
