@@ -208,6 +208,37 @@ def test_a_rotated_jpeg_is_stored_upright_losslessly(
         assert np.array_equal(np.asarray(turned), np.asarray(camera))
 
 
+@pytest.mark.parametrize("orientation", range(2, 9))
+def test_the_in_process_transform_gives_jpegtrans_pixels(
+    orientation: int, whole_blocks: NDArray[np.uint8]
+) -> None:
+    """libjpeg-turbo's tjTransform, called in-process, turns a photo exactly as Debian's jpegtran
+    does (the fallback when the library is missing), and keeps no marker of the original."""
+    import subprocess
+
+    from checkins.imaging import turbo
+    from checkins.imaging.render import _JPEGTRAN_UNDO, jpegtran
+
+    assert turbo.available(), "libturbojpeg is missing: run tools/ensure-chromium.sh"
+    tool = jpegtran()
+    assert tool is not None
+    data = to_jpeg(
+        stored_for_orientation(whole_blocks, orientation),
+        quality=95, exif_orientation=orientation, with_gps=True,
+    )  # fmt: skip
+    ours = turbo.transform(data, turbo.UNDO_ORIENTATION[orientation])
+    theirs = subprocess.run(
+        [tool, "-copy", "none", "-perfect", *_JPEGTRAN_UNDO[orientation]],
+        input=data, capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    assert ours is not None
+    assert b"Exif" not in ours and b"GPS" not in ours
+    with Image.open(io.BytesIO(ours)) as a, Image.open(io.BytesIO(theirs)) as b:
+        assert a.size == b.size
+        assert np.array_equal(np.asarray(a), np.asarray(b))
+    assert turbo.transform(b"not a jpeg", turbo.ROT90) is None
+
+
 def test_a_rotated_jpeg_jpegtran_cannot_turn_exactly_is_re_encoded(
     good_array: NDArray[np.uint8],
 ) -> None:

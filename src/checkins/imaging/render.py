@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from checkins.imaging import turbo
 from checkins.imaging.color import U8
 from checkins.imaging.decode import Header, icc_needs_conversion
 from checkins.imaging.opening import jpeg_scans
@@ -192,19 +193,26 @@ def can_rotate_losslessly(data: bytes, header: Header) -> bool:
         and header.mode in ("RGB", "L")
         and not icc_needs_conversion(header.icc_profile, header.mode)
         and (not header.progressive or jpeg_scans(data) <= LOSSLESS_MAX_SCANS)
-        and jpegtran() is not None
+        and (turbo.available() or jpegtran() is not None)
     )
 
 
 def rotate_upright(data: bytes, orientation: int) -> bytes | None:
-    """The JPEG turned upright in the DCT domain, all markers dropped; None if jpegtran refuses.
+    """The JPEG turned upright in the DCT domain, all markers dropped; None if it cannot be.
 
     The compressed blocks are rearranged, not decoded: the pixels are exactly the original's,
     turned. ``-perfect`` makes jpegtran fail (rather than trim an edge) when the image is not a
     whole number of MCU blocks on a side that moves; the caller then re-encodes.
+
+    libjpeg-turbo's transform runs in this process when its library is installed
+    (``checkins.imaging.turbo``); otherwise the same transform runs as ``jpegtran``.
     """
+    if orientation not in _JPEGTRAN_UNDO:
+        return None
+    if turbo.available():
+        return turbo.transform(data, turbo.UNDO_ORIENTATION[orientation])
     tool = jpegtran()
-    if tool is None or orientation not in _JPEGTRAN_UNDO:
+    if tool is None:
         return None
     try:
         # A fixed tool; the arguments come from our own table, the photo goes in on stdin.
