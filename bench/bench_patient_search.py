@@ -28,7 +28,7 @@ from checkins.storage.db import Database  # noqa: E402
 from checkins.storage.models import Patient  # noqa: E402
 
 N = int(os.environ.get("BENCH_PATIENTS", "100000"))
-FRONT = Actor(role=Role.FRONT_DESK, name="bench front desk")
+FRONT = Actor(role=Role.FRONT_DESK, name="bench front desk", clinic_id=1)
 FIRST = ["Ana", "Ben", "Carla", "Dmitri", "Eun", "Farah", "Gus", "Hana", "Ivan", "Jo", "Kwame",
          "Lucia", "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tariq"]  # fmt: skip
 LAST = ["Garcia", "Nguyen", "Okafor", "Smith", "Kowalski", "Haddad", "Fernandes", "Ivanova",

@@ -1,4 +1,4 @@
-"""Fast synthetic bulk data for the benchmarks: a clinic with ``checkins`` check-ins of history.
+"""Fast synthetic bulk data for the benchmarks: clinics with ``checkins`` check-ins of history each.
 
     from seed import seed            # with bench/ on sys.path (it is, for bench/*.py scripts)
     seed(db, checkins=100_000)       # a migrated, possibly non-empty Database; ~seconds
@@ -102,41 +102,54 @@ def seed(
     given ``seed`` and moment; ids continue after whatever the tables hold. The trend tables are
     laid out again from the rows at the end (a bulk load, like migration 0008's backfill).
 
-    ``clinics``: the sizes are per clinic. Only 1 for now: every row goes to clinic 1 (the rows
-    carry a clinic since migration 0009); several would be one more ``_Generator`` run each.
+    ``clinics``: the sizes are per clinic. Clinic 1 is the database's first (added when
+    missing); clinics 2 … N are added, each with its own providers, patients and history, built
+    and written one clinic at a time so memory stays that of one clinic.
     """
     if checkins < 1:
         raise ValueError("checkins must be at least 1")
-    if clinics != 1:
-        raise ValueError("The bench seeds one clinic (clinic 1); several are not written yet.")
+    if clinics < 1:
+        raise ValueError("clinics must be at least 1")
     rng = random.Random(seed)
     now = utcnow().replace(microsecond=0)
     with db.session() as s:
-        base = {
-            t: int(s.scalar(select(func.coalesce(func.max(t.c.id), 0))) or 0) for t in _tables()
-        }
-        has_clinic = s.scalar(select(func.count()).select_from(ClinicSettings)) or 0
-    gen = _Generator(
-        rng=rng,
-        now=now,
-        base=base,
-        seed=seed,
-        open_queue=open_items(checkins) if open_queue is None else open_queue,
-    )
-    gen.build(checkins)
-    with db.session() as s:
-        if not has_clinic:
+        existing = int(s.scalar(select(func.coalesce(func.max(ClinicSettings.id), 0))) or 0)
+        for k in range(existing + 1, clinics + 1):
             s.execute(
                 insert(ClinicSettings),
-                [{"name": "Bench Skin Clinic", "phone": "555-0100", "time_zone": "UTC"}],
+                [
+                    {
+                        "id": k,
+                        "name": f"Bench Skin Clinic {k}",
+                        "phone": "555-0100",
+                        "time_zone": "UTC",
+                        "organisation": "Bench Group",
+                    }
+                ],
             )
-        for table, rows in gen.tables():
-            if "clinic_id" in table.c:  # every bench row is the first clinic's (migration 0009)
-                rows = [{"clinic_id": 1, **r} for r in rows]
-            for chunk in _chunks(rows, CHUNK):
-                s.execute(insert(table), chunk)
+    for clinic_id in range(1, clinics + 1):
+        with db.session() as s:
+            base = {
+                t: int(s.scalar(select(func.coalesce(func.max(t.c.id), 0))) or 0) for t in _tables()
+            }
+        gen = _Generator(
+            rng=rng,
+            now=now,
+            base=base,
+            seed=seed * 100 + clinic_id,
+            open_queue=open_items(checkins) if open_queue is None else open_queue,
+        )
+        gen.build(checkins)
+        with db.session() as s:
+            for table, rows in gen.tables():
+                if "clinic_id" in table.c:
+                    rows = [{"clinic_id": clinic_id, **r} for r in rows]
+                for chunk in _chunks(rows, CHUNK):
+                    s.execute(insert(table), chunk)
+        del gen
+    with db.session() as s:
         if db.engine.dialect.name == "postgresql":
-            for table in _tables():
+            for table in (*_tables(), cast(Table, ClinicSettings.__table__)):
                 s.execute(
                     text(
                         f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608 - our table names

@@ -113,3 +113,29 @@ def test_a_pipe_or_a_folder_is_refused_with_a_sentence_not_read(tmp_path: Path) 
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [line["error"]["code"] for line in lines] == ["not_a_file", "not_a_file"]
     assert all("not a photo file" in line["error"]["message"] for line in lines)
+
+
+def test_analyze_in_a_process_with_other_threads_uses_spawned_workers(
+    tmp_path: Path, good_jpeg: bytes
+) -> None:
+    """Forking is unsafe beside other threads (a library caller's, a server's): the same lines
+    come out, in order, from the spawned pool instead."""
+    import threading
+
+    good = tmp_path / "cheek.jpg"
+    good.write_bytes(good_jpeg)
+    bad = tmp_path / "notes.jpg"
+    bad.write_bytes(b"<html>not a photo</html>")
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        out = io.StringIO()
+        assert analyze_command([str(good), str(bad), str(good)], out=out) == 2
+    finally:
+        stop.set()
+        other.join()
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line["ok"] for line in lines] == [True, False, True]
+    assert lines[1]["error"]["code"] == "unsupported_type"
+    assert lines[0]["redness"] == lines[2]["redness"]

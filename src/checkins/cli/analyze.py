@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -133,14 +134,14 @@ def analyze_command(
         out.write(json.dumps({"path": mask_out, **err.to_json()}) + "\n")
         return 2
     job = _Analyze(paths, masks)
-    if "cv2" in sys.modules:
-        # Only where this process has used OpenCV already (a test, a library caller): a forked
-        # child that reconfigures a thread pool its parent started can hang, so set it here.
-        sys.modules["cv2"].setNumThreads(1)
+    if threading.active_count() > 1:
+        results = _in_spawned_workers(job, timeout=timeout)
+    else:
+        results = _in_forked_worker(job, timeout=timeout)
     done: dict[int, dict[str, Any]] = {}
     shown = 0
     # Each line is printed as soon as it and every earlier one are known.
-    for i, result in batch.run(job, len(paths), width=os.cpu_count() or 1, timeout=timeout):
+    for i, result in results:
         done[i] = result
         while shown in done:
             line = done.pop(shown)
@@ -150,6 +151,44 @@ def analyze_command(
             out.flush()
             shown += 1
     return status
+
+
+def _in_forked_worker(job: _Analyze, *, timeout: float) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The fast way (``checkins.imaging.batch``), for a process that runs no other thread."""
+    if "cv2" in sys.modules:
+        # Only where this process has used OpenCV already (a test, a library caller): a forked
+        # child that reconfigures a thread pool its parent started can hang, so set it here.
+        sys.modules["cv2"].setNumThreads(1)
+    return batch.run(job, len(job.paths), width=os.cpu_count() or 1, timeout=timeout)
+
+
+def _in_spawned_workers(job: _Analyze, *, timeout: float) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Where this process runs other threads (a library caller, a test), forking is not safe:
+    each photo goes to the spawned imaging pool instead (``isolate``), with the same deadline."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from checkins.imaging.isolate import MAX_WORKERS, run_isolated
+    from checkins.imaging.opening import PhotoRejected
+
+    def one(i: int) -> tuple[int, dict[str, Any]]:
+        mask = job.masks[i]
+        try:
+            return i, run_isolated(_alone, (job.paths[i], mask), timeout=timeout)
+        except PhotoRejected as exc:
+            return i, job.refused(i, exc.code)
+
+    with ThreadPoolExecutor(max_workers=MAX_WORKERS) as threads:
+        yield from threads.map(one, range(len(job.paths)))
+
+
+def _alone(item: tuple[str, Path | None]) -> dict[str, Any]:
+    """One photo's whole work, in a spawned worker."""
+    job = _Analyze([item[0]], [item[1]])
+    prepared = job.prepare(0)
+    if isinstance(prepared, dict):
+        return prepared
+    job.warm()
+    return job.finish(0, prepared)
 
 
 def card_command(out_path: str, *, err: TextIO | None = None) -> int:

@@ -6,8 +6,10 @@ import argparse
 import os
 import sys
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from checkins.cli import output
 from checkins.cli.context import (
@@ -20,7 +22,10 @@ from checkins.cli.context import (
     home,
     photo_store,
 )
-from checkins.domain import InvalidInput
+from checkins.domain import MAX_PHOTOS, InvalidInput
+
+if TYPE_CHECKING:
+    from checkins.imaging.results import ProcessedPhoto
 
 
 def cmd_triage(args: argparse.Namespace, out: TextIO) -> int:
@@ -57,27 +62,76 @@ def cmd_triage(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _photo_paths(raw: bytes, base: Path) -> list[Path] | None:
+    """The photo paths a check-in file names, read with ``json`` alone; None if it names none
+    clearly (the full validation, later, says what is wrong)."""
+    import json
+
+    try:
+        photos = json.loads(raw).get("photos")
+    except (ValueError, AttributeError, RecursionError):
+        return None
+    if not isinstance(photos, list) or not all(isinstance(p, str) and p for p in photos):
+        return None
+    return [Path(p) if Path(p).is_absolute() else base / p for p in photos]
+
+
+@lru_cache(maxsize=1)
+def _photo_threads() -> ThreadPoolExecutor:
+    from checkins.imaging import isolate
+
+    # One thread per imaging worker: the photos are checked side by side, one per core.
+    return ThreadPoolExecutor(max_workers=isolate.MAX_WORKERS)
+
+
+def _start_photos(paths: list[Path] | None) -> dict[Path, Future[ProcessedPhoto]]:
+    """Hand each photo to the imaging workers now, before this command's own imports (the
+    rules, the models, the database: most of a second), which then run beside them. Best
+    effort: a photo that cannot be read or is refused here is left to the checks that follow."""
+    from checkins.imaging import isolate
+    from checkins.imaging.opening import check_bytes
+
+    started: dict[Path, Future[ProcessedPhoto]] = {}
+    if not paths or len(paths) > MAX_PHOTOS:
+        return started
+    for path in dict.fromkeys(paths):
+        try:
+            data = _read(str(path))
+            check_bytes(data)
+        except (InvalidInput, OSError):
+            continue
+        started[path] = _photo_threads().submit(isolate.process_photo_isolated, data)
+    return started
+
+
+def _checked(data: bytes) -> ProcessedPhoto:
+    """Intake's own checks and the worker, for a photo that was not started early."""
+    from checkins.services import intake
+
+    return intake.prepare_photo(data).processed
+
+
 def cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
-    from concurrent.futures import ThreadPoolExecutor
+    raw = _read(args.file, MAX_CHECKIN_FILE_BYTES)
+    base = Path(args.file).resolve().parent
+    started = _start_photos(_photo_paths(raw, base))
 
     from checkins import rules
-    from checkins.imaging import isolate
     from checkins.services import clinic, intake
     from checkins.validation import parse_checkin_json
 
-    ruleset = rules.load_active_rules()  # once, before any photo work: a bad file fails first
-
-    raw = _read(args.file, MAX_CHECKIN_FILE_BYTES)
+    # The rules file is checked before any photo is waited for: a bad one fails first.
+    ruleset = rules.load_active_rules()
     inp = parse_checkin_json(raw, now=_now())
-    base = Path(args.file).resolve().parent
-    files = []
-    for name in inp.photos:
-        path = Path(name) if Path(name).is_absolute() else base / name
-        files.append((_read(str(path)), path.name))
-    # The photos are checked side by side, one per imaging worker (one per core), in order: the
-    # first refused photo is the one reported, as before, and nothing is stored until all pass.
-    with ThreadPoolExecutor(max_workers=isolate.MAX_WORKERS) as threads:
-        prepared = list(threads.map(lambda f: intake.prepare_photo(f[0], name=f[1]), files))
+    paths = [Path(n) if Path(n).is_absolute() else base / n for n in inp.photos]
+    for path in paths:
+        if path not in started:  # not started early (unreadable or refused): say why, in order
+            started[path] = _photo_threads().submit(_checked, _read(str(path)))
+    # The first refused photo is the one reported, and nothing is stored until all pass.
+    prepared = [
+        intake.PreparedPhoto(name=intake.display_name(p.name), processed=started[p].result())
+        for p in paths
+    ]
     db = _connect()
     csid = (
         inp.client_submission_id

@@ -19,11 +19,12 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import SpawnContext, SpawnProcess
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from checkins.imaging.opening import rejected
-from checkins.imaging.pipeline import analyze_bytes, process_photo
-from checkins.imaging.results import PhotoAnalysis, ProcessedPhoto
+
+if TYPE_CHECKING:
+    from checkins.imaging.results import PhotoAnalysis, ProcessedPhoto
 
 MAX_WORKERS = 2
 # How long a photo may wait for a free worker before we say "busy, try again". The decode
@@ -153,11 +154,27 @@ def _run(fn: Callable[[A], T], data: A, *, timeout: float) -> T:
     raise rejected("corrupt")
 
 
+# The workers import the pipeline (NumPy, OpenCV) themselves, on their first photo: this module
+# imports neither, so a command can hand photos to the workers before its own slow imports.
+
+
+def _process_photo(data: bytes) -> ProcessedPhoto:
+    from checkins.imaging.pipeline import process_photo
+
+    return process_photo(data)
+
+
+def _analyze_bytes(data: bytes) -> PhotoAnalysis:
+    from checkins.imaging.pipeline import analyze_bytes
+
+    return analyze_bytes(data)
+
+
 def process_photo_isolated(data: bytes, *, timeout: float = 10.0) -> ProcessedPhoto:
     """``process_photo`` in a worker process with a deadline (see module docstring)."""
-    return run_isolated(process_photo, data, timeout=timeout)
+    return run_isolated(_process_photo, data, timeout=timeout)
 
 
 def analyze_isolated(data: bytes, *, timeout: float = 10.0) -> PhotoAnalysis:
     """``analyze_bytes`` in a worker process with a deadline."""
-    return run_isolated(analyze_bytes, data, timeout=timeout)
+    return run_isolated(_analyze_bytes, data, timeout=timeout)
