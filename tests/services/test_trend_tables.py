@@ -173,6 +173,22 @@ def test_a_bulk_load_that_bypasses_the_services_is_noticed(db: Database) -> None
         )
     with db.read() as s:
         assert not trends.is_current(session=s)  # the report then reads the rows
+    # A check-in counted by the services after it does not hide the one that was not.
+    with db.session() as s:
+        later = CheckIn(
+            clinic_id=1,
+            treatment_id=tid,
+            client_submission_id="through-the-services",
+            submitted_at=NOW,
+            hours_since_treatment=54.0,
+            day_since_treatment=2,
+            mean_a_star=11.0,
+        )
+        s.add(later)
+        s.flush()
+        trends.checkin_added(session=s, checkin_id=later.id)
+    with db.read() as s:
+        assert not trends.is_current(session=s)
     with db.session() as s:
         trends.rebuild(session=s)
     with db.read() as s:

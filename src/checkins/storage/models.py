@@ -475,12 +475,13 @@ class TrendSlot(Base):
 
 
 class TrendState(Base):
-    """What the trend tables cover: how many check-ins were counted, treatments laid out.
+    """What the trend tables cover: the highest check-in id counted and treatment id laid out.
 
-    The trends read the tables only while these match the rows (a bulk load that bypassed the
-    services makes them differ; the trends then read the rows until `stored.rebuild`)."""
+    The trends read the tables only while these are the highest ids in the rows (a bulk load
+    that bypassed the services adds higher ones; the trends then read the rows until
+    `stored.rebuild`). Before migration 0009 they were counts, which cost a scan of every row."""
 
     __tablename__ = "trend_state"
     id: Mapped[int] = mapped_column(primary_key=True)
-    checkins: Mapped[int] = mapped_column(Integer)
-    treatments: Mapped[int] = mapped_column(Integer)
+    last_checkin_id: Mapped[int] = mapped_column(Integer)
+    last_treatment_id: Mapped[int] = mapped_column(Integer)

@@ -12,7 +12,8 @@ What is kept (storage/models.py, migration 0008):
   kept exact by counting each patient's check-ins in the group.
 - ``trend_slots``: one row per due check-in of a treatment's schedule, when its window closes
   and whether a check-in arrived in it (adherence).
-- ``trend_state``: what the tables cover. ``is_current`` compares it with the rows; the report
+- ``trend_state``: what the tables cover (the highest check-in and treatment ids). ``is_current``
+  compares it with the rows' highest ids (two index look-ups, whatever the size); the report
   reads the tables only while it matches, and the rows themselves otherwise.
 
 Who keeps them: intake calls ``checkin_added`` for each stored check-in, the enrolment services
@@ -102,7 +103,7 @@ def _points_select() -> Select[Any]:
 
 def checkin_added(*, session: Session, checkin_id: int) -> None:
     """Count a newly stored check-in into the trend tables (call it in the same transaction)."""
-    session.execute(update(TrendState).values(checkins=TrendState.checkins + 1))
+    _covered(session, TrendState.last_checkin_id, CheckIn.id, checkin_id)
     found = session.execute(
         select(
             CheckIn.is_baseline,
@@ -166,7 +167,7 @@ def schedule_written(*, session: Session, treatment_id: int, new: bool) -> None:
     if slots:
         session.execute(insert(TrendSlot), slots)
     if new:
-        session.execute(update(TrendState).values(treatments=TrendState.treatments + 1))
+        _covered(session, TrendState.last_treatment_id, Treatment.id, treatment_id)
 
 
 def _slots(
@@ -242,27 +243,45 @@ def rebuild(*, session: Session) -> None:
     slots = _slots(session, Treatment.id.is_not(None), CheckIn.id.is_not(None))
     for i in range(0, len(slots), 5000):
         session.execute(insert(TrendSlot), slots[i : i + 5000])
-    counted, laid_out = _row_counts(session)
-    session.execute(insert(TrendState).values(id=STATE_ID, checkins=counted, treatments=laid_out))
+    checkins, treatments = _highest_ids(session)
+    session.execute(
+        insert(TrendState).values(
+            id=STATE_ID, last_checkin_id=checkins, last_treatment_id=treatments
+        )
+    )
 
 
-def _row_counts(session: Session) -> tuple[int, int]:
-    """(check-ins, treatments) in the rows."""
-    checkins = session.scalar(select(func.count(CheckIn.id))) or 0
-    treatments = session.scalar(select(func.count(Treatment.id))) or 0
+def _covered(session: Session, state: Any, rows: Any, new_id: int) -> None:
+    """Move the state's ``state`` column to ``new_id`` if it covered every row before it.
+
+    A row below ``new_id`` that the tables never counted (a bulk load) keeps the state where it
+    was, so the tables stay "not current" until ``rebuild``. Two intakes at once on PostgreSQL
+    can leave it behind too: the report then reads the rows, the safe way to be wrong."""
+    before = select(func.coalesce(func.max(rows), 0)).where(rows < new_id).scalar_subquery()
+    session.execute(
+        update(TrendState).values({state: case((state == before, new_id), else_=state)})
+    )
+
+
+def _highest_ids(session: Session) -> tuple[int, int]:
+    """(highest check-in id, highest treatment id) in the rows, 0 for none."""
+    checkins = session.scalar(select(func.max(CheckIn.id))) or 0
+    treatments = session.scalar(select(func.max(Treatment.id))) or 0
     return int(checkins), int(treatments)
 
 
 def is_current(*, session: Session) -> bool:
     """True when the trend tables cover every check-in and treatment in the rows.
 
-    Rows written past the services (a bulk load) make the counts differ until ``rebuild``;
-    the report then reads the rows. Counting a change twice errs the same, safe, way.
+    Rows written past the services (a bulk load) carry ids the state has not reached until
+    ``rebuild``; the report then reads the rows.
     """
-    state = session.execute(select(TrendState.checkins, TrendState.treatments)).first()
+    state = session.execute(
+        select(TrendState.last_checkin_id, TrendState.last_treatment_id)
+    ).first()
     if state is None:
         return False
-    return (int(state[0]), int(state[1])) == _row_counts(session)
+    return (int(state[0]), int(state[1])) == _highest_ids(session)
 
 
 # --------------------------------------------------------------------------------------------

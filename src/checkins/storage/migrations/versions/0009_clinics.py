@@ -179,8 +179,9 @@ def _trend_tables() -> None:
     op.create_table(
         "trend_state",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("checkins", sa.Integer(), nullable=False),
-        sa.Column("treatments", sa.Integer(), nullable=False),
+        # The highest ids covered (0008 kept counts, which cost a scan of every row to check).
+        sa.Column("last_checkin_id", sa.Integer(), nullable=False),
+        sa.Column("last_treatment_id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_trend_state")),
     )
 
