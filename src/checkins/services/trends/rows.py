@@ -143,7 +143,10 @@ def cases(stmt: _S, f: Filters) -> _S:
         .where(
             and_(
                 true(),
+                # Both sides carry the clinic (a case's treatment is its clinic's): filtering
+                # both lets the join read one clinic's treatments, not every clinic's.
                 *f.in_clinics(ReviewItem.clinic_id),
+                *f.in_clinics(Treatment.clinic_id),
                 *f.window(ReviewItem.created_at),
                 *f.cohort(Treatment.procedure, Treatment.series_number),
             )
