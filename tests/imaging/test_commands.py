@@ -139,3 +139,51 @@ def test_analyze_in_a_process_with_other_threads_uses_spawned_workers(
     assert [line["ok"] for line in lines] == [True, False, True]
     assert lines[1]["error"]["code"] == "unsupported_type"
     assert lines[0]["redness"] == lines[2]["redness"]
+
+
+
+def test_two_threads_find_the_same_face_as_one() -> None:
+    """The face search from two threads at once (as `checkins analyze` runs it) finds what it
+    finds alone: each thread has its own OpenCV cascade. One shared instance moved the face box
+    from run to run, and once raised inside OpenCV."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from checkins.imaging.decode import decode
+    from checkins.imaging.opening import ANALYSIS_EDGE
+    from checkins.imaging.pipeline import reduce_pow2
+    from checkins.imaging.zones import find_face
+    from tests.imaging.realfaces import PORTRAITS, _source
+
+    works = [
+        reduce_pow2(decode(_source(n).read_bytes(), min_edge=ANALYSIS_EDGE).rgb, ANALYSIS_EDGE)
+        for n in PORTRAITS
+    ]
+    alone = [find_face(w) for w in works]
+    with ThreadPoolExecutor(max_workers=2) as threads:
+        together = list(threads.map(find_face, works * 20))
+    assert together == alone * 20
+
+
+def test_the_threads_give_each_photo_the_figures_it_gets_alone(tmp_path: Path) -> None:
+    """Real portraits, analysed two at a time in the worker's threads, measure exactly as each
+    does alone: a face cascade shared by the threads once moved the face box from run to run
+    (and once raised inside OpenCV)."""
+    from checkins.imaging import analyze_bytes
+    from tests.imaging.realfaces import PORTRAITS, _source
+
+    paths = []
+    for round_ in range(3):
+        for name in PORTRAITS:
+            p = tmp_path / f"{name}-{round_}.png"
+            p.write_bytes(_source(name).read_bytes())
+            paths.append(p)
+    alone = {name: analyze_bytes(_source(name).read_bytes()).to_json() for name in PORTRAITS}
+    out = io.StringIO()
+    analyze_command([str(p) for p in paths], out=out)
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(lines) == len(paths)
+    for p, line in zip(paths, lines, strict=True):
+        expected = alone[p.stem.rsplit("-", 1)[0]]
+        assert line["ok"] is True, line
+        assert line["redness"] == expected["redness"], p.name
+        assert line["zones"] == expected["zones"], p.name

@@ -12,6 +12,7 @@ card's outline so the skin mask leaves it out.
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass
 
 import cv2
@@ -156,16 +157,19 @@ class CardDetection:
     grey_linear: tuple[float, float, float]
 
 
-_DETECTOR: cv2.aruco.ArucoDetector | None = None
+# One detector per thread, like the face cascades (zones.py): OpenCV's detectors are not made
+# to be shared by threads that detect at the same time.
+_PER_THREAD = threading.local()
 
 
 def _detector() -> cv2.aruco.ArucoDetector:
-    global _DETECTOR
-    if _DETECTOR is None:
+    detector: cv2.aruco.ArucoDetector | None = getattr(_PER_THREAD, "detector", None)
+    if detector is None:
         params = cv2.aruco.DetectorParameters()
         params.cornerRefinementMethod = cv2.aruco.CORNER_REFINE_SUBPIX
-        _DETECTOR = cv2.aruco.ArucoDetector(cv2.aruco.getPredefinedDictionary(ARUCO_DICT), params)
-    return _DETECTOR
+        detector = cv2.aruco.ArucoDetector(cv2.aruco.getPredefinedDictionary(ARUCO_DICT), params)
+        _PER_THREAD.detector = detector
+    return detector
 
 
 def _patch_median(

@@ -32,8 +32,8 @@ still the region's (when one was found), never another part of the frame.
 
 from __future__ import annotations
 
-import functools
 import math
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,13 +117,21 @@ def _none(shape: tuple[int, int]) -> Region:
     return Region(kind="none", zones={BODY_ZONE: np.zeros(shape, dtype=bool)}, treated_fraction=0.0)
 
 
-@functools.cache
+# One loaded cascade per thread: OpenCV's CascadeClassifier keeps working state in the object,
+# and two threads detecting with one instance (``checkins analyze`` runs a thread per core)
+# gave different faces from run to run, or an exception (a vector index out of range).
+_PER_THREAD = threading.local()
+
+
 def _cascade(name: str) -> cv2.CascadeClassifier:
-    folder = getattr(cv2, "data").haarcascades  # noqa: B009 (not in OpenCV's type stubs)
-    path = Path(folder) / name
-    if not path.is_file():
-        raise RuntimeError(f"OpenCV's Haar cascade {name} is missing; install opencv < 5.")
-    return cv2.CascadeClassifier(str(path))
+    loaded: dict[str, cv2.CascadeClassifier] = _PER_THREAD.__dict__.setdefault("cascades", {})
+    if name not in loaded:
+        folder = getattr(cv2, "data").haarcascades  # noqa: B009 (not in OpenCV's type stubs)
+        path = Path(folder) / name
+        if not path.is_file():
+            raise RuntimeError(f"OpenCV's Haar cascade {name} is missing; install opencv < 5.")
+        loaded[name] = cv2.CascadeClassifier(str(path))
+    return loaded[name]
 
 
 Box = tuple[int, int, int, int]
