@@ -264,13 +264,7 @@ def issue_link(
     access.require_enrolment_access(actor)
     if not 1 <= ttl_days <= MAX_TTL_DAYS:
         raise InvalidInput(f"A link lasts from 1 to {MAX_TTL_DAYS} days.")
-    treatment = scope.get(
-        session,
-        models.Treatment,
-        treatment_id,
-        actor,
-        missing=f"There is no treatment {treatment_id}.",
-    )
+    treatment = _treatment(session, actor, treatment_id)
     expires = (now or utcnow()) + timedelta(days=ttl_days)
     token = make_token(
         key=key, treatment_id=treatment.id, generation=treatment.link_generation, expires_at=expires
@@ -287,16 +281,18 @@ def issue_link(
     return with_token(base_url, token)
 
 
+def _treatment(session: Session, actor: Actor, treatment_id: int) -> models.Treatment:
+    """The treatment in the actor's clinic (another clinic's is answered as a missing one)."""
+    return scope.get(
+        session, models.Treatment, treatment_id, actor,
+        missing=f"There is no treatment {treatment_id}.",
+    )  # fmt: skip
+
+
 def revoke_links(*, session: Session, actor: Actor, treatment_id: int) -> int:
     """Make every link issued so far for this treatment stale; returns the new generation."""
     access.require_enrolment_access(actor)
-    treatment = scope.get(
-        session,
-        models.Treatment,
-        treatment_id,
-        actor,
-        missing=f"There is no treatment {treatment_id}.",
-    )
+    treatment = _treatment(session, actor, treatment_id)
     treatment.link_generation = (treatment.link_generation or 1) + 1
     audit.record(
         session=session,
@@ -354,10 +350,7 @@ def treatment_to_link(
     are given), else the patient's latest treatment."""
     access.require_enrolment_access(actor)
     if treatment_id is not None:
-        treatment = scope.get(
-            session, models.Treatment, treatment_id, actor,
-            missing=f"There is no treatment {treatment_id}.",
-        )  # fmt: skip
+        treatment = _treatment(session, actor, treatment_id)
         if patient_id is not None and treatment.patient_id != patient_id:
             raise InvalidInput(
                 f"Treatment {treatment_id} belongs to another patient, not patient {patient_id}."

@@ -182,13 +182,11 @@ def _in_spawned_workers(job: _Analyze, *, timeout: float) -> Iterator[tuple[int,
 
 
 def _alone(item: tuple[str, Path | None]) -> dict[str, Any]:
-    """One photo's whole work, in a spawned worker."""
+    """One photo's whole work, in a spawned worker (its pool has set OpenCV's threads; the
+    first photo imports the pipeline, with no warm-up: nothing decodes beside it)."""
     job = _Analyze([item[0]], [item[1]])
     prepared = job.prepare(0)
-    if isinstance(prepared, dict):
-        return prepared
-    job.warm()
-    return job.finish(0, prepared)
+    return prepared if isinstance(prepared, dict) else job.finish(0, prepared)
 
 
 def card_command(out_path: str, *, err: TextIO | None = None) -> int:

@@ -90,7 +90,7 @@ def _child(job: Job[P], batch: Sequence[int], width: int, fd: int) -> None:
                 work.cond.notify_all()
         while True:
             with work.cond:
-                while not (work.warm and work.waiting) and not work.todo and work.waiting:
+                while work.waiting and not work.warm and not work.todo:
                     work.cond.wait()  # only photos waiting for the imports remain
                 if work.warm and work.waiting:
                     i, prepared = work.waiting.popleft()
