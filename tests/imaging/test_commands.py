@@ -141,7 +141,6 @@ def test_analyze_in_a_process_with_other_threads_uses_spawned_workers(
     assert lines[0]["redness"] == lines[2]["redness"]
 
 
-
 def test_two_threads_find_the_same_face_as_one() -> None:
     """The face search from two threads at once (as `checkins analyze` runs it) finds what it
     finds alone: each thread has its own OpenCV cascade. One shared instance moved the face box
