@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from checkins.domain import WEEKDAYS
+from checkins.domain import WEEKDAYS, ChannelName
 from checkins.services.views import ClinicView
 
 
@@ -85,12 +85,12 @@ def alert_contacts_tab(db: Any, actor: Any, act: Any, tz: str) -> None:
     with st.form("alert_contacts", enter_to_submit=False):
         emails = st.text_area(
             "On-call emails, one per line, in the order they are alerted",
-            "\n".join(_entry(c) for c in contacts if c.channel == "email"),
+            "\n".join(_entry(c) for c in contacts if c.channel == ChannelName.EMAIL),
             help="Add ' daytime' after an entry that is alerted in office hours only.",
         )
         phones = st.text_area(
             "On-call mobile numbers (text messages), one per line, alerted after the emails",
-            "\n".join(_entry(c) for c in contacts if c.channel == "sms"),
+            "\n".join(_entry(c) for c in contacts if c.channel == ChannelName.SMS),
         )
         if st.form_submit_button("Save contacts", type="primary"):
             act(lambda s: alerts.set_contacts(session=s, actor=actor, emails=emails.splitlines(),

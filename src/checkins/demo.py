@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from checkins import links, schedule
-from checkins.domain import Role, utcnow
+from checkins.domain import OutboxStatus, Role, utcnow
 from checkins.rules import RuleSet
 from checkins.services import clinic, intake, queue
 from checkins.services import patients as enrolment
@@ -277,8 +277,8 @@ def _load_patients(
         # The demo's replies are history: their "your care team replied" notices are not sent.
         s.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.status == "queued")
-            .values(status="skipped", last_error="demo history: not sent")
+            .where(OutboxMessage.status == OutboxStatus.QUEUED)
+            .values(status=OutboxStatus.SKIPPED, last_error="demo history: not sent")
         )
     if progress is not None:
         progress.write("\n")

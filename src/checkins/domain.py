@@ -79,6 +79,36 @@ class ReviewStatus(enum.StrEnum):
     RESOLVED = "resolved"
 
 
+class OutboxStatus(enum.StrEnum):
+    """Where an outgoing message is: queued (due at ``next_attempt_at``), sending (claimed by a
+    worker under a lease), sent, failed for good, or skipped (never to be sent)."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class ChannelName(enum.StrEnum):
+    """How a message leaves the software."""
+
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class ContactPreference(enum.StrEnum):
+    """Which channels a patient is messaged on."""
+
+    SMS = "sms"
+    EMAIL = "email"
+    BOTH = "both"
+    NONE = "none"
+
+    def wants(self, channel: ChannelName) -> bool:
+        return self is ContactPreference.BOTH or self.value == channel.value
+
+
 class Disposition(enum.StrEnum):
     CONTACTED_PATIENT = "contacted_patient"
     VISIT_SCHEDULED = "visit_scheduled"

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
 
+from checkins.domain import ChannelName
+
 TIMEOUT_S = 20.0
 
 
@@ -151,7 +153,7 @@ class Channels:
     sms: Channel
 
     def for_name(self, name: str) -> Channel:
-        return self.email if name == "email" else self.sms
+        return self.email if name == ChannelName.EMAIL else self.sms
 
 
 def from_environment() -> Channels:

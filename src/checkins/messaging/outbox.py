@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from checkins import i18n, links
-from checkins.domain import ReviewStatus, utcnow
+from checkins.domain import ChannelName, ContactPreference, OutboxStatus, ReviewStatus, utcnow
 from checkins.i18n import ENGLISH, N_, Translator
 from checkins.messaging.channels import Channels, Outgoing, Permanent, Temporary
 from checkins.services.views import Actor
@@ -68,14 +68,15 @@ def add(session: Session, **fields: object) -> bool:
     return True
 
 
-def _patient_addresses(p: Patient) -> list[tuple[str, str]]:
+def _patient_addresses(p: Patient) -> list[tuple[ChannelName, str]]:
     if p.opted_out_at is not None or p.discharged_at is not None:
         return []
     out = []
-    if p.contact_preference in ("sms", "both") and p.phone_e164:
-        out.append(("sms", p.phone_e164.split(";")[0]))
-    if p.contact_preference in ("email", "both") and p.email:
-        out.append(("email", p.email))
+    wants = ContactPreference(p.contact_preference).wants
+    if wants(ChannelName.SMS) and p.phone_e164:
+        out.append((ChannelName.SMS, p.phone_e164.split(";")[0]))
+    if wants(ChannelName.EMAIL) and p.email:
+        out.append((ChannelName.EMAIL, p.email))
     return out
 
 
@@ -90,7 +91,7 @@ def _patient_text(
     lead = tr(lead)
     subject = f"{clinic_name}: {lead.rstrip('.')}"
     body = f"{clinic_name}: {lead} {url}"
-    if channel == "email":
+    if channel == ChannelName.EMAIL:
         body += "\n\n" + tr("This link is personal: please do not forward it.") + "\n"
         body += tr("To stop these messages, open: %(url)s", url=f"{url}&stop=1")
     else:
@@ -291,8 +292,8 @@ def claim(
 ) -> list[Claimed]:
     """Take up to ``limit`` due rows for ``worker`` (call inside a write transaction)."""
     due = or_(
-        and_(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now),
-        and_(OutboxMessage.status == "sending", OutboxMessage.claimed_at <= now - lease),
+        and_(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_at <= now - lease),
     )
     stmt = select(OutboxMessage).where(due).order_by(OutboxMessage.next_attempt_at).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
@@ -300,7 +301,7 @@ def claim(
     rows = session.scalars(stmt).all()
     out = []
     for r in rows:
-        r.status, r.claimed_by, r.claimed_at = "sending", worker, now
+        r.status, r.claimed_by, r.claimed_at = OutboxStatus.SENDING, worker, now
         r.attempts += 1
         out.append(
             Claimed(r.id, r.channel, r.to_address, r.subject, r.body, r.idempotency_key,
@@ -322,11 +323,11 @@ def finish(session: Session, c: Claimed, *, worker: str, error: Exception | None
     """Record what happened to one claimed row (only if this worker still holds it)."""
     values: dict[str, object]
     if skipped:
-        values = {"status": "skipped", "last_error": "claimed before it was due"}
+        values = {"status": OutboxStatus.SKIPPED, "last_error": "claimed before it was due"}
     elif error is None:
-        values = {"status": "sent", "sent_at": now, "last_error": ""}
+        values = {"status": OutboxStatus.SENT, "sent_at": now, "last_error": ""}
     elif isinstance(error, Permanent):
-        values = {"status": "failed", "last_error": str(error)[:2000]}
+        values = {"status": OutboxStatus.FAILED, "last_error": str(error)[:2000]}
         if c.alert_contact_id is not None:
             session.execute(
                 update(AlertContact)
@@ -335,7 +336,7 @@ def finish(session: Session, c: Claimed, *, worker: str, error: Exception | None
             )
     else:
         wait = min(MAX_BACKOFF, timedelta(seconds=30) * (2 ** min(c.attempts - 1, 10)))
-        values = {"status": "queued", "next_attempt_at": now + wait,
+        values = {"status": OutboxStatus.QUEUED, "next_attempt_at": now + wait,
                   "last_error": str(error)[:2000]}  # fmt: skip
     session.execute(
         update(OutboxMessage)

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from checkins import access, contact
-from checkins.domain import InvalidInput, utcnow
+from checkins.domain import ChannelName, InvalidInput, utcnow
 from checkins.messaging import outbox
 from checkins.services import audit, scope
 from checkins.services.views import Actor
@@ -69,10 +69,12 @@ def set_contacts(
         return (text[: -len(DAYTIME)].strip() if daytime else text), not daytime
 
     cleaned = [
-        ("email", contact.normalize_email(a), on_call) for a, on_call in map(split, emails) if a
+        (ChannelName.EMAIL, contact.normalize_email(a), on_call)
+        for a, on_call in map(split, emails)
+        if a
     ]
     cleaned += [
-        ("sms", contact.normalize_phone(a).split(";")[0], on_call)
+        (ChannelName.SMS, contact.normalize_phone(a).split(";")[0], on_call)
         for a, on_call in map(split, phones)
         if a
     ]

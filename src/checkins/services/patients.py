@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session, selectinload
 from checkins import access, contact, i18n, schedule
 from checkins.domain import (
     PROCEDURES,
+    ChannelName,
     Conflict,
+    ContactPreference,
     InvalidInput,
     NotFound,
     ReviewStatus,
@@ -57,10 +59,10 @@ if TYPE_CHECKING:
 
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Spanish"}
 CONTACT_PREFERENCES: dict[str, str] = {
-    "sms": "Text message",
-    "email": "Email",
-    "both": "Text and email",
-    "none": "No messages",
+    ContactPreference.SMS: "Text message",
+    ContactPreference.EMAIL: "Email",
+    ContactPreference.BOTH: "Text and email",
+    ContactPreference.NONE: "No messages",
 }
 AREAS: dict[str, str] = {
     "face": "Face",
@@ -185,9 +187,10 @@ def _contact_fields(
         )
     phone_e164 = contact.optional_phone(phone, mobile=True)
     email_norm = contact.optional_email(email)
-    if contact_preference in ("sms", "both") and phone_e164 is None:
+    wants = ContactPreference(contact_preference).wants
+    if wants(ChannelName.SMS) and phone_e164 is None:
         raise InvalidInput("Text messages need the patient's mobile number.", code="invalid_phone")
-    if contact_preference in ("email", "both") and email_norm is None:
+    if wants(ChannelName.EMAIL) and email_norm is None:
         raise InvalidInput("Email messages need the patient's email address.", code="invalid_email")
     return {
         "phone_e164": phone_e164,

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from checkins.domain import DEFAULT_OFFICE_HOURS, ReviewStatus, utcnow
+from checkins.domain import DEFAULT_OFFICE_HOURS, OutboxStatus, ReviewStatus, utcnow
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -338,7 +338,7 @@ class OutboxMessage(Base):
     alert_contact_id: Mapped[int | None] = mapped_column(ForeignKey("alert_contacts.id"))
     # An escalation is sent only while its case is still unclaimed at ``next_attempt_at``.
     only_if_unclaimed: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(12), default="queued")
+    status: Mapped[str] = mapped_column(String(12), default=OutboxStatus.QUEUED.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
