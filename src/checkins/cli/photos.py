@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 from typing import TextIO
 
 
 def cmd_analyze(args: argparse.Namespace, out: TextIO) -> int:
-    # One worker per core does the work; NumPy's BLAS threads would only cost start-up time
-    # (they are started when NumPy is first imported, which is just below).
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from checkins.cli.analyze import analyze_command
 
     code: int = analyze_command(args.paths, out=out, mask_out=args.mask_out)

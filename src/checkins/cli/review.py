@@ -127,22 +127,23 @@ def cmd_submit(args: argparse.Namespace, out: TextIO) -> int:
     for path in paths:
         if path not in started:  # not started early (unreadable or refused): say why, in order
             started[path] = _photo_threads().submit(_checked, _read(str(path)))
-    # The first refused photo is the one reported, and nothing is stored until all pass.
-    prepared = [
-        intake.PreparedPhoto(name=intake.display_name(p.name), processed=started[p].result())
-        for p in paths
-    ]
-    db = _connect()
     csid = (
         inp.client_submission_id
         or uuid.uuid5(uuid.NAMESPACE_URL, raw.decode("utf-8", "replace")).hex
     )
+    db = _connect()
     with db.session() as s:
+        # The reads first, while the photos are still being worked on; the writes after them.
         actor = cli_actor(s, args)
         own_rules = clinic.get_clinic(session=s, actor=actor).rules_path
         if own_rules:  # this clinic's own rule file, not the deployment's
             ruleset = rules.load_clinic_rules(own_rules)
         stored = intake.treatment_of_submission(session=s, actor=actor, client_submission_id=csid)
+        # The first refused photo is the one reported, and nothing is stored until all pass.
+        prepared = [
+            intake.PreparedPhoto(name=intake.display_name(p.name), processed=started[p].result())
+            for p in paths
+        ]
         if args.treatment is not None:
             treatment_id = args.treatment
         elif stored is not None:

@@ -34,6 +34,8 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
+from checkins.imaging import heap
+
 P = TypeVar("P")
 Result = dict[str, Any]
 
@@ -68,6 +70,7 @@ class _Work(Generic[P]):
 
 
 def _child(job: Job[P], batch: Sequence[int], width: int, fd: int) -> None:
+    heap.keep_freed_memory()  # one photo's freed buffers serve the next
     out = threading.Lock()
 
     def send(line: str) -> None:

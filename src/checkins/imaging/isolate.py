@@ -11,6 +11,7 @@ down with ``shutdown_pool()``.
 from __future__ import annotations
 
 import atexit
+import os
 import sys
 import threading
 import types
@@ -21,6 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import SpawnContext, SpawnProcess
 from typing import TYPE_CHECKING, TypeVar
 
+from checkins.imaging import heap
 from checkins.imaging.opening import rejected
 
 if TYPE_CHECKING:
@@ -83,7 +85,11 @@ def _ready() -> bool:
 
 def _one_thread() -> None:
     """Worker start-up: one OpenCV thread. There is a worker per core already, and OpenCV's own
-    thread pool in each (the face detector uses it) would only fight them for the cores."""
+    thread pool in each (the face detector uses it) would only fight them for the cores. NumPy's
+    BLAS threads likewise: they are started when NumPy is first imported, just below. Freed
+    decoder buffers are kept for the next photo (``heap``)."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    heap.keep_freed_memory()
     import cv2
 
     cv2.setNumThreads(1)
