@@ -97,9 +97,29 @@ def test_analyze_starts_without_pydantic_babel_or_the_database() -> None:
 
     probe = (
         "import sys, checkins.cli, checkins.cli.analyze\n"
-        "print(sorted(m for m in ('sqlalchemy', 'pydantic', 'babel') if m in sys.modules))\n"
+        "checkins.cli._parser_for(['analyze', 'a.jpg'])[0].parse_args(['a.jpg'])\n"
+        "print(sorted(m for m in ('sqlalchemy', 'pydantic', 'babel', 'checkins.cli.parser',"
+        " 'checkins.cli.people', 'checkins.cli.review') if m in sys.modules))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_analyze_has_the_same_arguments_alone_as_in_the_full_parser() -> None:
+    """`checkins analyze` parses with its own small parser (it starts sooner); `checkins --help`
+    lists the same command with the same options."""
+    import argparse
+
+    from checkins.cli import build_parser
+    from checkins.cli.photos import analyze_parser
+
+    def options(parser: argparse.ArgumentParser) -> set[tuple[str, ...]]:
+        return {tuple(a.option_strings) or (a.dest,) for a in parser._actions}
+
+    full = build_parser()
+    sub = next(a for a in full._actions if isinstance(a, argparse._SubParsersAction))
+    assert options(sub.choices["analyze"]) == options(analyze_parser())
+    args = analyze_parser().parse_args(["--mask-out", "m", "a.jpg", "b.jpg"])
+    assert (args.paths, args.mask_out) == (["a.jpg", "b.jpg"], "m")

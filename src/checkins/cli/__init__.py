@@ -10,13 +10,38 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from checkins.cli.context import EXIT_INPUT
-from checkins.cli.parser import build_parser
 from checkins.domain import CheckinsError
 
+if TYPE_CHECKING:
+    import argparse
+
+    from checkins.cli.parser import build_parser
+
 __all__ = ["build_parser", "main"]
+
+
+def __getattr__(name: str) -> Any:
+    # The full parser imports every command's module: loaded when first asked for (PEP 562).
+    if name == "build_parser":
+        from checkins.cli.parser import build_parser
+
+        return build_parser
+    raise AttributeError(name)
+
+
+def _parser_for(argv: list[str]) -> tuple[argparse.ArgumentParser, list[str]]:
+    """The parser for ``argv``: ``analyze`` has its own, so its photos start without waiting
+    for every other command's module; everything else the full one."""
+    if argv[:1] == ["analyze"]:
+        from checkins.cli.photos import analyze_parser
+
+        return analyze_parser(), argv[1:]
+    from checkins.cli.parser import build_parser
+
+    return build_parser(), argv
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -24,11 +49,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     # BLAS starts when it is first imported would only spin (≈ 0.15 s of CPU per process).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     out = out or sys.stdout
-    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in argv
     try:
-        args = parser.parse_args(argv)
+        parser, rest = _parser_for(argv)
+        args = parser.parse_args(rest)
         code: int = args.fn(args, out)
         return code
     except CheckinsError as e:

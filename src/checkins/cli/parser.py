@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TextIO
 
 from checkins.cli.clinic import (
     cmd_clinics_add,
@@ -25,23 +24,15 @@ from checkins.cli.people import (
     cmd_treatments_add,
     cmd_users_add,
 )
-from checkins.cli.photos import cmd_analyze, cmd_card
+from checkins.cli.photos import ANALYZE_HELP, add_analyze_arguments, cmd_analyze, cmd_card
 from checkins.cli.review import cmd_queue, cmd_submit, cmd_triage
-from checkins.domain import InvalidInput, Role, Severity
+from checkins.cli.usage import UsageParser
+from checkins.domain import Role, Severity
 
 DESCRIPTION = (
     "The `checkins` command: thin over the services. Exit 0 on success, 2 on bad input with one\n"
     "sentence (JSON with --json), never a traceback."
 )
-
-
-class _Parser(argparse.ArgumentParser):
-    """Usage errors are bad input too: a sentence (JSON under --json) and exit 2."""
-
-    def error(self, message: str) -> NoReturn:
-        message = re.sub(r"'([^']{40})[^']+'", r"'\1…'", message)  # no 5,000-digit echo
-        raise InvalidInput(f"{message[:1].upper()}{message[1:]} (see `{self.prog} --help`).",
-                           code="usage")  # fmt: skip
 
 
 # Ids fit the tables' 32-bit integer columns on PostgreSQL (and SQLite's 64-bit ones); pages and
@@ -77,7 +68,7 @@ _COUNT = _whole("a count", MAX_COUNT)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="checkins", description=DESCRIPTION)
+    p = UsageParser(prog="checkins", description=DESCRIPTION)
     sub = p.add_subparsers(dest="command", required=True)
 
     def add(
@@ -188,13 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--repair", action="store_true")
     sp.add_argument("--grace", type=float, default=600.0, help="seconds before an orphan counts")
-    sp = add("analyze", cmd_analyze, "Analyse photos: quality, redness, calibration (JSON lines).")
-    sp.add_argument("paths", nargs="+")
-    sp.add_argument(
-        "--mask-out",
-        metavar="DIR",
-        help="also write the measured region of each photo as a PNG in DIR",
-    )
+    add_analyze_arguments(add("analyze", cmd_analyze, ANALYZE_HELP))
     sp = add(
         "card", cmd_card, "Write the printable reference card (.pdf or .png).", json_flag=False
     )

@@ -11,7 +11,6 @@ memory then stays at its peak (≈ 100 MB a worker) rather than falling back aft
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 
 # mallopt's parameters (glibc malloc.h).
 _M_TRIM_THRESHOLD = -1
@@ -24,11 +23,8 @@ TRIM_THRESHOLD = 256 << 20
 
 def keep_freed_memory() -> bool:
     """Ask the C allocator to keep freed blocks; False where it cannot (not glibc)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-    except OSError:
-        return False
-    mallopt = getattr(libc, "mallopt", None)
+    # The symbols already loaded into this process, the C library's among them.
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
     if mallopt is None:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
