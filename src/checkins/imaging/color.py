@@ -56,8 +56,7 @@ def uint8_to_linear(rgb: U8) -> F32:
     """uint8 sRGB ``(..., 3)`` → linear float32 in 0–1, by table lookup (OpenCV's, for an
     image: ≈ 4× NumPy's indexing; the same values)."""
     if rgb.ndim == 3 and rgb.shape[2] == 3:
-        out: F32 = cv2.LUT(np.ascontiguousarray(rgb), _LINEAR_LUT)
-        return out
+        return np.asarray(cv2.LUT(np.ascontiguousarray(rgb), _LINEAR_LUT), dtype=np.float32)
     return _LINEAR_LUT[rgb]
 
 
@@ -132,5 +131,4 @@ def linear_to_lab_clipped(linear: F32) -> F32:
     small = t <= _EPS
     if small.any():
         f[small] = t[small] * np.float32(_KAPPA_SLOPE) + np.float32(4.0 / 29.0)
-    out: F32 = cv2.transform(f, _F_TO_LAB).reshape(shape)
-    return out
+    return np.asarray(cv2.transform(f, _F_TO_LAB), dtype=np.float32).reshape(shape)
