@@ -14,7 +14,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Our own modules' bytecode, compiled here (only what changed): an editable install leaves it to
+# the first import, and where PYTHONDONTWRITEBYTECODE is set (many containers, this project's CI)
+# it is never cached, so every command would compile its modules again (≈ 40 ms on analyze).
 install: $(STAMP)
+	$(BIN)/python -m compileall -q src dashboard
 
 demo: install
 	$(BIN)/checkins init
