@@ -19,7 +19,7 @@ from checkins.imaging import (
     analyze_bytes,
     process_photo,
 )
-from checkins.imaging.render import strip_jpeg
+from checkins.imaging.stored import strip_jpeg
 from checkins.imaging.synthetic import stored_for_orientation, to_jpeg, to_png
 
 
@@ -190,7 +190,7 @@ def test_a_rotated_jpeg_is_stored_upright_losslessly(
 ) -> None:
     """jpegtran turns the compressed blocks without decoding them: turning the stored copy
     back gives exactly the camera's pixels (a re-encoded copy never would)."""
-    from checkins.imaging.render import jpegtran, rotate_upright
+    from checkins.imaging.stored import jpegtran, rotate_upright
 
     assert jpegtran() is not None, "jpegtran is missing: run tools/ensure-chromium.sh"
     data = to_jpeg(
@@ -217,7 +217,7 @@ def test_the_in_process_transform_gives_jpegtrans_pixels(
     import subprocess
 
     from checkins.imaging import turbo
-    from checkins.imaging.render import _JPEGTRAN_UNDO, jpegtran
+    from checkins.imaging.stored import _JPEGTRAN_UNDO, jpegtran
 
     assert turbo.available(), "libturbojpeg is missing: run tools/ensure-chromium.sh"
     tool = jpegtran()
@@ -245,7 +245,7 @@ def test_a_rotated_jpeg_jpegtran_cannot_turn_exactly_is_re_encoded(
     # 798 px is not a whole number of 16 px blocks: -perfect refuses, intake re-encodes instead.
     odd = np.ascontiguousarray(good_array[:, :798])
     data = to_jpeg(stored_for_orientation(odd, 6), quality=95, exif_orientation=6)
-    from checkins.imaging.render import rotate_upright
+    from checkins.imaging.stored import rotate_upright
 
     assert rotate_upright(data, 6) is None
     result = process_photo(data)

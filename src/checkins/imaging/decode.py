@@ -6,9 +6,7 @@ sentences live there); this module turns what it decoded into an upright sRGB ui
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -18,35 +16,11 @@ from checkins.imaging.color import U8
 from checkins.imaging.opening import (
     Loaded,
     apply_orientation,
-    check_bytes,
-    exif_orientation,
     guarded,
     load_reduced,
-    open_image,
     rejected,
 )
-
-_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-
-
-@lru_cache(maxsize=16)
-def _transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
-    """A cached transform from an embedded profile to sRGB, or ``None`` when none is needed."""
-    try:
-        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        description = ImageCms.getProfileDescription(profile) or ""
-        if "srgb" in description.lower() and mode == "RGB":
-            return None
-        return ImageCms.buildTransform(
-            profile, _SRGB, mode, "RGB", renderingIntent=ImageCms.Intent.PERCEPTUAL
-        )
-    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
-        return None  # an unusable profile: the pixels are taken to be sRGB
-
-
-def icc_needs_conversion(icc: bytes | None, mode: str) -> bool:
-    """True when an embedded profile is usable and is not sRGB (so pixels must be converted)."""
-    return bool(icc) and icc is not None and _transform(icc, mode) is not None
+from checkins.imaging.profiles import _transform, icc_needs_conversion
 
 
 def to_srgb_rgb(im: Image.Image, icc: bytes | None) -> Image.Image:
@@ -145,33 +119,4 @@ def finish(loaded: Loaded, *, min_edge: int) -> DecodedPhoto:
         icc_profile=loaded.icc_profile,
         converted_icc=converted,
         source_mode=im.mode,
-    )
-
-
-@dataclass(frozen=True)
-class Header:
-    """What the header says, before any pixel is decoded."""
-
-    format: str
-    width: int
-    height: int
-    orientation: int
-    icc_profile: bytes | None
-    mode: str
-    progressive: bool
-
-
-def read_header(data: bytes) -> Header:
-    """Check the bytes and read the header (format, size, orientation, profile, mode)."""
-    fmt = check_bytes(data)
-    im = open_image(data, fmt)
-    icc = im.info.get("icc_profile")
-    return Header(
-        format=fmt,
-        width=im.size[0],
-        height=im.size[1],
-        orientation=exif_orientation(im),
-        icc_profile=icc if isinstance(icc, bytes) and icc else None,
-        mode=im.mode,
-        progressive=bool(im.info.get("progressive")),
     )

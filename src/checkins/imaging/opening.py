@@ -253,3 +253,32 @@ def load_reduced(data: bytes, *, min_edge: int) -> Loaded:
         orientation=orientation,
         icc_profile=icc if isinstance(icc, bytes) and icc else None,
     )
+
+
+@dataclass(frozen=True)
+class Header:
+    """What the header says, before any pixel is decoded."""
+
+    format: str
+    width: int
+    height: int
+    orientation: int
+    icc_profile: bytes | None
+    mode: str
+    progressive: bool
+
+
+def read_header(data: bytes) -> Header:
+    """Check the bytes and read the header (format, size, orientation, profile, mode)."""
+    fmt = check_bytes(data)
+    im = open_image(data, fmt)
+    icc = im.info.get("icc_profile")
+    return Header(
+        format=fmt,
+        width=im.size[0],
+        height=im.size[1],
+        orientation=exif_orientation(im),
+        icc_profile=icc if isinstance(icc, bytes) and icc else None,
+        mode=im.mode,
+        progressive=bool(im.info.get("progressive")),
+    )

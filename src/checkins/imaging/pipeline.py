@@ -20,20 +20,13 @@ import numpy as np
 from checkins.domain import PhotoMetrics
 from checkins.imaging.card import detect_card, white_balance_gains
 from checkins.imaging.color import U8, linear_to_lab_clipped, uint8_to_linear
-from checkins.imaging.decode import decode, finish, read_header, reduce_pow2
-from checkins.imaging.opening import ANALYSIS_EDGE, FULL, Loaded, load_reduced
+from checkins.imaging.decode import finish, reduce_pow2
+from checkins.imaging.opening import ANALYSIS_EDGE, Loaded, load_reduced
 from checkins.imaging.quality import assess
 from checkins.imaging.redness import redness_metrics
-from checkins.imaging.render import (
-    DISPLAY_MIN_EDGE,
-    can_rotate_losslessly,
-    can_store_losslessly,
-    reencoded_copy,
-    renditions,
-    rotate_upright,
-    strip_jpeg,
-)
+from checkins.imaging.render import reencoded_copy, renditions
 from checkins.imaging.results import Calibration, PhotoAnalysis, ProcessedPhoto, ZoneMeasure
+from checkins.imaging.stored import Staged, stage
 from checkins.imaging.zones import (
     SMALL_FACE,
     EyeFrame,
@@ -183,19 +176,14 @@ def process_photo(data: bytes) -> ProcessedPhoto:
 
     Raises ``PhotoRejected`` for anything we refuse; returns nothing partial.
     """
-    header = read_header(data)
-    stored: bytes | None = None
-    stored_format = "JPEG"
-    if can_store_losslessly(data, header):
-        stored = strip_jpeg(data)
-    elif can_rotate_losslessly(data, header):
-        upright = rotate_upright(data, header.orientation)
-        stored = strip_jpeg(upright) if upright is not None else None
-    if stored is not None:
-        # The stored copy is upright with no orientation tag: decode it, at reduced scale.
-        decoded = decode(stored, min_edge=DISPLAY_MIN_EDGE)
-    else:
-        decoded = decode(data, min_edge=FULL)
+    return process_staged(stage(data))
+
+
+def process_staged(staged: Staged) -> ProcessedPhoto:
+    """The rest of intake after ``checkins.imaging.stored.stage``: the arrays' part."""
+    decoded = finish(staged.loaded, min_edge=staged.min_edge)
+    stored, stored_format = staged.stored, "JPEG"
+    if stored is None:
         stored, stored_format = reencoded_copy(decoded.rgb, decoded.format)
     display_jpeg, thumb_jpeg = renditions(decoded.rgb)
     analysis = analyze_image(
