@@ -46,6 +46,19 @@ def _read(path: str) -> bytes:
     return data
 
 
+def warm_imaging() -> None:
+    """In a batch child: NumPy, OpenCV and the models, once, and their first-call costs; OpenCV
+    with one thread of its own, since there is a thread per core already (its pool would only
+    fight them for the cores)."""
+    import cv2
+
+    from checkins.imaging.pipeline import warm_up
+
+    if cv2.getNumThreads() != 1:  # set in the parent already when it had used OpenCV
+        cv2.setNumThreads(1)
+    warm_up()
+
+
 class _Analyze:
     """The work on each path, for ``batch.run``: read and decode (Pillow), then analyse.
 
@@ -62,16 +75,7 @@ class _Analyze:
         return {"path": self.paths[i], **exc.to_json()}
 
     def warm(self) -> None:
-        """NumPy, OpenCV and the models, once, and their first-call costs; OpenCV with one
-        thread of its own, since there is a thread per core already (its pool would only fight
-        them for the cores)."""
-        import cv2
-
-        from checkins.imaging.pipeline import warm_up
-
-        if cv2.getNumThreads() != 1:  # set in the parent already when it had used OpenCV
-            cv2.setNumThreads(1)
-        warm_up()
+        warm_imaging()
 
     def prepare(self, i: int) -> Loaded | dict[str, Any]:
         try:
@@ -155,10 +159,6 @@ def analyze_command(
 
 def _in_forked_worker(job: _Analyze, *, timeout: float) -> Iterator[tuple[int, dict[str, Any]]]:
     """The fast way (``checkins.imaging.batch``), for a process that runs no other thread."""
-    if "cv2" in sys.modules:
-        # Only where this process has used OpenCV already (a test, a library caller): a forked
-        # child that reconfigures a thread pool its parent started can hang, so set it here.
-        sys.modules["cv2"].setNumThreads(1)
     return batch.run(job, len(job.paths), width=os.cpu_count() or 1, timeout=timeout)
 
 

@@ -25,7 +25,8 @@ from checkins.cli.people import (
     cmd_users_add,
 )
 from checkins.cli.photos import ANALYZE_HELP, add_analyze_arguments, cmd_analyze, cmd_card
-from checkins.cli.review import cmd_queue, cmd_submit, cmd_triage
+from checkins.cli.review import cmd_queue, cmd_triage
+from checkins.cli.submit import cmd_submit
 from checkins.cli.usage import UsageParser
 from checkins.domain import Role, Severity
 

@@ -8,8 +8,11 @@ thread imports those (≈ 130 ms) while the other threads already prepare photos
 for the imports; a photo prepared before they are in waits for them, which does not count
 against its deadline.
 
-The child reports on a pipe, one line each: ``B i`` when it starts work on photo ``i``, ``W i``
-when photo ``i`` waits for the imports, ``R i <json>`` with its result. The parent:
+The child reports on a pipe, one line each: ``B i t`` when it starts work on photo ``i`` at
+``t`` (its monotonic clock, which is the system's), ``W i`` when photo ``i`` waits for the
+imports, ``R i <json>`` with its result. The first child is started by ``run`` itself; the caller
+may read its answers later (``checkins submit`` imports its database layer meanwhile), and the
+deadlines still count from when each photo started. The parent:
 
 - refuses a photo busy for more than ``timeout`` seconds with ``decode_timeout``, kills the
   child and starts another for the photos left;
@@ -27,6 +30,7 @@ import json
 import os
 import select
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -81,8 +85,11 @@ def _child(job: Job[P], batch: Sequence[int], width: int, fd: int) -> None:
 
     work: _Work[P] = _Work(todo=deque(batch))
 
+    def begin(i: int) -> None:
+        send(f"B {i} {time.monotonic()!r}")
+
     def finish(i: int, prepared: P) -> None:
-        send(f"B {i}")
+        begin(i)
         send(f"R {i} {json.dumps(job.finish(i, prepared), ensure_ascii=False)}")
 
     def run(first: bool) -> None:
@@ -106,7 +113,7 @@ def _child(job: Job[P], batch: Sequence[int], width: int, fd: int) -> None:
             if step == "finish":
                 finish(i, prepared)
                 continue
-            send(f"B {i}")
+            begin(i)
             value = job.prepare(i)
             if isinstance(value, dict):
                 send(f"R {i} {json.dumps(value, ensure_ascii=False)}")
@@ -155,10 +162,11 @@ class _Lost:
 
 
 def _watch(
-    job: Job[P], batch: Sequence[int], width: int, timeout: float
+    job: Job[P], batch: Sequence[int], width: int, timeout: float, started: tuple[int, int] | None
 ) -> Generator[tuple[int, Result], None, _Lost | None]:
-    """Run one child on ``batch`` and yield its answers; returns how it ended early, if it did."""
-    pid, fd = _fork(job, batch, width)
+    """Run one child on ``batch`` (``started``: one already forked for it) and yield its
+    answers; returns how it ended early, if it did."""
+    pid, fd = started or _fork(job, batch, width)
     unanswered = set(batch)
     busy: dict[int, float] = {}
     buf = b""
@@ -186,7 +194,7 @@ def _watch(
                 index, _, payload = rest.partition(" ")
                 i = int(index)
                 if kind == "B":
-                    busy[i] = time.monotonic()
+                    busy[i] = float(payload)
                 elif kind == "W":
                     busy.pop(i, None)
                 elif kind == "R":
@@ -203,16 +211,63 @@ def _watch(
         os.waitpid(pid, 0)
 
 
-def run(job: Job[P], count: int, *, width: int, timeout: float) -> Iterator[tuple[int, Result]]:
-    """Photos ``0 … count-1`` through ``job`` in supervised children; yields (index, result)
-    for each, exactly once, as soon as it is known (see the module docstring)."""
+class Batch(Iterator[tuple[int, Result]]):
+    """Photos ``0 … count-1`` through ``job`` in supervised children, the first already forked:
+    iterating yields (index, result) for each, exactly once, as soon as it is known (see the
+    module docstring). ``close`` stops whatever is still running."""
+
+    def __init__(self, job: Job[P], count: int, *, width: int, timeout: float) -> None:
+        if "cv2" in sys.modules:
+            # Only where this process has used OpenCV already (a test, a library caller): a
+            # forked child that reconfigures a thread pool its parent started can hang.
+            sys.modules["cv2"].setNumThreads(1)
+        first = _fork(job, list(range(count)), min(width, count)) if count else None
+        self._unwatched = first
+        self._results = _results(job, count, width, timeout, first)
+
+    def __iter__(self) -> Batch:
+        return self
+
+    def __next__(self) -> tuple[int, Result]:
+        self._unwatched = None  # the generator's own cleanup owns the child from here
+        return next(self._results)
+
+    def close(self) -> None:
+        if self._unwatched is not None:
+            pid, fd = self._unwatched
+            self._unwatched = None
+            os.close(fd)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        self._results.close()
+
+    def __enter__(self) -> Batch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def run(job: Job[P], count: int, *, width: int, timeout: float) -> Batch:
+    """Start ``job`` on photos ``0 … count-1`` now (the first child is forked before this
+    returns); see ``Batch``. Call it while this process runs no other thread."""
+    return Batch(job, count, width=width, timeout=timeout)
+
+
+def _results(
+    job: Job[P], count: int, width: int, timeout: float, first: tuple[int, int] | None
+) -> Generator[tuple[int, Result], None, None]:
     todo = list(range(count))
     alone: deque[int] = deque()
     while todo or alone:
         solo = not todo
         batch = [alone.popleft()] if solo else todo
         todo = []
-        lost = yield from _watch(job, batch, 1 if solo else min(width, len(batch)), timeout)
+        started, first = first, None
+        lost = yield from _watch(
+            job, batch, 1 if solo else min(width, len(batch)), timeout, started
+        )
         if lost is None:
             continue
         if not lost.died:  # a photo ran out of time: the rest go on in a new child

@@ -15,6 +15,7 @@ import ctypes
 # mallopt's parameters (glibc malloc.h).
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
 # Above the largest block a 12 MP photo needs (a luma coefficient array: ≈ 24 MB) and within
 # what glibc accepts on 64-bit systems (at most 32 MB for the mmap threshold).
 MMAP_THRESHOLD = 32 << 20
@@ -29,6 +30,13 @@ def keep_freed_memory() -> bool:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
-    return bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
-        mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    # One arena for every thread: a thread's own arena gives its freed heap back to the kernel
+    # whatever the trim threshold says (two threads' rotations then ran 1.2x as fast as one).
+    return all(
+        mallopt(param, value)
+        for param, value in (
+            (_M_ARENA_MAX, 1),
+            (_M_MMAP_THRESHOLD, MMAP_THRESHOLD),
+            (_M_TRIM_THRESHOLD, TRIM_THRESHOLD),
+        )
     )
