@@ -215,8 +215,8 @@ def stage(data: bytes) -> Staged:
         upright = rotate_upright(data, header.orientation)
         # libjpeg-turbo's in-process transform writes nothing ``strip_jpeg`` would drop (tested);
         # scanning its 12 MP output again would hold the GIL for ≈ 2 ms.
-        clean = upright is None or turbo.available()
-        stored = upright if clean else strip_jpeg(upright)
+        if upright is not None:
+            stored = upright if turbo.available() else strip_jpeg(upright)
     if stored is not None:
         # The stored copy is upright with no orientation tag: decode it, at reduced scale.
         return Staged(stored, load_reduced(stored, min_edge=DISPLAY_MIN_EDGE), DISPLAY_MIN_EDGE)

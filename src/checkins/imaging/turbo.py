@@ -1,4 +1,5 @@
-"""libjpeg-turbo's lossless transform (``tjTransform``), called in-process through ctypes.
+"""libjpeg-turbo's lossless transform (``tjTransform``) and its scaled decoder (``tjDecompress2``),
+called in-process through ctypes.
 
 The same DCT-domain code as Debian's ``jpegtran`` (both come from libjpeg-turbo, package
 libturbojpeg0, which libjpeg-turbo-progs depends on and tools/ensure-chromium.sh installs), without
@@ -55,12 +56,21 @@ class _Transform(ctypes.Structure):
 _Buffer = ctypes.POINTER(ctypes.c_ubyte)
 
 
+def _load() -> ctypes.CDLL | None:
+    # The soname first: ``find_library`` runs ``ldconfig -p`` (≈ 10 ms), only needed elsewhere.
+    for name in ("libturbojpeg.so.0", ctypes.util.find_library("turbojpeg")):
+        if name:
+            try:
+                return ctypes.CDLL(name)
+            except OSError:
+                continue
+    return None
+
+
 @lru_cache(maxsize=1)
 def _library() -> ctypes.CDLL | None:
-    name = ctypes.util.find_library("turbojpeg") or "libturbojpeg.so.0"
-    try:
-        lib = ctypes.CDLL(name)
-    except OSError:
+    lib = _load()
+    if lib is None:
         return None
     lib.tjInitTransform.restype = ctypes.c_void_p
     lib.tjInitTransform.argtypes = []
@@ -73,6 +83,20 @@ def _library() -> ctypes.CDLL | None:
         ctypes.POINTER(_Buffer),
         ctypes.POINTER(ctypes.c_ulong),
         ctypes.POINTER(_Transform),
+        ctypes.c_int,
+    ]
+    lib.tjInitDecompress.restype = ctypes.c_void_p
+    lib.tjInitDecompress.argtypes = []
+    lib.tjDecompress2.restype = ctypes.c_int
+    lib.tjDecompress2.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_char_p,
+        ctypes.c_ulong,
+        ctypes.c_void_p,
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_int,
         ctypes.c_int,
     ]
     lib.tjFree.restype = None
@@ -110,3 +134,31 @@ def transform(data: bytes, op: int) -> bytes | None:
             lib.tjFree(out)
         lib.tjDestroy(handle)
     return result if result[:2] == b"\xff\xd8" else None
+
+
+_PIXEL_FORMATS = {"RGB": 0, "L": 6}  # TJPF_RGB, TJPF_GRAY
+# TJFLAG_NOREALLOC is irrelevant to decompression; no flags: the library's accurate defaults
+# (islow DCT, fancy upsampling), as Pillow's decoder uses, so both give the same pixels.
+
+
+def decompress(data: bytes, width: int, height: int, mode: str) -> bytes | None:
+    """``data`` (a JPEG) decoded by the DCT-scaled decoder to exactly ``width`` × ``height`` in
+    ``mode`` ("RGB" or "L"), in one call that holds no GIL (Pillow's decoder takes it back
+    several times a photo); None when the library is missing, the mode is another, or the
+    decoder reports anything at all (the caller then decodes with Pillow, which refuses it)."""
+    lib = _library()
+    pixel_format = _PIXEL_FORMATS.get(mode)
+    if lib is None or pixel_format is None:
+        return None
+    handle = lib.tjInitDecompress()
+    if not handle:
+        return None
+    channels = 3 if mode == "RGB" else 1
+    out = ctypes.create_string_buffer(width * height * channels)
+    try:
+        code = lib.tjDecompress2(
+            handle, data, len(data), out, width, width * channels, height, pixel_format, 0
+        )
+    finally:
+        lib.tjDestroy(handle)
+    return out.raw if code == 0 else None

@@ -1,5 +1,6 @@
-"""The photo workers keep freed decoder buffers: a second lossless rotation of a 12 MP photo
-takes its buffers back without faulting in tens of megabytes of fresh pages."""
+"""The C parts of photo work, in-process: the photo workers keep freed decoder buffers (a second
+lossless rotation of a 12 MP photo takes its buffers back without faulting in tens of megabytes
+of fresh pages), and libjpeg-turbo's scaled decoder gives exactly Pillow's pixels."""
 
 from __future__ import annotations
 
@@ -66,3 +67,27 @@ def test_threads_share_the_kept_buffers() -> None:
     default = _second_rotation_faults("default")
     kept = _second_rotation_faults("keep", threads=2)
     assert kept < default / 5, f"two threads fault their buffers in again ({kept} vs {default})"
+
+
+def test_the_in_process_decoder_gives_pillows_pixels() -> None:
+    """``load_reduced`` decodes a JPEG through libjpeg-turbo's scaled decoder in one call
+    without the GIL: the pixels are exactly Pillow's own reduced decode, at each scale."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from checkins.imaging.opening import load_reduced
+    from checkins.imaging.synthetic import skin_photo, to_jpeg
+
+    data = to_jpeg(skin_photo(width=2016, height=1512, tone="tan", redness=0.4, seed=3))
+    for edge in (240, 480, 1000):
+        ours = load_reduced(data, min_edge=edge).image
+        with Image.open(io.BytesIO(data)) as im:
+            f = edge / 2016
+            im.draft("RGB", (int(2016 * f + 0.999), int(1512 * f + 0.999)))
+            im.load()
+            assert ours.size == im.size and ours.size[0] < 2016
+            assert np.array_equal(np.asarray(ours), np.asarray(im))
+    assert turbo.decompress(b"not a jpeg", 10, 10, "RGB") is None
+    assert turbo.decompress(data[: len(data) // 2], 252, 189, "RGB") is None  # cut short
