@@ -51,7 +51,8 @@ def main() -> None:
             if m.on_skin is not None:
                 all_on.append(m.on_skin)
             zone = " | ".join(_f(m.zone_errors.get(z), 1) for z in ZONES)
-            ok = m.error is not None and (m.error <= v.limit or "framing" in gate)
+            refused = "framing" in gate or "background" in gate
+            ok = m.error is not None and (m.error <= v.limit or refused)
             print(
                 f"| {p} | {v.name} | {a.region_kind} | {gate} | {_f(a.metrics.mean_a_star)} | "
                 f"{m.truth_a:.2f} | {_f(m.error)}{'' if ok else ' ✗'} | {v.limit} | "

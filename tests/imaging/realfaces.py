@@ -268,6 +268,32 @@ def variants(name: str) -> Iterator[Variant]:
     close = Labels(skin=close.skin, zones={"area": close.skin}, head=close.head)
     yield Variant(name, "cheek_closeup", _jpeg(crop_cheek(rgb)), close, 1.5)
 
+    # A patch of skin on a skin-coloured surface (a hand on a table, a neck against a wall): the
+    # close-up's labelled skin, feathered, laid on each background with a margin around it. Only
+    # the skin patch is the treated area; the surface must never be measured.
+    patch = crop_cheek(rgb)
+    ph, pw = patch.shape[:2]
+    my, mx = ph * 3 // 10, pw * 3 // 10  # the patch covers about 60 % of the frame
+    canvas_shape = (ph + 2 * my, pw + 2 * mx)
+    skin_alpha = _feather(close.skin, 2.0)
+
+    def place(m: U8) -> U8:
+        out = np.zeros((*canvas_shape, *m.shape[2:]), m.dtype)
+        out[my : my + ph, mx : mx + pw] = m
+        return out
+
+    placed = Labels(
+        skin=place(close.skin.astype(np.uint8)) > 0,
+        zones={"area": place(close.skin.astype(np.uint8)) > 0},
+        head=place(close.skin.astype(np.uint8)) > 0,
+    )
+    for kind in ("red_sofa", "wooden_table", "orange_wall"):
+        bg = background(kind, canvas_shape).astype(np.float32)
+        fg = place(np.rint(patch * skin_alpha).astype(np.uint8)).astype(np.float32)
+        a = place((skin_alpha * 255).astype(np.uint8)).astype(np.float32) / 255.0
+        out = np.clip(np.rint(fg + bg * (1.0 - a)), 0, 255).astype(np.uint8)
+        yield Variant(name, f"closeup_on_{kind}", _jpeg(out), placed, 1.5)
+
 
 @dataclass(frozen=True)
 class Measured:

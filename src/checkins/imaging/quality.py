@@ -56,6 +56,11 @@ HINTS = {
         "The treated area is too small in the picture to measure. Move closer so that it fills "
         "most of the photo, against a plain background."
     ),
+    "background": N_(
+        "Something next to the treated area has a colour like skin, so we cannot be sure what "
+        "we measured. Take the photo again against a plain, light background, such as a white "
+        "towel or wall."
+    ),
 }
 
 
@@ -130,7 +135,8 @@ def assess(
 
     With ``region`` (the measured region, see ``checkins.imaging.zones``) the framing check
     replaces the bare skin-share test: a region not found is ``no_skin``, one too small a part
-    of the frame is ``framing``.
+    of the frame is ``framing``, and a body site whose skin touched a skin-coloured surface is
+    ``background`` (measured without the surface, but asked again on a plain one).
     """
     skin_fraction = float(mask.mean())
     framed = skin_fraction >= MIN_SKIN_FRACTION if region is None else framing_ok(region)
@@ -157,6 +163,8 @@ def assess(
         codes.append("no_skin")
     elif not framed:
         codes.append("framing")
+    elif region is not None and region.surface:
+        codes.append("background")
     elif sharp < SHARPNESS_MIN:
         codes.append("blurry")
     issues = tuple(QualityIssue(code=c, hint=HINTS[c]) for c in codes)

@@ -5,7 +5,8 @@ and where it fails):
 
 1. **Face and eyes.** OpenCV's Haar cascades ``haarcascade_frontalface_default.xml`` and
    ``haarcascade_eye.xml`` (Viola–Jones, shipped inside the ``opencv-python-headless`` 4.x wheel
-   under OpenCV's BSD-3 licence; OpenCV 5 wheels no longer carry them, hence the ``< 5`` pin)
+   under the Intel License Agreement, BSD-style; OpenCV 5 wheels no longer carry them, hence the
+   ``< 5`` pin)
    find the largest frontal face and, inside its upper half, the two eyes. The eye centres give
    the face's own frame: origin between the eyes, unit the distance between them, axis along
    them (so a tilted or slightly turned head keeps its zones). A face box without two eyes is
@@ -23,7 +24,9 @@ and where it fails):
    glasses frames, beard stubble, shadows and background that enter a zone fall out.
 4. **Body sites and close-ups** (no face found): the one connected skin-coloured region covering
    (or nearest) the centre of the frame, refined by the same colour model seeded from its core;
-   one zone, ``area``.
+   one zone, ``area``. A skin-coloured surface merged into it (wood under a hand, an orange wall
+   behind a neck) is cut away when its colour at the frame's rim differs from the middle's and
+   the two meet at an edge; the photo is then also sent back for a plain background.
 
 When nothing is found, or the treated area is too small a share of the frame, the quality gate
 asks the patient to move closer or use a plain background (``framing``); the metrics are then
@@ -65,6 +68,20 @@ MIN_FACE_FRACTION = 0.03
 MIN_REGION_FRACTION = 0.01
 # A body site's region must cover at least this share of the frame.
 MIN_BODY_FRACTION = 0.05
+# Body sites: the middle of the frame (from, to as shares of each side), where the patient
+# centres the treated area, and the rim (this share of each side) where a surface it lies on or
+# stands against shows. When the skin-coloured blob's colour at the rim is this far (CIELAB, L*
+# at half weight) from its colour in the middle, the blob holds a second surface of a skin-like
+# colour. On the real close-ups (tests/imaging/realfaces.py) skin alone gives 4.9–8.2 and skin
+# on wood, an orange wall or a red sofa 15.9–47.7.
+_MIDDLE = (0.35, 0.65)
+_RIM = 0.12
+SURFACE_DISTANCE = 12.0
+# ... and the two colours must meet at an edge: where they meet, the colour changes this fast
+# (75th percentile, CIELAB units a pixel of the colour grid, ``colour_steepness``). Skin meeting
+# wood, a wall or a sofa: 4.5–12.9; a treated patch reddening into the skin around it (the
+# synthetic redness ladder, up to a* + 26): at most 1.9.
+SURFACE_EDGE = 3.0
 # A "skin" region whose median chroma is above this is a red or orange surface (a sofa, a wall,
 # clothing), not skin, even inflamed: it is not measured.
 MAX_BODY_CHROMA = 45.0
@@ -87,12 +104,15 @@ class Region:
     """The measured region: per-zone masks (h, w) on the colour image, and how it was found.
 
     ``kind`` is "face", "body" or "none"; ``treated_fraction`` is the share of the frame the
-    treated area covers (the face box, or the body region).
+    treated area covers (the face box, or the body region); ``surface`` says a body site's skin
+    lay on or against a skin-coloured surface, which was cut away.
     """
 
     kind: str
     zones: dict[str, Mask]
     treated_fraction: float
+    # A body site whose skin touched a surface of a skin-like colour (measured without it).
+    surface: bool = False
 
     @property
     def mask(self) -> Mask:
@@ -376,14 +396,11 @@ def face_region(lab: F32, face: Box, frame: EyeFrame, exclude: Mask | None) -> R
     return Region(kind="face", zones=zones, treated_fraction=min(frac, 1.0))
 
 
-def body_region(lab: F32, exclude: Mask | None) -> Region:
-    """The one connected skin-coloured region covering or nearest the centre (step 4)."""
-    shape = lab.shape[:2]
-    m = cleaned_candidates(lab, exclude=exclude)
+def _central_component(m: NDArray[np.uint8], min_area: float) -> Mask | None:
+    """The connected region of ``m`` (0/1) covering the centre, else the best large one near it."""
     n, labels, stats, centroids = cv2.connectedComponentsWithStats(m, connectivity=8)
-    h, w = shape
+    h, w = m.shape
     cy, cx = h / 2.0, w / 2.0
-    min_area = MIN_REGION_FRACTION * m.size
     best, best_score = 0, -math.inf
     for i in range(1, n):
         area = float(stats[i, cv2.CC_STAT_AREA])
@@ -396,14 +413,95 @@ def body_region(lab: F32, exclude: Mask | None) -> Region:
         if score > best_score:
             best, best_score = i, score
     if best == 0:
+        return None
+    out: Mask = labels == best
+    return out
+
+
+def _weighted_distance(lab: F32, ref: NDArray[np.float32]) -> F32:
+    """CIELAB distance (h, w) of every pixel from ``ref``, L* at half weight (shading)."""
+    d = lab - ref.astype(np.float32)
+    d[..., 0] *= 0.5
+    out: F32 = np.sqrt(np.einsum("...c,...c->...", d, d))
+    return out
+
+
+def colour_steepness(lab: F32) -> F32:
+    """How fast the colour changes at each pixel (h, w): the CIELAB gradient (L* at half
+    weight) per pixel after a light smoothing, so that noise and pores count little."""
+    out = np.zeros(lab.shape[:2], dtype=np.float32)
+    for ch, weight in ((0, 0.5), (1, 1.0), (2, 1.0)):
+        c = np.asarray(cv2.GaussianBlur(np.ascontiguousarray(lab[..., ch]), (0, 0), 1.0))
+        gx = np.asarray(cv2.Sobel(c, cv2.CV_32F, 1, 0, ksize=3), np.float32) * np.float32(weight)
+        gy = np.asarray(cv2.Sobel(c, cv2.CV_32F, 0, 1, ksize=3), np.float32) * np.float32(weight)
+        out += gx * gx + gy * gy
+    steep: F32 = np.sqrt(out, dtype=np.float32)
+    steep *= np.float32(1.0 / 8.0)
+    return steep
+
+
+def _without_surface(lab: F32, comp: Mask, min_area: float) -> tuple[Mask, bool]:
+    """``comp`` without a skin-coloured surface merged into it (a table under a hand, a wall
+    behind a neck), and whether there was one: each pixel goes to the nearer of the colour in
+    the middle of the frame and the colour at its rim, and the skin's connected piece is kept."""
+    h, w = comp.shape
+    middle = np.zeros_like(comp)
+    middle[
+        round(h * _MIDDLE[0]) : round(h * _MIDDLE[1]), round(w * _MIDDLE[0]) : round(w * _MIDDLE[1])
+    ] = True
+    rim = np.ones_like(comp)
+    rim[round(h * _RIM) : round(h * (1 - _RIM)), round(w * _RIM) : round(w * (1 - _RIM))] = False
+    # The two colours from every third pixel each way: the medians of a ninth are the same.
+    every = lab[::3, ::3]
+    inner, outer = (comp & middle)[::3, ::3], (comp & rim)[::3, ::3]
+    if inner.sum() < 20 or outer.sum() < 20:
+        return comp, False
+    skin_ref = np.median(every[inner], axis=0)
+    rim_ref = np.median(every[outer], axis=0)
+    gap = _weighted_distance(rim_ref.reshape(1, 1, 3), skin_ref)
+    if float(gap[0, 0]) <= SURFACE_DISTANCE:
+        return comp, False
+    nearer = _weighted_distance(lab, skin_ref) < _weighted_distance(lab, rim_ref)
+    # Two surfaces meet at an edge; redness spreading from a treated patch, or shading, fades.
+    sides = (comp & nearer).astype(np.uint8)
+    k3 = np.ones((3, 3), np.uint8)
+    inside = cv2.erode(comp.astype(np.uint8), k3).astype(bool)
+    border = (cv2.dilate(sides, k3) != cv2.erode(sides, k3)) & inside
+    if border.sum() < 20:
+        return comp, False
+    steepness = float(np.percentile(colour_steepness(lab)[border], 75))
+    if steepness < SURFACE_EDGE:
+        return comp, False
+    k5 = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+    kept = cv2.morphologyEx((comp & nearer).astype(np.uint8), cv2.MORPH_OPEN, k5)
+    piece = _central_component(np.asarray(kept, np.uint8), min_area)
+    return (piece if piece is not None else np.zeros_like(comp)), True
+
+
+def body_region(lab: F32, exclude: Mask | None) -> Region:
+    """The one connected skin-coloured region covering (or nearest) the centre, without any
+    skin-coloured surface merged into it, refined by the colour model seeded from its core
+    (step 4)."""
+    shape = lab.shape[:2]
+    m = cleaned_candidates(lab, exclude=exclude)
+    min_area = MIN_REGION_FRACTION * m.size
+    comp = _central_component(m, min_area)
+    if comp is None:
         return _none(shape)
-    comp: Mask = labels == best
+    comp, surface = _without_surface(lab, comp, min_area)
+    if not comp.any():
+        return _none(shape)
     chroma = np.hypot(lab[..., 1][comp], lab[..., 2][comp])
     if float(np.median(chroma)) > MAX_BODY_CHROMA:
         return _none(shape)
     core = cv2.erode(comp.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
     region: Mask = comp & colour_model(lab, core if core.sum() >= 50 else comp)
-    return Region(kind="body", zones={BODY_ZONE: region}, treated_fraction=float(comp.mean()))
+    return Region(
+        kind="body",
+        zones={BODY_ZONE: region},
+        treated_fraction=float(comp.mean()),
+        surface=surface,
+    )
 
 
 def scale_box(face: Box, f: float) -> Box:
