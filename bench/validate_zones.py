@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.imaging.realfaces import PORTRAITS, Measured, measure, variants
+from tests.imaging.realfaces import PORTRAITS, Measured, card_variants, measure, variants
 
 ZONES = ("forehead", "left_cheek", "right_cheek", "nose", "chin", "area")
 
@@ -76,7 +76,21 @@ def main() -> None:
         f"on labelled skin: median {on[len(on) // 2]:.3f}, lowest {on[0]:.3f}, "
         f"{sum(v >= 0.9 for v in on)}/{len(on)} photos ≥ 0.90"
     )
-    print(f"({time.perf_counter() - started:.1f} s for {len(all_on)} photos)")
+    print()
+    print("Under a warm light (linear R × 1.2, B × 0.75), against the skin's a* in its own light:")
+    print()
+    print("| portrait | own a* | card: a* | card: gate | card: on skin | no card: a* |")
+    print("|---|---|---|---|---|---|")
+    for p in PORTRAITS:
+        own, carded, plain = (measure(v) for v in card_variants(p))
+        c = carded.analysis
+        gate = "ok" if c.quality.acceptable else ", ".join(i.code for i in c.quality.issues)
+        cal = " (calibrated)" if c.metrics.calibrated else ""
+        print(
+            f"| {p} | {own.truth_a:.2f} | {_f(c.metrics.mean_a_star)}{cal} | {gate} | "
+            f"{_f(carded.on_skin, 3)} | {_f(plain.analysis.metrics.mean_a_star)} |"
+        )
+    print(f"({time.perf_counter() - started:.1f} s)")
 
 
 if __name__ == "__main__":

@@ -335,3 +335,41 @@ def measure(v: Variant) -> Measured:
         on_skin=on_skin,
         zone_errors=zone_errors,
     )
+
+
+# A warm indoor light (linear R, G, B gains), as in tests/imaging/test_card.py.
+WARM_LIGHT = (1.2, 1.0, 0.75)
+
+
+def card_variants(name: str) -> tuple[Variant, Variant, Variant]:
+    """The portrait at phone size (× 3) in its own light; the same under a warm light, with the
+    printed reference card held beside the face (in a corner clear of the labelled skin); and
+    under the warm light without the card. The first one's labelled a* is the truth for the
+    other two: what the skin looks like without the added light."""
+    from checkins.imaging.synthetic import place_card
+
+    rgb = load(name)
+    h, w = rgb.shape[:2]
+    size = (w * 3, h * 3)
+
+    def up(m: U8) -> U8:
+        return np.ascontiguousarray(cv2.resize(m, size, interpolation=cv2.INTER_CUBIC))
+
+    lab = labels(name, (h, w)).transform(up)
+    big = up(rgb)
+
+    def clear(cx: float, cy: float) -> bool:  # the card (≈ 0.27 w × 0.17 w) misses the skin
+        x0, x1 = int((cx - 0.16) * size[0]), int((cx + 0.16) * size[0])
+        y0, y1 = int(cy * size[1] - 0.12 * size[0]), int(cy * size[1] + 0.12 * size[0])
+        return not lab.skin[max(0, y0) : y1, max(0, x0) : x1].any()
+
+    centre = next(c for c in ((0.18, 0.86), (0.82, 0.86), (0.18, 0.14), (0.82, 0.14)) if clear(*c))
+    light = np.array(WARM_LIGHT, np.float32)
+    lin = uint8_to_linear(big)
+    carded = place_card(lin.copy(), np.random.default_rng(4), centre=centre) * light
+    plain = lin * light
+    return (
+        Variant(name, "phone_size", _png(big), lab, 2.0),
+        Variant(name, "card_warm_light", _png(linear_to_uint8(np.clip(carded, 0, 1))), lab, 2.0),
+        Variant(name, "warm_light", _png(linear_to_uint8(np.clip(plain, 0, 1))), lab, 2.0),
+    )

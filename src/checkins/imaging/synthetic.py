@@ -163,7 +163,7 @@ def skin_photo(
     img = img * (1.0 - cloth_a[:, :, None]) + (folds[:, :, None] * cloth) * cloth_a[:, :, None]
 
     if card:
-        img = _place_card(img, rng)
+        img = place_card(img, rng)
 
     # Light: broad fall-off from the upper left, the exposure, and the illuminant's cast.
     light = exposure * (0.92 + 0.12 * _smooth_noise(rng, h, w, 2) * 0.5)
@@ -180,8 +180,11 @@ def skin_photo(
     return out
 
 
-def _place_card(img: F32, rng: np.random.Generator) -> F32:
-    """Composite the printed card (as reflectances) into the lower right of the scene."""
+def place_card(
+    img: F32, rng: np.random.Generator, *, centre: tuple[float, float] = (0.76, 0.74)
+) -> F32:
+    """Composite the printed card (as reflectances) into the linear scene ``img`` (h, w, 3),
+    its centre at ``centre`` (shares of the width and height; the lower right by default)."""
     h, w = img.shape[:2]
     card_w_px = 0.27 * w
     ppm = card_w_px / CARD_W_MM
@@ -190,7 +193,7 @@ def _place_card(img: F32, rng: np.random.Generator) -> F32:
     refl = _CARD_BLACK + (_CARD_WHITE - _CARD_BLACK) * lin
     ch, cw = card.shape
     angle = float(rng.uniform(-12.0, 12.0))
-    centre = (0.76 * w, 0.74 * h)
+    centre = (centre[0] * w, centre[1] * h)
     rot = cv2.getRotationMatrix2D((cw / 2.0, ch / 2.0), angle, 1.0)
     rot[0, 2] += centre[0] - cw / 2.0
     rot[1, 2] += centre[1] - ch / 2.0
