@@ -154,8 +154,8 @@ def _second_clinic(s: Session) -> list[tuple[str, str, str]]:
         row.id
         if row is not None
         else clinic.add_clinic(
-            session=s, name=SECOND_CLINIC, organisation=ORGANISATION, phone="(555) 010-0242",
-            time_zone="America/Chicago", after_hours_phone="(555) 010-0243",
+            session=s, actor=DEMO_ACTOR, name=SECOND_CLINIC, organisation=ORGANISATION,
+            phone="(555) 010-0242", time_zone="America/Chicago", after_hours_phone="(555) 010-0243",
         ).id
     )  # fmt: skip
     admin = Actor.system(clinic_id, "demo loader")

@@ -3,6 +3,7 @@ nothing, whichever front door (page, command, worker) calls it."""
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import checkins
 from checkins import links
 from checkins.domain import AccessDenied, Role
 from checkins.services import audit, clinic, intake, reconcile, users
@@ -91,6 +93,9 @@ SERVICES: dict[str, tuple[set[Role], Call]] = {
         ADMIN_ONLY,
         lambda s, a, t, h: clinic.set_clinic(session=s, actor=a, name="X", phone="(555) 000-1234"),
     ),
+    "clinic.add_clinic": (
+        ADMIN_ONLY, lambda s, a, t, h: clinic.add_clinic(session=s, actor=a, name="Another")
+    ),
     "reconcile.reconcile": (
         ADMIN_ONLY,
         lambda s, a, t, h: reconcile.reconcile(session=s, actor=a, store=PhotoStore(h / "p")),
@@ -170,3 +175,38 @@ def test_admin_actions_are_audited_through_the_audit_service(sqlite_db: Database
         ("user.add", ADMIN.name, "admin", "user"),
         ("user.unlock", ADMIN.name, "admin", "user"),
     ]
+
+
+def _makes_an_admin(node: ast.AST) -> bool:
+    """``Actor.system(...)``, or ``Actor(role=Role.ADMIN, ...)``."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr == "system":
+        return isinstance(func.value, ast.Name) and func.value.id == "Actor"
+    if isinstance(func, ast.Name) and func.id == "Actor":
+        return any(
+            k.arg == "role" and isinstance(k.value, ast.Attribute) and k.value.attr == "ADMIN"
+            for k in node.keywords
+        )
+    return False
+
+
+def test_no_service_makes_up_an_admin_actor() -> None:
+    """The actor comes from the caller's front door (a page's signed-in user, the command
+    line's or the worker's entry point, the demo loader): the library's services, links and
+    the outbox they write to never act as an administrator of their own making."""
+    src = Path(checkins.__file__).parent
+    files = [
+        *sorted((src / "services").rglob("*.py")),
+        src / "links.py",
+        src / "messaging" / "outbox.py",
+        src / "access.py",
+    ]
+    found = [
+        f"{path.relative_to(src)}:{node.lineno}"
+        for path in files
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if _makes_an_admin(node)
+    ]
+    assert found == []

@@ -162,13 +162,15 @@ def _clinic_json(view: ClinicView) -> dict[str, object]:
 
 
 def cmd_clinics_add(args: argparse.Namespace, out: TextIO) -> int:
+    from checkins.cli.context import deployment_actor
     from checkins.services import clinic
 
     hours = clinic.parse_office_hours(args.office_hours) if args.office_hours else None
     db = _connect()
     with db.session() as s:
         view = clinic.add_clinic(
-            session=s, name=args.name, organisation=args.organisation or "", phone=args.phone,
+            session=s, actor=deployment_actor(s), name=args.name,
+            organisation=args.organisation or "", phone=args.phone,
             time_zone=args.time_zone or "America/New_York", office_hours=hours,
             after_hours_phone=args.after_hours_phone, rules_path=args.rules_file,
         )  # fmt: skip

@@ -493,7 +493,7 @@ def reply(
         object_id=item_id,
     )
     outbox.queue_reply_notice(
-        session=session, signing_key=signing_key, message_id=msg.id,
+        session=session, signing_key=signing_key, actor=actor, message_id=msg.id,
         treatment_id=item.treatment_id,
     )  # fmt: skip
     names = {actor.user_id: actor.name}
