@@ -324,7 +324,7 @@ def create_treatment(
     )
     session.add(t)
     session.flush()
-    trends.schedule_written(session=session, treatment_id=t.id, new=True)  # adherence
+    trends.schedule_written(session=session, actor=actor, treatment_id=t.id, new=True)  # adherence
     return treatment_view(_treatment(session, t.id, actor))
 
 

@@ -78,7 +78,7 @@ def reconcile(
     # A patient's draft names photos no check-in row does yet (services/drafts.py).
     from checkins.services import drafts
 
-    referenced.update(drafts.referenced_keys(session=session))
+    referenced.update(drafts.referenced_keys(session=session, actor=actor))
     for key in store.keys():  # noqa: SIM118 - a PhotoStore is not a dict
         if key in referenced:
             continue
@@ -93,10 +93,10 @@ def reconcile(
         report.temp_files.append(str(tmp))
         if repair:
             tmp.unlink(missing_ok=True)
-    if not trends.is_current(session=session):
+    if not trends.is_current(session=session, actor=actor):
         report.trend_tables = "stale"
         if repair:
-            trends.rebuild(session=session)
+            trends.rebuild(session=session, actor=actor)
             report.trend_tables = "rebuilt"
     session.flush()
     return report

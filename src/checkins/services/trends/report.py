@@ -197,7 +197,7 @@ def _begin(
         session=session,
         dialect=dialects.of(session),
         filters=filters,
-        stored=stored.is_current(session=session),
+        stored=stored.is_current(session=session, actor=actor),
     )
 
 
@@ -369,14 +369,16 @@ def false_alarm_rates(
     return _false_alarms(_begin(session, actor, start, end, procedure, series, clinics))
 
 
-def data_stamp(*, session: Session) -> tuple[int, ...]:
+def data_stamp(*, session: Session, actor: Actor) -> tuple[int, ...]:
     """A cheap fingerprint of everything the trends read; it changes whenever a check-in
     arrives or a case is queued, claimed, replied to, released or resolved (each bumps its
     version).
 
     Pages may cache a report keyed on (filters, stamp): a few milliseconds instead of a
-    recomputation, and never stale. It carries only counts and ids, nothing about any patient.
+    recomputation, and never stale. It carries only counts and ids, nothing about any patient;
+    whoever may read trends may read it.
     """
+    require_trends_access(actor)
     checkins = session.execute(select(func.count(CheckIn.id), func.max(CheckIn.id))).one()
     items = session.execute(
         select(func.count(ReviewItem.id), func.max(ReviewItem.id), func.sum(ReviewItem.version))
