@@ -278,6 +278,68 @@ def test_the_data_stamp_changes_after_reply_claim_and_resolve(db: Database, stor
         seen.add(stamp)
 
 
+def test_the_data_stamp_changes_with_treatments_and_every_schedule_write(
+    db: Database, store: object
+) -> None:
+    """Adherence reads the treatments and their schedules: a page's cached report must not
+    outlive a treatment recorded, nor any edit of a schedule, even one that keeps the number
+    of due days (a day swapped for one cancelled before) or drops an answered day."""
+    make_treatment(db)  # the clinic
+    with db.session() as s:
+        pid = patients.add_patient(
+            session=s,
+            actor=ADMIN,
+            name="Ada Adherence",
+            birth_date=date(1980, 1, 2),
+            contact_preference="none",
+        ).id
+        tid = patients.record_treatment(
+            session=s, actor=ADMIN, patient_id=pid, procedure="microneedling",
+            treated_at=at(0), schedule_days=[1, 3, 7, 14, 28], now=at(1),
+        ).treatment.id  # fmt: skip
+        intake.submit_checkin(
+            session=s, ruleset=RULES, store=store, actor=ADMIN, treatment_id=tid,  # type: ignore[arg-type]
+            answers=calm_answers(), photos=[], client_submission_id="stamp-day-1",
+            submitted_at=at(26),
+        )  # fmt: skip
+
+    def treated(s: Any) -> object:
+        other = patients.add_patient(
+            session=s,
+            actor=ADMIN,
+            name="Bo Adherence",
+            birth_date=date(1981, 2, 3),
+            contact_preference="none",
+        ).id
+        return patients.record_treatment(
+            session=s, actor=ADMIN, patient_id=other, procedure="microneedling_rf",
+            treated_at=at(2), now=at(3),
+        )  # fmt: skip
+
+    def schedule(days: list[int], hours: float) -> Any:
+        return lambda s: patients.set_schedule(
+            session=s, actor=ADMIN, treatment_id=tid, days=days, now=at(hours)
+        )
+
+    steps = {
+        "a treatment recorded": treated,
+        "day 28 dropped": schedule([1, 3, 7, 14], 27),
+        "14 swapped for the cancelled 28": schedule([1, 3, 7, 28], 28),
+        "the answered day 1 dropped": schedule([3, 7, 28], 29),
+        "a new day 10": schedule([3, 7, 10, 28], 30),
+    }
+    with db.read() as s:
+        seen = {trends.data_stamp(session=s, actor=ADMIN)}
+    for name, step in steps.items():
+        with db.session() as s:
+            step(s)
+        with db.read() as s:
+            stamp = trends.data_stamp(session=s, actor=MANAGER)
+            assert trends.data_stamp(session=s, actor=MANAGER) == stamp  # reading changes none
+        assert stamp not in seen, name
+        seen.add(stamp)
+
+
 def test_migration_0009_backfills_the_tables_from_existing_rows(empty_db: Database) -> None:
     """A database at 0008 with a clinic's history in it (and empty trend tables): 0009 lays
     the tables out from it, per clinic. (0008 left the backfill to 0009.) The rows are written
