@@ -210,3 +210,49 @@ def test_no_service_makes_up_an_admin_actor() -> None:
         if _makes_an_admin(node)
     ]
     assert found == []
+
+
+def test_reading_names_and_addresses_is_audited_through_the_audit_service(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The admin page's list of link targets (every patient's name) and the delivery log (the
+    patients' addresses) each add one event through ``audit.record``; a page's reruns in one
+    visit pass ``audit_read=False``."""
+    from checkins.domain import utcnow
+    from checkins.messaging import outbox
+    from checkins.services import alerts
+
+    tid = make_treatment(sqlite_db)
+    with sqlite_db.session() as s:
+        pid = s.get_one(Treatment, tid).patient_id
+        outbox.add(
+            s, idempotency_key="reminder:1:1", kind="reminder", channel="sms",
+            to_address="+15550100300", subject="", body="", patient_id=pid, clinic_id=1,
+            next_attempt_at=utcnow(),
+        )  # fmt: skip
+    through: list[str] = []
+    record = audit.record
+
+    def spy(**kwargs: Any) -> None:
+        through.append(kwargs["action"])
+        record(**kwargs)
+
+    monkeypatch.setattr(audit, "record", spy)
+    with sqlite_db.session() as s:
+        assert len(links.list_link_targets(session=s, actor=ADMIN)) == 1
+        assert len(alerts.deliveries(session=s, actor=ADMIN)) == 1
+        assert len(alerts.deliveries(session=s, actor=ADMIN, patient_id=pid)) == 1
+        links.list_link_targets(session=s, actor=ADMIN, audit_read=False)
+        alerts.deliveries(session=s, actor=ADMIN, audit_read=False)
+    assert through == ["link.list_targets", "deliveries.view", "deliveries.view"]
+    with sqlite_db.read() as s:
+        rows = s.execute(
+            select(AuditEvent.action, AuditEvent.role, AuditEvent.patient_id, AuditEvent.detail)
+            .where(AuditEvent.action.in_(through))
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("link.list_targets", "admin", None, "1 treatments"),
+        ("deliveries.view", "admin", None, "1 messages"),
+        ("deliveries.view", "admin", pid, "1 messages"),
+    ]
