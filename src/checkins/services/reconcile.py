@@ -12,6 +12,7 @@ bulk load that bypassed the services (the trends then read the rows, correctly b
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checkins import access
+from checkins.domain import InvalidInput
 from checkins.services import trends
 from checkins.services.views import Actor
 from checkins.storage.models import Photo
@@ -62,6 +64,13 @@ def reconcile(
     now: float | None = None,
 ) -> ReconcileReport:
     access.require_admin(actor)
+    if not (math.isfinite(grace_seconds) and grace_seconds >= 0):
+        # NaN compares false with every age, so every file would count as old enough and a
+        # repair would remove an intake's photo in flight (as a negative grace would).
+        raise InvalidInput(
+            "The grace period is a number of seconds, 0 or more (for example 600).",
+            code="invalid_grace",
+        )
     now = time.time() if now is None else now
     report = ReconcileReport(repaired=repair)
     referenced: set[str] = set()
