@@ -41,7 +41,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from checkins.domain import Severity, utcnow
+from checkins.domain import ReviewStatus, Severity, utcnow
 from checkins.services import clinic, queue, trends, users
 from checkins.services.views import Actor
 from checkins.storage import schema
@@ -161,7 +161,7 @@ def populate(db: Database, n_checkins: int, *, seed: int = 5) -> dict[str, int]:
                     "treatment_id": i + 1,
                     "severity": severity.value,
                     "severity_rank": severity.rank,
-                    "status": "new" if is_open else "resolved",
+                    "status": (ReviewStatus.NEW if is_open else ReviewStatus.RESOLVED).value,
                     "claimed_by": None if is_open else provider_id,
                     "claimed_at": None if is_open else reviewed,
                     "first_reviewed_at": None if is_open else reviewed,
@@ -217,7 +217,9 @@ def populate(db: Database, n_checkins: int, *, seed: int = 5) -> dict[str, int]:
             conn.exec_driver_sql("ANALYZE")
     with db.read() as s:
         open_items = s.scalar(
-            select(func.count()).select_from(ReviewItem).where(ReviewItem.status == "new")
+            select(func.count())
+            .select_from(ReviewItem)
+            .where(ReviewItem.status == ReviewStatus.NEW)
         )
     return {
         "patients": len(patients),

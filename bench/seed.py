@@ -39,6 +39,7 @@ from checkins.domain import (
     REDNESS_LEVELS,
     SWELLING_LEVELS,
     Disposition,
+    ReviewStatus,
     Severity,
     utcnow,
 )
@@ -421,7 +422,7 @@ class _Generator:
             "treatment_id": c["treatment_id"],
             "severity": sev.value,
             "severity_rank": sev.rank,
-            "status": "resolved",
+            "status": ReviewStatus.RESOLVED.value,
             "claimed_by": self.users[rng.randrange(len(self.users))]["id"],
             "claimed_at": first,
             "first_reviewed_at": first,
@@ -437,7 +438,7 @@ class _Generator:
     def _reopen(self, row: dict[str, Any]) -> None:
         claimed = self.rng.random() < 0.3
         row.update(
-            status="claimed" if claimed else "new",
+            status=(ReviewStatus.CLAIMED if claimed else ReviewStatus.NEW).value,
             claimed_by=row["claimed_by"] if claimed else None,
             claimed_at=row["created_at"] + timedelta(minutes=5) if claimed else None,
             first_reviewed_at=row["created_at"] + timedelta(minutes=5) if claimed else None,

@@ -14,6 +14,7 @@ from checkins.domain import (
     Conflict,
     Disposition,
     InvalidInput,
+    MessageDirection,
     ReviewStatus,
     Role,
     Severity,
@@ -175,7 +176,7 @@ def test_claim_release_reply_resolve_are_audited(db: Database, items: dict[str, 
         msg = queue.reply(
             session=s, signing_key=LINK_KEY, actor=lee, item_id=item, body="Please call us now."
         )
-        assert msg.direction == "to_patient" and msg.author_name == "Dr Lee"
+        assert msg.direction is MessageDirection.TO_PATIENT and msg.author_name == "Dr Lee"
     with db.session() as s, pytest.raises(InvalidInput):
         queue.reply(session=s, signing_key=LINK_KEY, actor=lee, item_id=item, body="   ")
     with db.session() as s:

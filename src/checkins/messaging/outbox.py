@@ -255,7 +255,7 @@ def _clinic_reminders(
             Treatment.ended_at.is_(None),
             Patient.discharged_at.is_(None),
             Patient.opted_out_at.is_(None),
-            Patient.contact_preference != "none",
+            Patient.contact_preference != ContactPreference.NONE.value,
         )
     ).all()
     # Which reminders exist already: one indexed range scan, not a query per due check-in (at

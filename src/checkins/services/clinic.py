@@ -19,6 +19,7 @@ from checkins.domain import (
     AccessDenied,
     Conflict,
     InvalidInput,
+    MessageDirection,
     NotFound,
     utcnow,
 )
@@ -477,7 +478,7 @@ def patient_reply(*, session: Session, actor: Actor, body: str, now: datetime | 
         clinic_id=t.clinic_id,
         treatment_id=t.id,
         review_item_id=item.id if item is not None else None,
-        direction="from_patient",
+        direction=MessageDirection.FROM_PATIENT,
         body=text,
         created_at=now,
     )

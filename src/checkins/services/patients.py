@@ -238,7 +238,7 @@ def add_patient(
     phone: str | None = None,
     email: str | None = None,
     language: str = "en",
-    contact_preference: str = "sms",
+    contact_preference: str = ContactPreference.SMS,
     caregiver_name: str | None = None,
     caregiver_phone: str | None = None,
     caregiver_email: str | None = None,

@@ -19,6 +19,7 @@ from checkins.domain import (
     Conflict,
     Disposition,
     InvalidInput,
+    MessageDirection,
     NotFound,
     ReviewStatus,
     Role,
@@ -478,7 +479,7 @@ def reply(
         treatment_id=item.treatment_id,
         review_item_id=item.id,
         author_user_id=actor.user_id,
-        direction="to_patient",
+        direction=MessageDirection.TO_PATIENT,
         body=text,
         created_at=now,
     )
