@@ -633,6 +633,8 @@ def photo_bytes(
     ``rendition`` is "thumb", "display", "full", or "measured": the display copy with the
     measured region drawn over it, zone by zone (the display copy when none was stored).
     """
+    if actor.role is not Role.PATIENT:  # refused before anything is read, photo or not
+        access.require_case_access(actor)
     found = session.execute(
         select(Photo, CheckIn.treatment_id, Treatment.patient_id)
         .join(CheckIn, CheckIn.id == Photo.checkin_id)
