@@ -204,7 +204,7 @@ def run(args: argparse.Namespace) -> list[Figure]:
                 with db.read() as s:
                     open_n = queue.count_open(session=s, actor=who)
                     rows = s.query(User).count()
-                    current = trends.is_current(session=s)
+                    current = trends.is_current(session=s, actor=MANAGER)
                 print(
                     f"{backend} {clinics} x {size:>7,}: seeded in {took:.1f} s "
                     f"({open_n} open review items, {rows} users, "

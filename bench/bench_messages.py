@@ -34,7 +34,7 @@ from tests.messaging.servers import SmtpServer  # noqa: E402
 N = int(os.environ.get("BENCH_REMINDERS", "10000"))
 URGENT = int(os.environ.get("BENCH_URGENT", "10"))
 EXE = str(Path(sys.executable).with_name("checkins"))
-ADMIN = Actor.system("bench")
+ADMIN = Actor.system(1, "bench")
 
 
 def seed(db: Database) -> None:

@@ -43,7 +43,7 @@ from checkins.services import clinic  # noqa: E402
 from checkins.services.views import Actor  # noqa: E402
 from checkins.storage.db import Database  # noqa: E402
 
-SETUP = Actor.system("bench set-up")
+SETUP = Actor.system(1, "bench set-up")
 from checkins.storage.models import CheckIn, Photo  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, PHONE, Server, start_server, stop_server  # noqa: E402
 

@@ -41,7 +41,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from checkins.domain import Severity, utcnow
+from checkins.domain import ReviewStatus, Severity, utcnow
 from checkins.services import clinic, queue, trends, users
 from checkins.services.views import Actor
 from checkins.storage import schema
@@ -56,7 +56,7 @@ from checkins.storage.models import (
     User,
 )
 
-SETUP = Actor.system("bench set-up")
+SETUP = Actor.system(1, "bench set-up")  # the bench is an entry point: it says who acts
 ROOT = Path(__file__).resolve().parents[1]
 GOALS = {
     "queue page (browser)": 2.0,
@@ -83,9 +83,7 @@ def populate(db: Database, n_checkins: int, *, seed: int = 5) -> dict[str, int]:
     now = utcnow()
     n_treatments = max(1, n_checkins // 4)
     with db.session() as s:
-        clinic.set_clinic(
-            session=s, actor=Actor.system(), name="Bench Clinic", phone="(555) 010-0199"
-        )
+        clinic.set_clinic(session=s, actor=SETUP, name="Bench Clinic", phone="(555) 010-0199")
         for username, name, password in (PROVIDER, SECOND):
             users.add_user(
                 session=s,
@@ -163,7 +161,7 @@ def populate(db: Database, n_checkins: int, *, seed: int = 5) -> dict[str, int]:
                     "treatment_id": i + 1,
                     "severity": severity.value,
                     "severity_rank": severity.rank,
-                    "status": "new" if is_open else "resolved",
+                    "status": (ReviewStatus.NEW if is_open else ReviewStatus.RESOLVED).value,
                     "claimed_by": None if is_open else provider_id,
                     "claimed_at": None if is_open else reviewed,
                     "first_reviewed_at": None if is_open else reviewed,
@@ -199,11 +197,13 @@ def populate(db: Database, n_checkins: int, *, seed: int = 5) -> dict[str, int]:
         (ReviewItem, items),
         (RuleHit, hits),
     ):
+        if "clinic_id" in model.__table__.c:  # every row is the bench clinic's (clinic 1)
+            rows = [{"clinic_id": SETUP.clinic_id, **r} for r in rows]
         for part in _chunks(rows):
             with db.session() as s:
                 s.execute(insert(model), part)
     with db.session() as s:  # a bulk load: lay the trend tables out from the rows
-        trends.rebuild(session=s)
+        trends.rebuild(session=s, actor=SETUP)
     if db.engine.dialect.name == "postgresql":
         with db.engine.begin() as conn:  # the explicit ids above left the sequences at 1
             for table in ("patients", "treatments", "checkins"):
@@ -217,7 +217,9 @@ def populate(db: Database, n_checkins: int, *, seed: int = 5) -> dict[str, int]:
             conn.exec_driver_sql("ANALYZE")
     with db.read() as s:
         open_items = s.scalar(
-            select(func.count()).select_from(ReviewItem).where(ReviewItem.status == "new")
+            select(func.count())
+            .select_from(ReviewItem)
+            .where(ReviewItem.status == ReviewStatus.NEW)
         )
     return {
         "patients": len(patients),

@@ -53,7 +53,8 @@ def treatment_block(
     if st.button("Send the link by text / email", icon=":material/send:", key=f"s{tid}"):
         nonce = form.new_submission_id()
         key = resources.link_key()
-        act(lambda s: outbox.queue_link(session=s, signing_key=key, treatment_id=tid, nonce=nonce),
+        act(lambda s: outbox.queue_link(
+                session=s, signing_key=key, actor=actor, treatment_id=tid, nonce=nonce),
             "The link is queued: the worker sends it as the patient prefers.")  # fmt: skip
 
     def make_handout() -> bytes:

@@ -50,7 +50,7 @@ def report(
     if not set(chosen) <= access.readable_clinics(actor):  # never reach a cached report
         raise AccessDenied("You can only see the trends of your own organisation's clinics.")
     with resources.db().read() as s:
-        stamp = trends.data_stamp(session=s)
+        stamp = trends.data_stamp(session=s, actor=actor)
     return _report(start, end, procedure, series, chosen, stamp, actor)
 
 

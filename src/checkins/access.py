@@ -4,7 +4,8 @@
 - Providers (and admins) see the queue and cases, and act on them.
 - Managers see aggregates only: never a case, a photo, a name or free text.
 - Nobody crosses clinics: every row belongs to one, and an actor acts in one. A manager may
-  read the trends of every clinic of their organisation; nothing else crosses.
+  read the trends of every clinic of their organisation; nothing else crosses. Every check
+  below refuses an actor outside any clinic first, whatever their role.
 """
 
 from __future__ import annotations
@@ -34,17 +35,20 @@ def readable_clinics(actor: Actor) -> frozenset[int]:
 
 def require_case_access(actor: Actor) -> None:
     """Opening the queue or a patient's case: providers and admins only."""
+    clinic_of(actor)
     if actor.role not in STAFF_CASE_ROLES:
         raise AccessDenied("Only providers can open patient cases.")
 
 
 def require_trends_access(actor: Actor) -> None:
+    clinic_of(actor)
     if actor.role not in TRENDS_ROLES:
         raise AccessDenied("Only clinic staff can see clinic trends.")
 
 
 def require_treatment_access(actor: Actor, treatment_id: int) -> None:
     """Reading or writing one treatment's check-ins: its own patient, or a provider."""
+    clinic_of(actor)
     if actor.role in STAFF_CASE_ROLES:
         return
     if actor.role is Role.PATIENT and actor.treatment_id == treatment_id:
@@ -53,6 +57,7 @@ def require_treatment_access(actor: Actor, treatment_id: int) -> None:
 
 
 def require_admin(actor: Actor) -> None:
+    clinic_of(actor)
     if actor.role is not Role.ADMIN:
         raise AccessDenied("Only an administrator can do that.")
 
@@ -64,6 +69,7 @@ ENROL_ROLES = frozenset({Role.FRONT_DESK, Role.PROVIDER, Role.ADMIN})
 
 def require_baseline_access(actor: Actor, treatment_id: int) -> None:
     """A baseline photo: taken in the clinic by whoever enrols, or sent through the link."""
+    clinic_of(actor)
     if actor.role in ENROL_ROLES:
         return
     require_treatment_access(actor, treatment_id)
@@ -71,5 +77,6 @@ def require_baseline_access(actor: Actor, treatment_id: int) -> None:
 
 def require_enrolment_access(actor: Actor) -> None:
     """Finding, adding and editing patients and their treatments; handing over links."""
+    clinic_of(actor)
     if actor.role not in ENROL_ROLES:
         raise AccessDenied("Only the front desk, providers and admins can see patients.")

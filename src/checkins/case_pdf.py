@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fpdf import FPDF
 
 from checkins import questionnaire
-from checkins.domain import PROCEDURE_LABELS, Disposition
+from checkins.domain import PROCEDURE_LABELS, Disposition, MessageDirection
 from checkins.services.views import CaseView, CheckInView
 
 # The questionnaire's answers in the order and words the case page uses.
@@ -168,7 +168,8 @@ def case_pdf(
     if not case.messages:
         text(9.5, "No messages.")
     for m in case.messages:
-        who = "To the patient" if m.direction == "to_patient" else "From the patient"
+        to_patient = m.direction == MessageDirection.TO_PATIENT
+        who = "To the patient" if to_patient else "From the patient"
         text(9, f"{clinic_time(m.created_at, time_zone)} - {who} ({m.author_name})", bold=True)
         text(9.5, m.body)
 

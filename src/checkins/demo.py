@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from checkins import links, schedule
-from checkins.domain import OutboxStatus, Role, utcnow
+from checkins.domain import ContactPreference, OutboxStatus, Role, utcnow
 from checkins.rules import RuleSet
 from checkins.services import clinic, intake, queue
 from checkins.services import patients as enrolment
@@ -154,8 +154,8 @@ def _second_clinic(s: Session) -> list[tuple[str, str, str]]:
         row.id
         if row is not None
         else clinic.add_clinic(
-            session=s, name=SECOND_CLINIC, organisation=ORGANISATION, phone="(555) 010-0242",
-            time_zone="America/Chicago", after_hours_phone="(555) 010-0243",
+            session=s, actor=DEMO_ACTOR, name=SECOND_CLINIC, organisation=ORGANISATION,
+            phone="(555) 010-0242", time_zone="America/Chicago", after_hours_phone="(555) 010-0243",
         ).id
     )  # fmt: skip
     admin = Actor.system(clinic_id, "demo loader")
@@ -216,7 +216,11 @@ def _load_patients(
                 phone=f"(555) 010-{200 + pi:04d}",
                 email=f"{first}.demo{pi:02d}@example.com",
                 language="es" if pi % 5 == 3 else "en",
-                contact_preference=("sms", "email", "both")[pi % 3],
+                contact_preference=(
+                    ContactPreference.SMS,
+                    ContactPreference.EMAIL,
+                    ContactPreference.BOTH,
+                )[pi % 3],
             ).id
             t = enrolment.record_treatment(
                 session=s,

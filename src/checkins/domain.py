@@ -109,6 +109,13 @@ class ContactPreference(enum.StrEnum):
         return self is ContactPreference.BOTH or self.value == channel.value
 
 
+class MessageDirection(enum.StrEnum):
+    """Which way a message of a case's thread went."""
+
+    TO_PATIENT = "to_patient"  # a provider's reply
+    FROM_PATIENT = "from_patient"  # the patient's answer from their page
+
+
 class Disposition(enum.StrEnum):
     CONTACTED_PATIENT = "contacted_patient"
     VISIT_SCHEDULED = "visit_scheduled"

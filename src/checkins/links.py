@@ -317,8 +317,12 @@ class LinkTarget:
     link_generation: int
 
 
-def list_link_targets(*, session: Session, actor: Actor) -> list[LinkTarget]:
-    """Every treatment, newest first: for staff who hand out links (providers and admins)."""
+def list_link_targets(
+    *, session: Session, actor: Actor, audit_read: bool = True
+) -> list[LinkTarget]:
+    """Every treatment, newest first, with its patient's name: for staff who hand out links
+    (providers and admins). An audited read (``audit_read=False``: a page's reruns after its
+    first read in one visit)."""
     access.require_case_access(actor)
     rows = session.execute(
         select(models.Treatment, models.Patient)
@@ -326,7 +330,7 @@ def list_link_targets(*, session: Session, actor: Actor) -> list[LinkTarget]:
         .where(scope.mine(models.Treatment.clinic_id, actor))
         .order_by(models.Treatment.treated_at.desc(), models.Treatment.id.desc())
     )
-    return [
+    targets = [
         LinkTarget(
             treatment_id=t.id,
             patient_id=p.id,
@@ -337,6 +341,12 @@ def list_link_targets(*, session: Session, actor: Actor) -> list[LinkTarget]:
         )
         for t, p in rows
     ]
+    if audit_read:
+        audit.record(
+            session=session, actor=actor, action="link.list_targets",
+            detail=f"{len(targets)} treatments",
+        )  # fmt: skip
+    return targets
 
 
 def treatment_to_link(

@@ -30,6 +30,29 @@ def test_add_and_list_clinics(checkins_home: Path) -> None:
     assert code == 2 and out["error"]["code"] == "conflict"
 
 
+def test_adding_a_clinic_is_audited_as_the_command_line(checkins_home: Path) -> None:
+    """The command passes its own actor (the deployment's operator, in the first clinic); the
+    service checks it and audits it, and makes up no actor of its own."""
+    from sqlalchemy import select
+
+    from checkins.cli.context import CLI_NAME
+    from checkins.storage.db import Database
+    from checkins.storage.models import AuditEvent
+
+    harbor = _two_clinics()
+    db = Database.connect()
+    try:
+        with db.read() as s:
+            rows = s.execute(
+                select(
+                    AuditEvent.clinic_id, AuditEvent.actor, AuditEvent.role, AuditEvent.object_id
+                ).where(AuditEvent.action == "clinic.add")
+            ).all()
+    finally:
+        db.dispose()
+    assert [tuple(r) for r in rows] == [(1, CLI_NAME, "admin", harbor)]
+
+
 def test_with_several_clinics_a_command_needs_clinic(checkins_home: Path) -> None:
     _two_clinics()
     code, out = cli("patients", "list")

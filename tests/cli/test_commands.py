@@ -118,7 +118,7 @@ def test_reconcile_refuses_a_grace_that_disables_its_protection(
     grace: str, checkins_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["reconcile", "--repair", "--grace", grace]) == 2
-    assert "--grace is a number of seconds" in capsys.readouterr().err
+    assert "grace period is a number of seconds" in capsys.readouterr().err
 
 
 def test_analyze_mask_out_through_the_command(tmp_path: Path, checkins_home: Path) -> None:

@@ -546,7 +546,7 @@ def test_another_clinics_provider_sees_nothing_of_this_clinic(clinic: Clinic) ->
     from checkins.services import clinic as clinics
 
     with clinic.db.session() as s:
-        other = clinics.add_clinic(session=s, name="Harbor", phone="(555) 010-0242").id
+        other = clinics.add_clinic(session=s, actor=SETUP, name="Harbor", phone="(555) 010-0242").id
         u = users.add_user(
             session=s, actor=Actor.system(other), username="dr.ortiz", display_name="Dr Ortiz",
             role="provider", password=None,
@@ -570,7 +570,7 @@ def test_a_manager_of_an_organisation_chooses_its_clinics_trends(clinic: Clinic)
     from checkins.storage.models import ClinicSettings
 
     with clinic.db.session() as s:
-        other = clinics.add_clinic(session=s, name="Harbor", organisation="Group").id
+        other = clinics.add_clinic(session=s, actor=SETUP, name="Harbor", organisation="Group").id
         s.execute(update(ClinicSettings).where(ClinicSettings.id == 1).values(organisation="Group"))
         manager = users.active_actor(session=s, user_id=clinic.manager.user_id or 0)
     assert manager is not None and manager.organisation_clinics == {1, other}

@@ -12,7 +12,7 @@ from checkins.messaging import worker
 from checkins.messaging.channels import Channels
 from checkins.services import alerts, clinic, intake, patients, queue
 from checkins.storage.db import Database
-from checkins.storage.models import AlertContact, OutboxMessage
+from checkins.storage.models import AlertContact, AuditEvent, OutboxMessage
 from checkins.storage.photos import PhotoStore
 from tests.services.helpers import RULES
 
@@ -145,6 +145,7 @@ def test_reminders_on_check_in_days_once_then_a_second_the_next_day(
     assert worker.run_once(db, channels, signing_key=LINK_KEY, now=early).queued_reminders == 0
     report = worker.run_once(db, channels, signing_key=LINK_KEY, now=NOW)
     assert report.queued_reminders == 2 and report.sent == 2  # email and SMS, as preferred
+    assert _link_issuers(db) == [(worker.WORKER_NAME, "admin")]  # the worker, as it says
     mail = smtp.inbox.wait_for(1)[0]
     assert (
         "check-in day" in mail.get_payload(decode=True).decode()
@@ -216,6 +217,16 @@ def test_a_reply_tells_the_patient_with_their_link_and_nothing_clinical(
     assert len(to_patient) == 1
     body = to_patient[0].get_payload(decode=True).decode()
     assert "care team replied" in body and "?t=" in body and "3 pm" not in body
+    # The notice's link is issued (checked and audited) as the provider who replied.
+    assert ("Dr. Lee", "provider") in _link_issuers(db)
+
+
+def _link_issuers(db: Database) -> list[tuple[str, str]]:
+    with db.read() as s:
+        rows = s.execute(
+            select(AuditEvent.actor, AuditEvent.role).where(AuditEvent.action == "link.issue")
+        )
+        return sorted({(str(a), str(r)) for a, r in rows})
 
 
 def test_out_of_hours_the_rota_decides_who_is_alerted(

@@ -42,7 +42,7 @@ def test_an_answer_reopens_the_resolved_case_as_a_review(db: Database, store: Ph
         assert row is not None and row.status == "new" and row.claimed_by is None
         assert row.version == version + 1
         thread = s.scalars(select(Message.direction).where(Message.review_item_id == item)).all()
-    assert thread == ["to_patient", "from_patient"]
+    assert thread == ["to_patient", "from_patient"]  # stored as the enum's values
     with db.session() as s:
         page = queue.list_queue(session=s, actor=lee)
     assert item in [r.item_id for r in page.rows]

@@ -36,7 +36,7 @@ from checkins.services.views import Actor
 from checkins.storage.db import Database
 from checkins.storage.models import AuditEvent, Message, Patient, ReviewItem, Treatment, User
 from checkins.storage.photos import PhotoStore
-from tests.services.helpers import LINK_KEY, RULES, TREATED_AT, at, calm_answers
+from tests.services.helpers import ADMIN, LINK_KEY, RULES, TREATED_AT, at, calm_answers
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,11 @@ def two(db: Database, store: PhotoStore) -> tuple[Database, PhotoStore, Clinic, 
             office_hours=clinic.ALWAYS_OPEN,
         )  # fmt: skip
         b_id = clinic.add_clinic(
-            session=s, name="Clinic B", phone="(555) 010-0202", office_hours=clinic.ALWAYS_OPEN
+            session=s,
+            actor=ADMIN,
+            name="Clinic B",
+            phone="(555) 010-0202",
+            office_hours=clinic.ALWAYS_OPEN,
         ).id
     return db, store, _clinic(db, store, 1, "a"), _clinic(db, store, b_id, "b")
 
@@ -378,7 +382,7 @@ def test_trends_are_one_clinics_unless_a_manager_chooses_their_organisations(
 ) -> None:
     db, _, a, b = two
     with db.session() as s:
-        third = clinic.add_clinic(session=s, name="Clinic C", organisation="Org").id
+        third = clinic.add_clinic(session=s, actor=ADMIN, name="Clinic C", organisation="Org").id
         s.execute(ClinicSettingsUpdate.organisation(a.id, "Org"))
         manager_u = User(clinic_id=a.id, username="boss", display_name="Boss", role="manager")
         s.add(manager_u)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
+from checkins.domain import InvalidInput
 from checkins.services.reconcile import reconcile
 from checkins.storage.db import Database
 from checkins.storage.models import CheckIn, Photo
@@ -113,3 +116,18 @@ def test_rows_without_files_are_flagged_not_deleted(db: Database, store: PhotoSt
         row = s.scalar(select(Photo))
         assert row is not None and "file_missing" in row.quality_issues
         assert s.scalar(select(func.count()).select_from(CheckIn)) == 1  # the answers are kept
+
+
+@pytest.mark.parametrize("grace", [math.nan, math.inf, -1.0])
+def test_reconcile_refuses_a_grace_that_disables_its_protection(
+    grace: float, store: PhotoStore, sqlite_db: Database
+) -> None:
+    """Whoever calls it (the command line, a script): a NaN grace compares false with every
+    age, so a repair would remove an intake's photo in flight. Refused with a sentence, and
+    nothing is touched."""
+    key = store.put(b"a photo an intake in flight has just written")
+    refusal = "grace period is a number of seconds"
+    with pytest.raises(InvalidInput, match=refusal) as refused, sqlite_db.session() as s:
+        reconcile(session=s, actor=ADMIN, store=store, repair=True, grace_seconds=grace)
+    assert refused.value.code == "invalid_grace"
+    assert list(store.keys()) == [key]

@@ -67,7 +67,7 @@ def seed(db: Database, *, patients: int = 70, rng_seed: int = 13) -> None:
                 )
                 s.add(t)
                 s.flush()
-                trends.schedule_written(session=s, treatment_id=t.id, new=True)
+                trends.schedule_written(session=s, actor=ADMIN, treatment_id=t.id, new=True)
                 _checkins(s, rng, t)
 
 
@@ -93,7 +93,7 @@ def _checkins(s: Any, rng: random.Random, t: Treatment) -> None:
         )
         s.add(c)
         s.flush()
-        trends.checkin_added(session=s, checkin_id=c.id)
+        trends.checkin_added(session=s, actor=ADMIN, checkin_id=c.id)
         if j and rng.random() < 0.3:
             sev = rng.choice((Severity.REVIEW, Severity.URGENT))
             created = submitted + timedelta(minutes=rng.uniform(0, 2))
@@ -121,13 +121,13 @@ def _reports(db: Database, monkeypatch: pytest.MonkeyPatch) -> list[tuple[object
     out = []
     for f in FILTERS:
         with db.read() as s:
-            assert trends.is_current(session=s)
+            assert trends.is_current(session=s, actor=ADMIN)
             fast = trends.report(session=s, actor=MANAGER, now=NOW, **f)  # type: ignore[arg-type]
             band = trends.expected_recovery_band(
                 session=s, actor=MANAGER, procedure="microneedling"
             )
         with monkeypatch.context() as m:
-            m.setattr(stored, "is_current", lambda *, session: False)
+            m.setattr(stored, "is_current", lambda *, session, actor: False)
             with db.read() as s:
                 slow = trends.report(session=s, actor=MANAGER, now=NOW, **f)  # type: ignore[arg-type]
                 slow_band = trends.expected_recovery_band(
@@ -151,7 +151,7 @@ def test_the_tables_give_exactly_the_recomputed_figures(
     assert everything.adherence and everything.review_times and not everything.overview.suppressed
     # A rebuild from the rows lays out the same tables the services kept.
     with db.session() as s:
-        trends.rebuild(session=s)
+        trends.rebuild(session=s, actor=ADMIN)
     for fast, slow in _reports(db, monkeypatch):
         assert fast == slow
 
@@ -172,7 +172,7 @@ def test_a_bulk_load_that_bypasses_the_services_is_noticed(db: Database) -> None
             )
         )
     with db.read() as s:
-        assert not trends.is_current(session=s)  # the report then reads the rows
+        assert not trends.is_current(session=s, actor=ADMIN)  # the report then reads the rows
     # A check-in counted by the services after it does not hide the one that was not.
     with db.session() as s:
         later = CheckIn(
@@ -186,13 +186,13 @@ def test_a_bulk_load_that_bypasses_the_services_is_noticed(db: Database) -> None
         )
         s.add(later)
         s.flush()
-        trends.checkin_added(session=s, checkin_id=later.id)
+        trends.checkin_added(session=s, actor=ADMIN, checkin_id=later.id)
     with db.read() as s:
-        assert not trends.is_current(session=s)
+        assert not trends.is_current(session=s, actor=ADMIN)
     with db.session() as s:
-        trends.rebuild(session=s)
+        trends.rebuild(session=s, actor=ADMIN)
     with db.read() as s:
-        assert trends.is_current(session=s)
+        assert trends.is_current(session=s, actor=ADMIN)
         assert s.scalar(select(func.count()).select_from(TrendPoint)) == s.scalar(
             select(func.count(CheckIn.id)).where(CheckIn.is_baseline.is_(False))
         )
@@ -213,7 +213,7 @@ def test_intake_and_enrolment_keep_the_tables_current(db: Database, store: objec
             submitted_at=at(26),
         )
     with db.read() as s:
-        assert trends.is_current(session=s)
+        assert trends.is_current(session=s, actor=ADMIN)
         point = s.execute(select(TrendPoint.day, TrendPoint.procedure)).one()
         assert tuple(point) == (1, "microneedling")
         rows = trends.adherence(session=s, actor=MANAGER, now=at(24 * 30))
@@ -226,7 +226,7 @@ def test_intake_and_enrolment_keep_the_tables_current(db: Database, store: objec
     with db.session() as s:  # the schedule edited: the due days follow
         patients.set_schedule(session=s, actor=ADMIN, treatment_id=tid, days=[1, 2], now=at(27))
     with db.read() as s:
-        assert trends.is_current(session=s)
+        assert trends.is_current(session=s, actor=ADMIN)
         days = s.scalars(select(TrendSlot.due_day).order_by(TrendSlot.position)).all()
     assert list(days) == [1, 2]
 
@@ -268,13 +268,75 @@ def test_the_data_stamp_changes_after_reply_claim_and_resolve(db: Database, stor
     ]
     seen = set()
     with db.read() as s:
-        seen.add(trends.data_stamp(session=s))
+        seen.add(trends.data_stamp(session=s, actor=ADMIN))
     for step in steps:
         with db.session() as s:
             step(s)
         with db.read() as s:
-            stamp = trends.data_stamp(session=s)
+            stamp = trends.data_stamp(session=s, actor=ADMIN)
         assert stamp not in seen  # a page's cached report is never served after the change
+        seen.add(stamp)
+
+
+def test_the_data_stamp_changes_with_treatments_and_every_schedule_write(
+    db: Database, store: object
+) -> None:
+    """Adherence reads the treatments and their schedules: a page's cached report must not
+    outlive a treatment recorded, nor any edit of a schedule, even one that keeps the number
+    of due days (a day swapped for one cancelled before) or drops an answered day."""
+    make_treatment(db)  # the clinic
+    with db.session() as s:
+        pid = patients.add_patient(
+            session=s,
+            actor=ADMIN,
+            name="Ada Adherence",
+            birth_date=date(1980, 1, 2),
+            contact_preference="none",
+        ).id
+        tid = patients.record_treatment(
+            session=s, actor=ADMIN, patient_id=pid, procedure="microneedling",
+            treated_at=at(0), schedule_days=[1, 3, 7, 14, 28], now=at(1),
+        ).treatment.id  # fmt: skip
+        intake.submit_checkin(
+            session=s, ruleset=RULES, store=store, actor=ADMIN, treatment_id=tid,  # type: ignore[arg-type]
+            answers=calm_answers(), photos=[], client_submission_id="stamp-day-1",
+            submitted_at=at(26),
+        )  # fmt: skip
+
+    def treated(s: Any) -> object:
+        other = patients.add_patient(
+            session=s,
+            actor=ADMIN,
+            name="Bo Adherence",
+            birth_date=date(1981, 2, 3),
+            contact_preference="none",
+        ).id
+        return patients.record_treatment(
+            session=s, actor=ADMIN, patient_id=other, procedure="microneedling_rf",
+            treated_at=at(2), now=at(3),
+        )  # fmt: skip
+
+    def schedule(days: list[int], hours: float) -> Any:
+        return lambda s: patients.set_schedule(
+            session=s, actor=ADMIN, treatment_id=tid, days=days, now=at(hours)
+        )
+
+    steps = {
+        "a treatment recorded": treated,
+        "day 28 dropped": schedule([1, 3, 7, 14], 27),
+        "14 swapped for the cancelled 28": schedule([1, 3, 7, 28], 28),
+        "the answered day 1 dropped": schedule([3, 7, 28], 29),
+        "a new day 10": schedule([3, 7, 10, 28], 30),
+    }
+    with db.read() as s:
+        seen = {trends.data_stamp(session=s, actor=ADMIN)}
+    for name, step in steps.items():
+        with db.session() as s:
+            step(s)
+        with db.read() as s:
+            stamp = trends.data_stamp(session=s, actor=MANAGER)
+            assert trends.data_stamp(session=s, actor=MANAGER) == stamp  # reading changes none
+        assert stamp not in seen, name
         seen.add(stamp)
 
 
@@ -290,7 +352,7 @@ def test_migration_0009_backfills_the_tables_from_existing_rows(empty_db: Databa
     schema.downgrade(empty_db.engine, "0008")
     schema.upgrade(empty_db.engine)
     with empty_db.read() as s:
-        assert trends.is_current(session=s)
+        assert trends.is_current(session=s, actor=ADMIN)
         points = s.scalar(select(func.count()).select_from(TrendPoint))
         assert points == s.scalar(
             select(func.count(CheckIn.id)).where(CheckIn.is_baseline.is_(False))
@@ -342,4 +404,4 @@ def test_reconcile_repair_rebuilds_stale_trend_tables(db: Database, store: objec
         fixed = reconcile(session=s, actor=ADMIN, store=store, repair=True)  # type: ignore[arg-type]
         assert fixed.to_json()["trend_tables"] == "rebuilt"
     with db.read() as s:
-        assert trends.is_current(session=s)
+        assert trends.is_current(session=s, actor=ADMIN)

@@ -228,9 +228,10 @@ def test_clinics_migration_backfills_every_row_to_the_existing_clinic(empty_db: 
     from sqlalchemy.orm import Session
 
     from checkins.services import clinic
+    from tests.services.helpers import ADMIN
 
     with Session(engine) as s:
-        second = clinic.add_clinic(session=s, name="New Clinic")
+        second = clinic.add_clinic(session=s, actor=ADMIN, name="New Clinic")
         s.commit()
     assert second.id == 2
     with pytest.raises(RuntimeError, match="2 clinics"):  # their rows could not be told apart

@@ -98,16 +98,10 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_reconcile(args: argparse.Namespace, out: TextIO) -> int:
-    import math
-
     from checkins.cli.context import deployment_actor
     from checkins.services.reconcile import reconcile
 
-    if not math.isfinite(args.grace) or args.grace < 0:
-        raise InvalidInput(
-            "--grace is a number of seconds, 0 or more (for example 600).", code="invalid_grace"
-        )
-    db = _connect()
+    db = _connect()  # the service refuses a grace that is not 0 or more seconds
     with db.session() as s:
         report = reconcile(
             session=s,
@@ -162,13 +156,15 @@ def _clinic_json(view: ClinicView) -> dict[str, object]:
 
 
 def cmd_clinics_add(args: argparse.Namespace, out: TextIO) -> int:
+    from checkins.cli.context import deployment_actor
     from checkins.services import clinic
 
     hours = clinic.parse_office_hours(args.office_hours) if args.office_hours else None
     db = _connect()
     with db.session() as s:
         view = clinic.add_clinic(
-            session=s, name=args.name, organisation=args.organisation or "", phone=args.phone,
+            session=s, actor=deployment_actor(s), name=args.name,
+            organisation=args.organisation or "", phone=args.phone,
             time_zone=args.time_zone or "America/New_York", office_hours=hours,
             after_hours_phone=args.after_hours_phone, rules_path=args.rules_file,
         )  # fmt: skip

@@ -58,8 +58,8 @@ def cli_actor(session: Session, args: argparse.Namespace) -> Actor:
 
 
 def deployment_actor(session: Session) -> Actor:
-    """For work on the whole deployment (the photo store's reconcile): audited in the first
-    clinic, since the files are shared by every clinic."""
+    """For work on the whole deployment (the photo store's reconcile, adding a clinic): audited
+    in the first clinic, since the files and the list of clinics are shared by every clinic."""
     from checkins.services import clinic
     from checkins.services.views import Actor
 

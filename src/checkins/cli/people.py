@@ -17,7 +17,7 @@ from checkins.cli.context import (
     cli_actor,
     link_key,
 )
-from checkins.domain import InvalidInput, Role
+from checkins.domain import ContactPreference, InvalidInput, Role
 
 
 def cmd_users_add(args: argparse.Namespace, out: TextIO) -> int:
@@ -61,7 +61,8 @@ def cmd_patients_add(args: argparse.Namespace, out: TextIO) -> int:
             phone=args.phone,
             email=args.email,
             language=args.language,
-            contact_preference=args.contact or ("both" if args.email else "sms"),
+            contact_preference=args.contact
+            or (ContactPreference.BOTH if args.email else ContactPreference.SMS),
             caregiver_name=args.caregiver_name,
             caregiver_phone=args.caregiver_phone,
             allow_duplicate=args.allow_duplicate,

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -36,12 +36,9 @@ from checkins.storage.models import (
     Treatment,
 )
 
-WORKER_NAME = "checkins worker"
-
-
-def _worker(clinic_id: int) -> Actor:
-    """The worker acting for one clinic (each clinic's links, settings and contacts)."""
-    return Actor.system(clinic_id, WORKER_NAME)
+# Who issues a link: the caller's actor (the provider replying), or for the worker's own
+# reminders the actor its entry point gives for each clinic (messaging/worker.py).
+ActorFor = Callable[[int], Actor]
 
 
 LEASE = timedelta(minutes=10)
@@ -104,13 +101,15 @@ def queue_patient_message(
     *,
     session: Session,
     signing_key: links.LinkKey,
+    actor: Actor,
     treatment_id: int,
     kind: str,
     lead: str,
     key: str,
     now: datetime | None = None,
 ) -> int:
-    """Queue ``lead`` + a fresh personal link to the patient on each channel they chose."""
+    """Queue ``lead`` + a fresh personal link to the patient on each channel they chose; the
+    link is issued (checked and audited) as ``actor``."""
     t = session.get(Treatment, treatment_id)
     if t is None:
         return 0
@@ -123,7 +122,7 @@ def queue_patient_message(
         return 0
     url = links.issue_link(
         session=session, key=signing_key, treatment_id=treatment_id, base_url=base_url() + "/",
-        ttl_days=clinic.link_validity_days, now=now, actor=_worker(t.clinic_id),
+        ttl_days=clinic.link_validity_days, now=now, actor=actor,
     )  # fmt: skip
     added = 0
     for channel, address in addresses:
@@ -137,20 +136,28 @@ def queue_patient_message(
 
 
 def queue_reply_notice(
-    *, session: Session, signing_key: links.LinkKey, message_id: int, treatment_id: int
+    *,
+    session: Session,
+    signing_key: links.LinkKey,
+    actor: Actor,
+    message_id: int,
+    treatment_id: int,
 ) -> int:
+    """The patient is told their care team replied (the link issued as the replying actor)."""
     return queue_patient_message(
-        session=session, signing_key=signing_key, treatment_id=treatment_id, kind="reply_notice",
+        session=session, signing_key=signing_key, actor=actor, treatment_id=treatment_id,
+        kind="reply_notice",
         lead=N_("your care team replied to your check-in. Read it here:"),
         key=f"reply:{message_id}",
     )  # fmt: skip
 
 
 def queue_link(
-    *, session: Session, signing_key: links.LinkKey, treatment_id: int, nonce: str
+    *, session: Session, signing_key: links.LinkKey, actor: Actor, treatment_id: int, nonce: str
 ) -> int:
     return queue_patient_message(
-        session=session, signing_key=signing_key, treatment_id=treatment_id, kind="link",
+        session=session, signing_key=signing_key, actor=actor, treatment_id=treatment_id,
+        kind="link",
         lead=N_("your check-in link for the days after your treatment:"), key=f"link:{nonce}",
     )  # fmt: skip
 
@@ -205,20 +212,32 @@ def _quiet(clinic: ClinicSettings, minutes: int) -> bool:
 
 
 def queue_due_reminders(
-    *, session: Session, signing_key: links.LinkKey, now: datetime | None = None
+    *,
+    session: Session,
+    signing_key: links.LinkKey,
+    actor_for: ActorFor,
+    now: datetime | None = None,
 ) -> int:
     """Reminders for today's due check-ins (at the reminder hour, never in quiet hours), and a
-    second one the next day for a check-in still missing: each clinic by its own hours."""
+    second one the next day for a check-in still missing: each clinic by its own hours, its
+    links issued as ``actor_for(clinic id)`` (the worker's entry point says who that is)."""
     now = now or utcnow()
     clinics = session.scalars(select(ClinicSettings).order_by(ClinicSettings.id)).all()
     return sum(
-        _clinic_reminders(session=session, signing_key=signing_key, clinic=c, now=now)
+        _clinic_reminders(
+            session=session, signing_key=signing_key, actor=actor_for(c.id), clinic=c, now=now
+        )
         for c in clinics
     )
 
 
 def _clinic_reminders(
-    *, session: Session, signing_key: links.LinkKey, clinic: ClinicSettings, now: datetime
+    *,
+    session: Session,
+    signing_key: links.LinkKey,
+    actor: Actor,
+    clinic: ClinicSettings,
+    now: datetime,
 ) -> int:
     local, minutes = _local_minutes(now, clinic.time_zone)
     if minutes < clinic.reminder_hour * 60 or _quiet(clinic, minutes):
@@ -236,7 +255,7 @@ def _clinic_reminders(
             Treatment.ended_at.is_(None),
             Patient.discharged_at.is_(None),
             Patient.opted_out_at.is_(None),
-            Patient.contact_preference != "none",
+            Patient.contact_preference != ContactPreference.NONE.value,
         )
     ).all()
     # Which reminders exist already: one indexed range scan, not a query per due check-in (at
@@ -264,7 +283,7 @@ def _clinic_reminders(
             else N_("we have not received your check-in yet. Please send it here:")
         )
         added += queue_patient_message(
-            session=session, signing_key=signing_key, treatment_id=treatment_id,
+            session=session, signing_key=signing_key, actor=actor, treatment_id=treatment_id,
             kind="reminder", lead=lead, key=key, now=now,
         )  # fmt: skip
     return added

@@ -12,7 +12,7 @@ import socket
 import threading
 from datetime import datetime, timedelta
 
-from checkins.domain import utcnow
+from checkins.domain import Actor, utcnow
 from checkins.links import LinkKey
 from checkins.messaging import outbox
 from checkins.messaging.channels import Channels
@@ -21,6 +21,15 @@ from checkins.storage.db import Database
 
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:64]
+
+
+WORKER_NAME = "checkins worker"
+
+
+def worker_actor(clinic_id: int) -> Actor:
+    """The worker acting for one clinic (its reminders' links): the worker is an entry point,
+    like the command line, and says here who it acts as."""
+    return Actor.system(clinic_id, WORKER_NAME)
 
 
 def run_once(
@@ -34,7 +43,9 @@ def run_once(
 ) -> outbox.RunReport:
     """Everything due now: queue today's reminders, then send what is due."""
     with db.session() as s:
-        queued = outbox.queue_due_reminders(session=s, signing_key=signing_key, now=now or utcnow())
+        queued = outbox.queue_due_reminders(
+            session=s, signing_key=signing_key, actor_for=worker_actor, now=now or utcnow()
+        )
     report = outbox.deliver_due(db, channels, worker=worker or worker_id(), now=now, lease=lease)
     report.queued_reminders = queued
     return report

@@ -130,14 +130,22 @@ def send_test(*, session: Session, actor: Actor) -> int:
 
 
 def deliveries(
-    *, session: Session, actor: Actor, patient_id: int | None = None, limit: int = 100
+    *,
+    session: Session,
+    actor: Actor,
+    patient_id: int | None = None,
+    limit: int = 100,
+    audit_read: bool = True,
 ) -> list[DeliveryView]:
-    """The delivery log: all messages for admins, one patient's for whoever may see them."""
+    """The delivery log: all messages for admins, one patient's for whoever may see them.
+
+    It shows patients' contact addresses, so it is an audited read (``audit_read=False``: a
+    page's reruns after its first read in one visit)."""
     if patient_id is None:
         access.require_admin(actor)
     else:
         access.require_enrolment_access(actor)
-    return [
+    found = [
         DeliveryView(
             m.id,
             m.kind,
@@ -153,3 +161,10 @@ def deliveries(
             session, clinic_id=access.clinic_of(actor), patient_id=patient_id, limit=limit
         )
     ]
+    if audit_read:
+        audit.record(
+            session=session, actor=actor, action="deliveries.view", patient_id=patient_id,
+            object_type="patient" if patient_id is not None else None, object_id=patient_id,
+            detail=f"{len(found)} messages",
+        )  # fmt: skip
+    return found

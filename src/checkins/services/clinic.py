@@ -19,6 +19,7 @@ from checkins.domain import (
     AccessDenied,
     Conflict,
     InvalidInput,
+    MessageDirection,
     NotFound,
     utcnow,
 )
@@ -123,6 +124,7 @@ def find_clinic(*, session: Session, ref: str) -> ClinicView:
 def add_clinic(
     *,
     session: Session,
+    actor: Actor,
     name: str,
     organisation: str = "",
     phone: str | None = None,
@@ -131,8 +133,10 @@ def add_clinic(
     after_hours_phone: str | None = None,
     rules_path: str | None = None,
 ) -> ClinicView:
-    """A new clinic in this deployment (its operator's act: `checkins clinics add`); audited
-    in the new clinic. Its staff, patients and settings start empty."""
+    """A new clinic in this deployment (an admin's act: `checkins clinics add` acts as the
+    deployment's operator); audited in the actor's clinic. Its staff, patients and settings
+    start empty."""
+    access.require_admin(actor)
     if not name.strip():
         raise InvalidInput("The clinic needs a name.", code="invalid_name")
     if session.scalar(
@@ -155,8 +159,8 @@ def add_clinic(
     session.add(row)
     session.flush()
     audit.record(
-        session=session, actor=Actor.system(row.id, "checkins command"), action="clinic.add",
-        detail=f"{row.name} ({row.organisation or 'no organisation'})",
+        session=session, actor=actor, action="clinic.add", object_type="clinic",
+        object_id=row.id, detail=f"{row.name} ({row.organisation or 'no organisation'})",
     )  # fmt: skip
     return _clinic_view(row)
 
@@ -321,7 +325,7 @@ def create_treatment(
     )
     session.add(t)
     session.flush()
-    trends.schedule_written(session=session, treatment_id=t.id, new=True)  # adherence
+    trends.schedule_written(session=session, actor=actor, treatment_id=t.id, new=True)  # adherence
     return treatment_view(_treatment(session, t.id, actor))
 
 
@@ -474,7 +478,7 @@ def patient_reply(*, session: Session, actor: Actor, body: str, now: datetime | 
         clinic_id=t.clinic_id,
         treatment_id=t.id,
         review_item_id=item.id if item is not None else None,
-        direction="from_patient",
+        direction=MessageDirection.FROM_PATIENT,
         body=text,
         created_at=now,
     )

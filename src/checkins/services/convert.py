@@ -5,6 +5,7 @@ from __future__ import annotations
 from checkins import questionnaire
 from checkins.domain import (
     Answers,
+    MessageDirection,
     PhotoMetrics,
     Reason,
     Severity,
@@ -172,5 +173,9 @@ def checkin_view(c: CheckIn) -> CheckInView:
 def message_view(m: Message, authors: dict[int, str]) -> MessageView:
     name = authors.get(m.author_user_id, "Your care team") if m.author_user_id else "Patient"
     return MessageView(
-        id=m.id, direction=m.direction, author_name=name, body=m.body, created_at=m.created_at
+        id=m.id,
+        direction=MessageDirection(m.direction),
+        author_name=name,
+        body=m.body,
+        created_at=m.created_at,
     )

@@ -123,7 +123,7 @@ def load(
     """This link's draft, or ``None`` (none kept, or the link has expired: then it is deleted)."""
     identity = _identity(actor, token, signing_key)
     now = now or utcnow()
-    purge_expired(session=session, now=now)
+    _purge_expired(session, now)
     row = session.scalar(select(CheckinDraft).where(_this_link(identity, actor)))
     if row is None:
         return None
@@ -145,14 +145,17 @@ def discard(*, session: Session, actor: Actor, signing_key: links.LinkKey, token
     session.execute(delete(CheckinDraft).where(_this_link(identity, actor)))
 
 
-def purge_expired(*, session: Session, now: datetime | None = None) -> int:
-    """Delete drafts whose link has expired; their photos are left to ``reconcile``."""
-    done = session.execute(delete(CheckinDraft).where(CheckinDraft.expires_at <= (now or utcnow())))
+def _purge_expired(session: Session, now: datetime) -> int:
+    """Delete drafts whose link has expired; their photos are left to ``reconcile``. A step of
+    ``load`` (after its check): an expired link's draft is deleted when next met."""
+    done = session.execute(delete(CheckinDraft).where(CheckinDraft.expires_at <= now))
     return int(getattr(done, "rowcount", 0) or 0)
 
 
-def referenced_keys(*, session: Session) -> set[str]:
-    """Every photo-store key a draft names (``reconcile`` must not remove them)."""
+def referenced_keys(*, session: Session, actor: Actor) -> set[str]:
+    """Every photo-store key a draft names, in every clinic (``reconcile`` must not remove
+    them; the photo store is the deployment's): for admins."""
+    access.require_admin(actor)
     keys: set[str] = set()
     for photos in session.scalars(select(CheckinDraft.photos)):
         keys.update(str(p.get("key", "")) for p in photos or [])

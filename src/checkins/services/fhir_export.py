@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from checkins import access, fhir, questionnaire
-from checkins.domain import ReviewStatus, utcnow
+from checkins.domain import MessageDirection, ReviewStatus, utcnow
 from checkins.questionnaire import Kind
 from checkins.services import audit, scope
 from checkins.services.clinic import _author_names, get_clinic
@@ -170,7 +170,7 @@ def export_bundle(
                 id=m.id,
                 treatment_id=m.treatment_id,
                 case_id=m.review_item_id,
-                from_patient=m.direction == "from_patient",
+                from_patient=m.direction == MessageDirection.FROM_PATIENT,
                 author=names.get(m.author_user_id or 0, "Your care team"),
                 body=m.body,
                 sent_at=m.created_at,

@@ -44,7 +44,7 @@ from checkins.imaging import (
 from checkins.imaging.opening import check_bytes
 from checkins.imaging.zones import region_png
 from checkins.messaging import outbox
-from checkins.services import audit, patients, scope, trends
+from checkins.services import audit, scope, trends
 from checkins.services.clinic import call_now, clinic_settings
 from checkins.services.convert import (
     photo_view,
@@ -53,7 +53,15 @@ from checkins.services.convert import (
     store_answers,
 )
 from checkins.services.views import Actor, SubmitResult
-from checkins.storage.models import CheckIn, Photo, ReviewItem, RuleHit, Treatment, TriageRecord
+from checkins.storage.models import (
+    CheckIn,
+    Photo,
+    ReviewItem,
+    RuleHit,
+    ScheduledCheckin,
+    Treatment,
+    TriageRecord,
+)
 from checkins.storage.photos import BlobStore, sha256_hex
 
 
@@ -168,6 +176,27 @@ def _stored_result(session: Session, existing: CheckIn, treatment_id: int) -> Su
         review_item_id=item,
         photos=tuple(photo_view(p) for p in existing.photos),
     )
+
+
+def _mark_answered(session: Session, treatment_id: int, day: int, checkin_id: int) -> int | None:
+    """Record that a check-in answered the schedule: the latest open due day up to ``day`` (a
+    day-2 check-in answers day 1), else the next one if it is due tomorrow. Its day or None.
+
+    A step of ``submit_checkin``, in its transaction and after its access check."""
+    open_rows = select(ScheduledCheckin).where(
+        ScheduledCheckin.treatment_id == treatment_id,
+        ScheduledCheckin.checkin_id.is_(None),
+        ScheduledCheckin.cancelled_at.is_(None),
+    )
+    row = session.scalar(
+        open_rows.where(ScheduledCheckin.day <= day).order_by(ScheduledCheckin.day.desc()).limit(1)
+    )
+    if row is None:
+        row = session.scalar(open_rows.where(ScheduledCheckin.day == day + 1).limit(1))
+    if row is None:
+        return None
+    row.checkin_id = checkin_id
+    return row.day
 
 
 def _find(session: Session, client_submission_id: str) -> CheckIn | None:
@@ -355,10 +384,7 @@ def submit_checkin(
         return _stored_result(session, existing, treatment_id)
 
     if not is_baseline:
-        patients.mark_answered(
-            session=session, treatment_id=treatment_id, day=checkin.day_since_treatment,
-            checkin_id=checkin.id,
-        )  # fmt: skip
+        _mark_answered(session, treatment_id, checkin.day_since_treatment, checkin.id)
     for reason in triage.reasons:
         session.add(
             RuleHit(checkin_id=checkin.id, rule_id=reason.rule, severity=reason.severity.value)
@@ -380,7 +406,7 @@ def submit_checkin(
         if triage.severity is Severity.URGENT:
             # In this transaction: the alerts exist exactly when the case does.
             outbox.queue_urgent_alerts(session=session, item_id=item.id, now=submitted_at)
-    trends.checkin_added(session=session, checkin_id=checkin.id)  # same transaction
+    trends.checkin_added(session=session, actor=actor, checkin_id=checkin.id)  # same transaction
     audit.record(
         session=session,
         actor=actor,

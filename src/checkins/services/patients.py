@@ -238,7 +238,7 @@ def add_patient(
     phone: str | None = None,
     email: str | None = None,
     language: str = "en",
-    contact_preference: str = "sms",
+    contact_preference: str = ContactPreference.SMS,
     caregiver_name: str | None = None,
     caregiver_phone: str | None = None,
     caregiver_email: str | None = None,
@@ -585,7 +585,7 @@ def record_treatment(
     if previous is not None:
         _cancel_open(session, previous.id, treated_at)
     _write_schedule(session, t, days, clinic.time_zone, now)
-    trends.schedule_written(session=session, treatment_id=t.id, new=True)  # adherence
+    trends.schedule_written(session=session, actor=actor, treatment_id=t.id, new=True)  # adherence
     p.discharged_at, p.discharge_reason = None, ""
     audit.record(
         session=session, actor=actor, action="treatment.add", patient_id=patient_id,
@@ -608,7 +608,7 @@ def set_schedule(
     t = _treatment(session, treatment_id, actor)
     clinic = _clinic(session, actor)
     _write_schedule(session, t, schedule.clean_days(days), clinic.time_zone, now or utcnow())
-    trends.schedule_written(session=session, treatment_id=t.id, new=False)  # adherence
+    trends.schedule_written(session=session, actor=actor, treatment_id=t.id, new=False)  # adherence
     audit.record(
         session=session, actor=actor, action="treatment.schedule", patient_id=t.patient_id,
         object_type="treatment", object_id=t.id, detail=",".join(map(str, t.schedule_days)),
@@ -643,25 +643,6 @@ def discharge(
     )  # fmt: skip
     session.flush()
     return _view(p)
-
-
-def mark_answered(*, session: Session, treatment_id: int, day: int, checkin_id: int) -> int | None:
-    """Record that a check-in answered the schedule: the latest open due day up to ``day``
-    (a day-2 check-in answers day 1), else the next one if it is due tomorrow. Its day or None."""
-    open_rows = select(ScheduledCheckin).where(
-        ScheduledCheckin.treatment_id == treatment_id,
-        ScheduledCheckin.checkin_id.is_(None),
-        ScheduledCheckin.cancelled_at.is_(None),
-    )
-    row = session.scalar(
-        open_rows.where(ScheduledCheckin.day <= day).order_by(ScheduledCheckin.day.desc()).limit(1)
-    )
-    if row is None:
-        row = session.scalar(open_rows.where(ScheduledCheckin.day == day + 1).limit(1))
-    if row is None:
-        return None
-    row.checkin_id = checkin_id
-    return row.day
 
 
 def _detail(session: Session, t: Treatment, time_zone: str) -> TreatmentDetail:

@@ -19,6 +19,7 @@ from checkins.domain import (
     Conflict,
     Disposition,
     InvalidInput,
+    MessageDirection,
     NotFound,
     ReviewStatus,
     Role,
@@ -478,7 +479,7 @@ def reply(
         treatment_id=item.treatment_id,
         review_item_id=item.id,
         author_user_id=actor.user_id,
-        direction="to_patient",
+        direction=MessageDirection.TO_PATIENT,
         body=text,
         created_at=now,
     )
@@ -493,7 +494,7 @@ def reply(
         object_id=item_id,
     )
     outbox.queue_reply_notice(
-        session=session, signing_key=signing_key, message_id=msg.id,
+        session=session, signing_key=signing_key, actor=actor, message_id=msg.id,
         treatment_id=item.treatment_id,
     )  # fmt: skip
     names = {actor.user_id: actor.name}
@@ -632,6 +633,8 @@ def photo_bytes(
     ``rendition`` is "thumb", "display", "full", or "measured": the display copy with the
     measured region drawn over it, zone by zone (the display copy when none was stored).
     """
+    if actor.role is not Role.PATIENT:  # refused before anything is read, photo or not
+        access.require_case_access(actor)
     found = session.execute(
         select(Photo, CheckIn.treatment_id, Treatment.patient_id)
         .join(CheckIn, CheckIn.id == Photo.checkin_id)

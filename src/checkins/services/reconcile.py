@@ -12,6 +12,7 @@ bulk load that bypassed the services (the trends then read the rows, correctly b
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checkins import access
+from checkins.domain import InvalidInput
 from checkins.services import trends
 from checkins.services.views import Actor
 from checkins.storage.models import Photo
@@ -62,6 +64,13 @@ def reconcile(
     now: float | None = None,
 ) -> ReconcileReport:
     access.require_admin(actor)
+    if not (math.isfinite(grace_seconds) and grace_seconds >= 0):
+        # NaN compares false with every age, so every file would count as old enough and a
+        # repair would remove an intake's photo in flight (as a negative grace would).
+        raise InvalidInput(
+            "The grace period is a number of seconds, 0 or more (for example 600).",
+            code="invalid_grace",
+        )
     now = time.time() if now is None else now
     report = ReconcileReport(repaired=repair)
     referenced: set[str] = set()
@@ -78,7 +87,7 @@ def reconcile(
     # A patient's draft names photos no check-in row does yet (services/drafts.py).
     from checkins.services import drafts
 
-    referenced.update(drafts.referenced_keys(session=session))
+    referenced.update(drafts.referenced_keys(session=session, actor=actor))
     for key in store.keys():  # noqa: SIM118 - a PhotoStore is not a dict
         if key in referenced:
             continue
@@ -93,10 +102,10 @@ def reconcile(
         report.temp_files.append(str(tmp))
         if repair:
             tmp.unlink(missing_ok=True)
-    if not trends.is_current(session=session):
+    if not trends.is_current(session=session, actor=actor):
         report.trend_tables = "stale"
         if repair:
-            trends.rebuild(session=session)
+            trends.rebuild(session=session, actor=actor)
             report.trend_tables = "rebuilt"
     session.flush()
     return report

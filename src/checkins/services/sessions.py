@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from checkins import links
+from checkins import access, links
 from checkins.domain import Role, utcnow
 from checkins.services import audit, users
 from checkins.services.views import Actor
@@ -66,6 +66,7 @@ def sign_in_oidc(*, session: Session, email: str) -> Actor | None:
 def sign_out(*, session: Session, actor: Actor, reason: str = "by user") -> None:
     """A staff member's session ended (``reason``: "by user", "timeout", "error"…). Patients
     hold a link rather than a sign-in, so their sessions leave nothing to record."""
+    access.clinic_of(actor)  # an actor outside any clinic was never signed in to one
     if actor.role is Role.PATIENT:
         return
     audit.record(session=session, actor=actor, action="auth.sign_out", detail=reason)

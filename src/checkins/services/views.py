@@ -7,7 +7,14 @@ from datetime import date, datetime
 
 # Actor lives in the domain (access.py checks it without importing services); re-exported here.
 from checkins.domain import Actor as Actor
-from checkins.domain import PhotoMetrics, Reason, ReviewStatus, Severity, TriageResult
+from checkins.domain import (
+    MessageDirection,
+    PhotoMetrics,
+    Reason,
+    ReviewStatus,
+    Severity,
+    TriageResult,
+)
 from checkins.guidance import CallNow
 
 
@@ -127,7 +134,7 @@ class QueuePage:
 @dataclass(frozen=True)
 class MessageView:
     id: int
-    direction: str  # "to_patient" or "from_patient"
+    direction: MessageDirection
     author_name: str
     body: str
     created_at: datetime

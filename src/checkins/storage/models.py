@@ -26,7 +26,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from checkins.domain import DEFAULT_OFFICE_HOURS, OutboxStatus, ReviewStatus, utcnow
+from checkins.domain import (
+    DEFAULT_OFFICE_HOURS,
+    ContactPreference,
+    OutboxStatus,
+    ReviewStatus,
+    utcnow,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -103,7 +109,9 @@ class Patient(Base):
     phone_e164: Mapped[str | None] = mapped_column(String(20), index=True)
     email: Mapped[str | None] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
-    contact_preference: Mapped[str] = mapped_column(String(8), default="sms", server_default="sms")
+    contact_preference: Mapped[str] = mapped_column(
+        String(8), default=ContactPreference.SMS.value, server_default=ContactPreference.SMS.value
+    )
     caregiver_name: Mapped[str | None] = mapped_column(String(200))
     caregiver_phone_e164: Mapped[str | None] = mapped_column(String(20))
     caregiver_email: Mapped[str | None] = mapped_column(String(254))
@@ -284,7 +292,7 @@ class Message(Base):
     treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id"), index=True)
     review_item_id: Mapped[int | None] = mapped_column(ForeignKey("review_items.id"))
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    direction: Mapped[str] = mapped_column(String(24))  # to_patient | from_patient
+    direction: Mapped[str] = mapped_column(String(24))  # a MessageDirection
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

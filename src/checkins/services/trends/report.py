@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import Integer, Subquery, case, cast, distinct, func, select, true
@@ -43,7 +43,14 @@ from checkins.services.trends.privacy import could_identify
 from checkins.services.trends.rows import METRICS, Filters
 from checkins.services.trends.stored import ADHERENCE_GRACE_DAYS
 from checkins.services.views import Actor
-from checkins.storage.models import CheckIn, ReviewItem, RuleHit, Treatment, TrendSlot
+from checkins.storage.models import (
+    CheckIn,
+    ReviewItem,
+    RuleHit,
+    ScheduledCheckin,
+    Treatment,
+    TrendSlot,
+)
 
 METRIC_LABELS: dict[str, str] = {
     "mean_a_star": "Mean a* (CIELAB)",
@@ -197,7 +204,7 @@ def _begin(
         session=session,
         dialect=dialects.of(session),
         filters=filters,
-        stored=stored.is_current(session=session),
+        stored=stored.is_current(session=session, actor=actor),
     )
 
 
@@ -369,19 +376,49 @@ def false_alarm_rates(
     return _false_alarms(_begin(session, actor, start, end, procedure, series, clinics))
 
 
-def data_stamp(*, session: Session) -> tuple[int, ...]:
+def data_stamp(*, session: Session, actor: Actor) -> tuple[int, ...]:
     """A cheap fingerprint of everything the trends read; it changes whenever a check-in
-    arrives or a case is queued, claimed, replied to, released or resolved (each bumps its
-    version).
+    arrives, a case is queued, claimed, replied to, released or resolved (each bumps its
+    version), a treatment is recorded or its schedule is written (what adherence reads).
 
     Pages may cache a report keyed on (filters, stamp): a few milliseconds instead of a
-    recomputation, and never stale. It carries only counts and ids, nothing about any patient.
+    recomputation, and never stale from a change of the data (a due check-in's window closing
+    with time is the clock's, not the data's: the page's cache lifetime covers it). It carries
+    only counts, ids and one time, nothing about any patient; whoever may read trends may.
+
+    Schedules: a new due day is a new ``scheduled_checkins`` row (its highest id); a dropped
+    one is a row cancelled now (the latest cancellation, and their number) or, when it was
+    answered, one slot fewer in ``trend_slots``; a day brought back is one cancellation
+    fewer. Every schedule write changes at least one of them.
     """
-    checkins = session.execute(select(func.count(CheckIn.id), func.max(CheckIn.id))).one()
-    items = session.execute(
-        select(func.count(ReviewItem.id), func.max(ReviewItem.id), func.sum(ReviewItem.version))
+    require_trends_access(actor)
+    sc = ScheduledCheckin
+    found = session.execute(
+        select(
+            select(func.count(CheckIn.id)).scalar_subquery(),
+            select(func.max(CheckIn.id)).scalar_subquery(),
+            select(func.count(ReviewItem.id)).scalar_subquery(),
+            select(func.max(ReviewItem.id)).scalar_subquery(),
+            select(func.sum(ReviewItem.version)).scalar_subquery(),
+            select(func.count(Treatment.id)).scalar_subquery(),
+            select(func.max(Treatment.id)).scalar_subquery(),
+            select(func.count(sc.id)).scalar_subquery(),
+            select(func.max(sc.id)).scalar_subquery(),
+            select(func.count(sc.cancelled_at)).scalar_subquery(),
+            select(func.max(sc.cancelled_at)).scalar_subquery(),
+            select(func.count()).select_from(TrendSlot).scalar_subquery(),
+        )
     ).one()
-    return tuple(int(v or 0) for v in (*checkins, *items))
+    *counts, last_cancelled, slots = found
+    return (*(int(v or 0) for v in counts), _microseconds(last_cancelled), int(slots or 0))
+
+
+def _microseconds(at: datetime | str | None) -> int:
+    """A stored time as whole microseconds since 1970 (SQLite may answer MAX() as text)."""
+    if at is None:
+        return 0
+    moment = datetime.fromisoformat(at) if isinstance(at, str) else at
+    return (moment - datetime(1970, 1, 1)) // timedelta(microseconds=1)
 
 
 # --------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -43,6 +43,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from checkins import access
+from checkins.domain import NotFound
+from checkins.services import scope
 from checkins.services.trends import dialect
 from checkins.services.trends.rows import METRICS, interpolate, rank_of
 from checkins.storage.models import (
@@ -54,6 +57,9 @@ from checkins.storage.models import (
     TrendSlot,
     TrendState,
 )
+
+if TYPE_CHECKING:
+    from checkins.services.views import Actor
 
 ADHERENCE_GRACE_DAYS = 1
 """A check-in due on day d counts as received if sent on day d up to d + this many days."""
@@ -101,9 +107,9 @@ def _points_select() -> Select[Any]:
 # Keeping the tables
 
 
-def checkin_added(*, session: Session, checkin_id: int) -> None:
-    """Count a newly stored check-in into the trend tables (call it in the same transaction)."""
-    _covered(session, TrendState.last_checkin_id, CheckIn.id, checkin_id)
+def checkin_added(*, session: Session, actor: Actor, checkin_id: int) -> None:
+    """Count a newly stored check-in into the trend tables (call it in the same transaction),
+    as the actor who stored it: whoever may send that treatment's check-ins, in its clinic."""
     found = session.execute(
         select(
             CheckIn.is_baseline,
@@ -115,9 +121,13 @@ def checkin_added(*, session: Session, checkin_id: int) -> None:
             *(getattr(CheckIn, m) for m in METRICS),
         )
         .join(Treatment, Treatment.id == CheckIn.treatment_id)
-        .where(CheckIn.id == checkin_id)
-    ).one()
+        .where(CheckIn.id == checkin_id, scope.mine(Treatment.clinic_id, actor))
+    ).first()
+    if found is None:
+        raise NotFound(f"There is no check-in {checkin_id}.")
     is_baseline, treatment_id, day, procedure, patient_id, clinic_id, *values = found
+    access.require_baseline_access(actor, treatment_id)
+    _covered(session, TrendState.last_checkin_id, CheckIn.id, checkin_id)
     if is_baseline:
         return
     session.execute(
@@ -158,10 +168,13 @@ def checkin_added(*, session: Session, checkin_id: int) -> None:
     )
 
 
-def schedule_written(*, session: Session, treatment_id: int, new: bool) -> None:
+def schedule_written(*, session: Session, actor: Actor, treatment_id: int, new: bool) -> None:
     """Lay out a treatment's due check-ins (``new``: a treatment just created; else its
-    schedule was edited). Call it in the transaction that wrote the schedule."""
+    schedule was edited). Call it in the transaction that wrote the schedule, as its writer
+    (whoever enrols, in the treatment's clinic)."""
+    access.require_enrolment_access(actor)
     session.flush()
+    scope.get(session, Treatment, treatment_id, actor, missing=f"No treatment {treatment_id}.")
     session.execute(delete(TrendSlot).where(TrendSlot.treatment_id == treatment_id))
     slots = _slots(session, Treatment.id == treatment_id, CheckIn.treatment_id == treatment_id)
     if slots:
@@ -211,8 +224,17 @@ def _slots(
     return out
 
 
-def rebuild(*, session: Session) -> None:
-    """Lay every trend table out again from the rows (a backfill; idempotent)."""
+def rebuild(*, session: Session, actor: Actor) -> None:
+    """Lay every trend table out again from the rows, for every clinic (a backfill after a bulk
+    load; idempotent): an admin's repair (`checkins reconcile --repair`). The tables hold
+    de-identified figures only, but their layout is the deployment's."""
+    access.require_admin(actor)
+    _lay_out(session)
+
+
+def _lay_out(session: Session) -> None:
+    """``rebuild`` without its check: for migration 0009's backfill alone, which runs as the
+    schema's owner before any actor exists (no front door reaches it)."""
     for model in (TrendPoint, TrendMember, TrendGroup, TrendSlot, TrendState):
         session.execute(delete(model))
     session.execute(insert(TrendPoint).from_select(_POINT_COLUMNS, _points_select()))
@@ -270,12 +292,14 @@ def _highest_ids(session: Session) -> tuple[int, int]:
     return int(checkins), int(treatments)
 
 
-def is_current(*, session: Session) -> bool:
-    """True when the trend tables cover every check-in and treatment in the rows.
+def is_current(*, session: Session, actor: Actor) -> bool:
+    """True when the trend tables cover every check-in and treatment in the rows (for whoever
+    may read trends, or repair them).
 
     Rows written past the services (a bulk load) carry ids the state has not reached until
     ``rebuild``; the report then reads the rows.
     """
+    access.require_trends_access(actor)
     state = session.execute(
         select(TrendState.last_checkin_id, TrendState.last_treatment_id)
     ).first()
