@@ -14,6 +14,7 @@ import resources
 import staff
 import streamlit as st
 import ui
+import visits
 from sqlalchemy.orm import Session
 from state import StateKeys
 
@@ -85,8 +86,10 @@ def accounts_tab(db: Database, actor: Actor) -> None:
 
 def links_tab(db: Database, actor: Actor) -> None:
     """Create a treatment's check-in link (shown for that treatment only), or revoke them all."""
-    with db.read() as s:
-        targets = links.list_link_targets(session=s, actor=actor)
+    first = visits.first("link-targets")  # an audited read, once per visit
+    with db.session() if first else db.read() as s:
+        targets = links.list_link_targets(session=s, actor=actor, audit_read=first)
+    visits.seen("link-targets")
     if not targets:
         st.info("No treatments yet: enrol a patient on the Patients page first.")
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
+import visits
 
 from checkins.domain import WEEKDAYS, ChannelName
 from checkins.services.views import ClinicView
@@ -79,9 +80,11 @@ def alert_contacts_tab(db: Any, actor: Any, act: Any, tz: str) -> None:
 
     from checkins.services import alerts
 
-    with db.read() as s:
+    first = visits.first("deliveries")  # the log shows patients' addresses: audited per visit
+    with db.session() if first else db.read() as s:
         contacts = alerts.list_contacts(session=s, actor=actor)
-        log = alerts.deliveries(session=s, actor=actor, limit=200)
+        log = alerts.deliveries(session=s, actor=actor, limit=200, audit_read=first)
+    visits.seen("deliveries")
     with st.form("alert_contacts", enter_to_submit=False):
         emails = st.text_area(
             "On-call emails, one per line, in the order they are alerted",

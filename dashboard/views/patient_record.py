@@ -105,8 +105,10 @@ with details_tab:
                 reason=reason), "Follow-up ended.")  # fmt: skip
 
 with history_tab:
-    with db.read() as s:
-        sent = alerts.deliveries(session=s, actor=actor, patient_id=pid)
+    first_sent = visits.first(sent_read := f"deliveries:{pid}")
+    with db.session() if first_sent else db.read() as s:
+        sent = alerts.deliveries(session=s, actor=actor, patient_id=pid, audit_read=first_sent)
+    visits.seen(sent_read)
     frames = {
         **enrol_ui.history_frames(record, tz),
         "Messages sent": enrol_ui.delivery_frame(sent, tz),

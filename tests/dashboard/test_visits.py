@@ -150,3 +150,23 @@ def test_the_check_in_page_is_audited_once_per_visit(
     at.switch_page("views/patient_checkin.py").run()
     assert not at.exception
     assert rows(seeded, "view_patient_home") == after_history + 1  # back again: a new visit
+
+
+def test_the_admin_pages_link_targets_and_delivery_log_are_audited_once_per_visit(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    at = sign_in(app(), "admin")
+    at.switch_page("views/admin.py").run()
+    assert not at.exception
+    # Every tab's body runs on each rerun (Streamlit draws hidden tabs too).
+    assert rows(seeded, "link.list_targets") == 1
+    assert rows(seeded, "deliveries.view") == 1
+    at.run()
+    at.run()
+    assert rows(seeded, "link.list_targets") == 1
+    assert rows(seeded, "deliveries.view") == 1
+    at.switch_page("views/queue.py").run()
+    at.switch_page("views/admin.py").run()
+    assert not at.exception
+    assert rows(seeded, "link.list_targets") == 2
+    assert rows(seeded, "deliveries.view") == 2
