@@ -78,7 +78,7 @@ def photo(actor: Actor, photo_id: int, rendition: str) -> bytes:
 def header(case: CaseView, tz: str) -> None:
     item, t, c = case.item, case.treatment, case.checkin
     st.page_link(QUEUE_PAGE, label="Back to the queue", icon=":material/arrow_back:")
-    st.title(f"{t.patient_name} · day {c.day_since_treatment}")
+    st.title(f"{ui.plain(t.patient_name)} · day {c.day_since_treatment}")
     st.markdown(f"{ui.severity_badge(item.severity)} {staff.case_status(item)}")
     st.caption(f"Sent {staff.clinic_time(c.submitted_at, tz)}")
 
@@ -89,14 +89,14 @@ def other_open(case: CaseView) -> None:
         return
     n = len(case.other_open)
     st.warning(
-        f"{case.treatment.patient_name} has {n} other open case{'s' if n != 1 else ''}: "
+        f"{ui.plain(case.treatment.patient_name)} has {n} other open case{'s' if n != 1 else ''}: "
         "read them together.",
         icon=":material/stacks:",
     )
     for other in case.other_open:
         st.page_link(
             CASE_PAGE,
-            label=staff.other_case_text(other),
+            label=ui.plain(staff.other_case_text(other)),  # a colleague's name in it
             query_params={"item": str(other.item_id)},
             icon=":material/arrow_forward:",
         )

@@ -14,6 +14,7 @@ import pandas as pd
 import patient_ui
 import staff
 import streamlit as st
+import ui
 from state import StateKeys
 
 from checkins import contact, i18n
@@ -166,7 +167,7 @@ def link_panel(patient: PatientView, url: str, clinic: ClinicView) -> None:
     right.markdown("**The patient's personal link**")
     right.code(url, language=None, wrap_lines=True)
     via = contact.display_phone(patient.phone_e164) or patient.email or "the patient"
-    right.caption(f"Or copy this message to {via}:")
+    right.caption(f"Or copy this message to {ui.plain(via)}:")
     tr = i18n.translator(patient.language)  # the patient reads it: in their language
     right.code(
         f"{clinic.name}: "

@@ -158,12 +158,16 @@ def photo_verdict(check: PhotoCheck, *, card_hint: str | None, tr: Translator = 
         else:
             left.markdown(":material/broken_image:")
         if check.ok:
-            right.markdown(f":green[:material/check_circle:] **{check.name}**: " + tr("good photo"))
+            right.markdown(
+                f":green[:material/check_circle:] **{plain(check.name)}**: " + tr("good photo")
+            )
             right.caption(tr("We measured the outlined area."))
             if card_hint and not check.card_detected:
                 right.caption(tr("Reference card not seen.") + " " + tr(card_hint))
         else:
-            right.markdown(f":red[:material/replay:] **{check.name}**: " + tr("please retake"))
+            right.markdown(
+                f":red[:material/replay:] **{plain(check.name)}**: " + tr("please retake")
+            )
             for problem in check.problems:
                 right.markdown(f"- {tr(problem)}")
 
