@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import actions
 import charts
+import inline
 import resources
 import staff
 import streamlit as st
@@ -235,7 +236,9 @@ def _full_size(load: Callable[[], bytes], title: str) -> None:
 
     def body() -> None:
         ui.attempt(
-            lambda: st.image(load(), caption=title, alt=f"Photo: {title}"),
+            lambda: inline.image(
+                load(), caption=title, alt=f"Photo: {title}", max_width=inline.PAGE_WIDTH
+            ),
             doing="opening the photo",
         )
 
@@ -264,7 +267,8 @@ def photos(case: CaseView, actor: Actor, tz: str) -> None:
 
             data = ui.attempt(load, doing="loading a photo")
             if data:
-                col.image(data, caption=caption, width="stretch", alt=f"Photo: {caption}")
+                with col:  # the display copy, inside the page (no /media/ address)
+                    inline.image(data, caption=caption, width="stretch", alt=f"Photo: {caption}")
             title = titles.get(p.id, caption)
             if col.button(
                 "Full size",
