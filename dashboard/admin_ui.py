@@ -128,7 +128,9 @@ def links_tab(db: Database, actor: Actor) -> None:
     issued = st.session_state.get(StateKeys.ISSUED_LINK)
     if issued and issued[0] == tid:  # never show one patient's link for another
         st.code(issued[1], language=None, wrap_lines=True)
-        st.caption(f"For {target.patient_name} only: anyone holding it can open their check-in.")
+        st.caption(
+            f"For {ui.plain(target.patient_name)} only: anyone holding it can open their check-in."
+        )
 
 
 def settings_tab(db: Database, actor: Actor) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import actions
 import charts
+import inline
 import resources
 import staff
 import streamlit as st
@@ -78,7 +79,7 @@ def photo(actor: Actor, photo_id: int, rendition: str) -> bytes:
 def header(case: CaseView, tz: str) -> None:
     item, t, c = case.item, case.treatment, case.checkin
     st.page_link(QUEUE_PAGE, label="Back to the queue", icon=":material/arrow_back:")
-    st.title(f"{t.patient_name} · day {c.day_since_treatment}")
+    st.title(f"{ui.plain(t.patient_name)} · day {c.day_since_treatment}")
     st.markdown(f"{ui.severity_badge(item.severity)} {staff.case_status(item)}")
     st.caption(f"Sent {staff.clinic_time(c.submitted_at, tz)}")
 
@@ -89,14 +90,14 @@ def other_open(case: CaseView) -> None:
         return
     n = len(case.other_open)
     st.warning(
-        f"{case.treatment.patient_name} has {n} other open case{'s' if n != 1 else ''}: "
+        f"{ui.plain(case.treatment.patient_name)} has {n} other open case{'s' if n != 1 else ''}: "
         "read them together.",
         icon=":material/stacks:",
     )
     for other in case.other_open:
         st.page_link(
             CASE_PAGE,
-            label=staff.other_case_text(other),
+            label=ui.plain(staff.other_case_text(other)),  # a colleague's name in it
             query_params={"item": str(other.item_id)},
             icon=":material/arrow_forward:",
         )
@@ -235,7 +236,9 @@ def _full_size(load: Callable[[], bytes], title: str) -> None:
 
     def body() -> None:
         ui.attempt(
-            lambda: st.image(load(), caption=title, alt=f"Photo: {title}"),
+            lambda: inline.image(
+                load(), caption=title, alt=f"Photo: {title}", max_width=inline.PAGE_WIDTH
+            ),
             doing="opening the photo",
         )
 
@@ -264,7 +267,8 @@ def photos(case: CaseView, actor: Actor, tz: str) -> None:
 
             data = ui.attempt(load, doing="loading a photo")
             if data:
-                col.image(data, caption=caption, width="stretch", alt=f"Photo: {caption}")
+                with col:  # the display copy, inside the page (no /media/ address)
+                    inline.image(data, caption=caption, width="stretch", alt=f"Photo: {caption}")
             title = titles.get(p.id, caption)
             if col.button(
                 "Full size",

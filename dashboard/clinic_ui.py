@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
+import ui
 import visits
 
 from checkins.domain import WEEKDAYS, ChannelName
@@ -100,7 +101,9 @@ def alert_contacts_tab(db: Any, actor: Any, act: Any, tz: str) -> None:
                 phones=phones.splitlines()), "On-call contacts saved.")  # fmt: skip
     for c in contacts:
         if c.failed_at:
-            st.warning(f"{c.address}: the last message failed ({c.failure_reason}).")
+            st.warning(
+                f"{ui.plain(c.address)}: the last message failed ({ui.plain(c.failure_reason)})."
+            )
     if st.button("Send a test message to every contact", icon=":material/send:"):
         act(lambda s: alerts.send_test(session=s, actor=actor), "Test messages queued.")
     st.markdown("**Delivery log**")

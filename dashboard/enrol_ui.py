@@ -10,10 +10,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import inline
 import pandas as pd
 import patient_ui
 import staff
 import streamlit as st
+import ui
 from state import StateKeys
 
 from checkins import contact, i18n
@@ -162,11 +164,17 @@ def schedule_frame(d: TreatmentDetail, tz: str) -> pd.DataFrame:
 def link_panel(patient: PatientView, url: str, clinic: ClinicView) -> None:
     """Hand the link over: a QR code to scan now, and the text to send until messages go out."""
     left, right = st.columns([1, 2])
-    left.image(qr_png(url, scale=6), caption="Scan with the patient's phone camera", width=200)
+    with left:  # the link is the patient's credential: inside the page, never at a URL
+        inline.image(
+            qr_png(url, scale=6),
+            caption="Scan with the patient's phone camera",
+            width=200,
+            alt="QR code of the patient's personal check-in link",
+        )
     right.markdown("**The patient's personal link**")
     right.code(url, language=None, wrap_lines=True)
     via = contact.display_phone(patient.phone_e164) or patient.email or "the patient"
-    right.caption(f"Or copy this message to {via}:")
+    right.caption(f"Or copy this message to {ui.plain(via)}:")
     tr = i18n.translator(patient.language)  # the patient reads it: in their language
     right.code(
         f"{clinic.name}: "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import inline
 import streamlit as st
 from ui import attempt, bullets, call_button, plain
 
@@ -148,22 +149,28 @@ def photo_verdict(check: PhotoCheck, *, card_hint: str | None, tr: Translator = 
         left, right = st.columns([1, 3], vertical_alignment="center")
         measured = check.measured_thumb
         if measured is not None:
-            left.image(
-                measured,
-                width=96,
-                alt=tr("Your photo %(name)s, measured area outlined", name=check.name),
-            )
+            with left:
+                inline.image(
+                    measured,
+                    width=96,
+                    alt=tr("Your photo %(name)s, measured area outlined", name=check.name),
+                )
         elif check.thumb is not None:
-            left.image(check.thumb, width=96, alt=tr("Your photo %(name)s", name=check.name))
+            with left:
+                inline.image(check.thumb, width=96, alt=tr("Your photo %(name)s", name=check.name))
         else:
             left.markdown(":material/broken_image:")
         if check.ok:
-            right.markdown(f":green[:material/check_circle:] **{check.name}**: " + tr("good photo"))
+            right.markdown(
+                f":green[:material/check_circle:] **{plain(check.name)}**: " + tr("good photo")
+            )
             right.caption(tr("We measured the outlined area."))
             if card_hint and not check.card_detected:
                 right.caption(tr("Reference card not seen.") + " " + tr(card_hint))
         else:
-            right.markdown(f":red[:material/replay:] **{check.name}**: " + tr("please retake"))
+            right.markdown(
+                f":red[:material/replay:] **{plain(check.name)}**: " + tr("please retake")
+            )
             for problem in check.problems:
                 right.markdown(f"- {tr(problem)}")
 

@@ -2,10 +2,10 @@
 force (parsed once per rule file, not on every check-in) and the link key (read once, then passed
 to whatever signs or verifies a patient link).
 
-Only the engine, the store and the rules are cached (``st.cache_resource`` is shared by every
-session of the process); sessions and patient data never are. Pages import these; the router
-calls ``db()`` first so a missing database is reported once, in a sentence. A broken rule file
-is logged and shown as the generic sentence where the rules are used (``ui.attempt``).
+Only the engine, the store, the rules and the key are cached (``st.cache_resource`` is shared
+by every session of the process); sessions and patient data never are. Pages import these; the
+router calls ``db()`` first so a missing database is reported once, in a sentence. A broken rule
+file is logged and shown as the generic sentence where the rules are used (``ui.attempt``).
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ def rules(actor: Actor) -> RuleSet:
     return _rules(own or os.environ.get(RULES_FILE_ENV, "").strip())
 
 
+@st.cache_resource(show_spinner=False)
 def _link_key(setting: str, folder: str) -> LinkKey:
     return load_key()  # reads $CHECKINS_SECRET_KEY, else the key file in ``folder``
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import auth
+import inline
 import lang
 import patient_ui
 import resources
@@ -82,4 +83,5 @@ for c in reversed(home.history):
             cols = st.columns(min(len(shown), 4))
             for i, data in enumerate(shown):
                 alt = tr("%(title)s: photo %(n)s", title=title, n=i + 1)
-                cols[i % len(cols)].image(data, width=160, alt=alt)
+                with cols[i % len(cols)]:
+                    inline.image(data, width=160, alt=alt)

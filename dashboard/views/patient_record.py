@@ -63,15 +63,17 @@ def act(fn: object, done: str) -> None:
 
 if flash := st.session_state.pop(StateKeys.PATIENT_FLASH, None):
     st.success(flash, icon=":material/check:")
-st.title(p.name)
+st.title(ui.plain(p.name))
 born = f"born {p.birth_date:%Y-%m-%d}" if p.birth_date else "no date of birth"
+phone = contact.display_phone(p.phone_e164) or "no mobile"
 st.caption(
-    f"{born} · {contact.display_phone(p.phone_e164) or 'no mobile'} · {p.email or 'no email'}"
+    f"{born} · {phone} · {ui.plain(p.email or 'no email')}"
     f" · {patients.LANGUAGES[p.language]} · messages: "
     f"{patients.CONTACT_PREFERENCES[p.contact_preference].lower()}"
 )
 if p.discharged_at:
-    st.warning(f"Follow-up ended {staff.clinic_time(p.discharged_at, tz)}: {p.discharge_reason}")
+    ended = staff.clinic_time(p.discharged_at, tz)
+    st.warning(f"Follow-up ended {ended}: {ui.plain(p.discharge_reason)}")
 treat_tab, new_tab, details_tab, history_tab = st.tabs(
     ["Treatments", "Record a treatment", "Details", "History"]
 )

@@ -89,7 +89,7 @@ with add:
         try:
             with db.session() as s:
                 made = patients.add_patient(session=s, actor=actor, **values)
-            st.session_state[StateKeys.PATIENT_FLASH] = f"Enrolled {made.name}."
+            st.session_state[StateKeys.PATIENT_FLASH] = f"Enrolled {ui.plain(made.name)}."
             open_record(made.id)
         except Conflict as dup:
             with db.session() as s:

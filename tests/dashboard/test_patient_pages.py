@@ -5,6 +5,7 @@ urgent result, the history; and every way a link can be refused."""
 from __future__ import annotations
 
 import base64
+import html
 from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
@@ -92,7 +93,7 @@ def test_blurred_photo_must_be_retaken_then_an_urgent_checkin_is_stored_once(
         [("good.jpg", good_jpeg(), "image/jpeg"), ("blurry.jpg", blurred_jpeg(), "image/jpeg")]
     ).run()
     assert not at.exception
-    shown = texts(at)
+    shown = html.unescape(texts(at))  # file names are escaped (ui.plain): read them back
     assert "**good.jpg**: good photo" in shown and "**blurry.jpg**: please retake" in shown
     answer(at, temperature=102.0)
     send(at)
@@ -346,7 +347,7 @@ def test_photos_come_through_the_uploader_at_phone_resolution(
     big = to_jpeg(skin_photo(width=4032, height=3024, redness=0.4, seed=3))
     at.file_uploader[0].set_value([("IMG_0001.jpg", big, "image/jpeg")]).run()
     assert not at.exception
-    assert "**IMG_0001.jpg**: good photo" in texts(at)
+    assert "**IMG_0001.jpg**: good photo" in html.unescape(texts(at))
     answer(at)
     send(at)
     assert not at.exception and not at.error
@@ -412,7 +413,7 @@ def test_a_ninth_photo_is_refused_when_added(app: Callable[[], AppTest], seeded:
     at.file_uploader[0].set_value(files).run()
     assert not at.exception
     assert "at most 8 photos, so “p8.jpg” was not added" in at.error[0].value
-    shown = texts(at)
+    shown = html.unescape(texts(at))
     assert "**p7.jpg**" in shown and "**p8.jpg**" not in shown
 
 
@@ -430,7 +431,7 @@ def test_a_reload_keeps_the_photos_and_answers(app: Callable[[], AppTest], seede
     assert again.text_input(key="q_temperature").value == "37,2"
     assert again.radio(key="q_swelling").value == "mild"
     assert again.text_area(key="q_notes").value == "itchy on the left"
-    assert "**good.jpg**: good photo" in texts(again)
+    assert "**good.jpg**: good photo" in html.unescape(texts(again))
     again.radio(key="q_unit").set_value("°C")
     send(again)
     assert not again.exception and stored(seeded) == (1, 1)
