@@ -65,13 +65,14 @@ if flash := st.session_state.pop(StateKeys.PATIENT_FLASH, None):
     st.success(flash, icon=":material/check:")
 st.title(p.name)
 born = f"born {p.birth_date:%Y-%m-%d}" if p.birth_date else "no date of birth"
-st.caption(
-    f"{born} · {contact.display_phone(p.phone_e164) or 'no mobile'} · {p.email or 'no email'}"
-    f" · {patients.LANGUAGES[p.language]} · messages: "
+st.caption(  # as typed: an address is not a link (a caption's link is too faint to read)
+    f"{born} · {contact.display_phone(p.phone_e164) or 'no mobile'} · "
+    f"{ui.plain(p.email or 'no email')} · {patients.LANGUAGES[p.language]} · messages: "
     f"{patients.CONTACT_PREFERENCES[p.contact_preference].lower()}"
 )
 if p.discharged_at:
-    st.warning(f"Follow-up ended {staff.clinic_time(p.discharged_at, tz)}: {p.discharge_reason}")
+    st.warning(f"Follow-up ended {staff.clinic_time(p.discharged_at, tz)}: "
+               f"{ui.plain(p.discharge_reason)}")  # fmt: skip
 treat_tab, new_tab, details_tab, history_tab = st.tabs(
     ["Treatments", "Record a treatment", "Details", "History"]
 )
@@ -113,4 +114,7 @@ with history_tab:
     }
     for title, frame in frames.items():
         st.markdown(f"**{title}**")
-        st.dataframe(frame, hide_index=True) if len(frame) else st.caption("None yet.")
+        if len(frame):  # a statement: a bare expression would be written out by "magic"
+            st.dataframe(frame, hide_index=True)
+        else:
+            st.caption("None yet.")
