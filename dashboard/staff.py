@@ -124,16 +124,18 @@ def patient_cell(r: QueueRow) -> str:
 def queue_frame(rows: Sequence[QueueRow], target_minutes: int) -> pd.DataFrame:
     """One line per case, in the service's order (urgent first, then longest waiting).
 
-    Columns run from what decides the order of work (severity, why, who, the clock) to the
-    details, so a phone shows the first ones without scrolling sideways.
+    Columns run from what decides the order of work (severity, who, why, the clock) to the
+    details, so a phone shows the first ones without scrolling sideways: the patient (with
+    "(2 open)" when they have several open cases) comes before the reasons, which a phone cuts
+    off at the screen's edge.
     """
     clock = clock_heading(target_minutes)
     return pd.DataFrame(
         [
             {
                 "Severity": SEVERITY_TEXT.get(r.severity, r.severity.value),
-                "Why": r.summary,
                 "Patient": patient_cell(r),
+                "Why": r.summary,
                 clock: response_clock(r.waiting_minutes, target_minutes, r.status),
                 "Day": r.day_since_treatment,
                 "Procedure": procedure_label(r.procedure),
@@ -141,12 +143,12 @@ def queue_frame(rows: Sequence[QueueRow], target_minutes: int) -> pd.DataFrame:
             }
             for r in rows
         ],
-        columns=["Severity", "Why", "Patient", clock, "Day", "Procedure", "Status"],
+        columns=["Severity", "Patient", "Why", clock, "Day", "Procedure", "Status"],
     )
 
 
 # Pixel widths that fit the queue on a 1366-px screen beside the sidebar (hover shows the rest).
-QUEUE_WIDTHS = {"Severity": 70, "Why": 200, "Patient": 170, "Day": 45, "Procedure": 150}
+QUEUE_WIDTHS = {"Severity": 70, "Patient": 190, "Why": 180, "Day": 45, "Procedure": 150}
 
 
 def queue_column_config(target_minutes: int) -> dict[str, Any]:

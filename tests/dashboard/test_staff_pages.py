@@ -252,6 +252,8 @@ def test_provider_lands_on_queue_with_urgent_first(clinic: Clinic) -> None:
     assert list(table["Patient"]) == ["Ada Urgent", "Bo Review"]
     assert table["Severity"][0] == "Urgent"
     assert table["Why"][0] == "pus drainage"
+    # Who before why: on a phone the reasons run off the screen's edge, the patient does not.
+    assert list(table.columns[:3]) == ["Severity", "Patient", "Why"]
     assert "over by" in table["Waiting (1 h target)"][0]  # queued three days ago, target 1 h
     assert at.sidebar.metric[0].value == "1"  # urgent cases waiting
 
