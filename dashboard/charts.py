@@ -24,6 +24,11 @@ SEVERITY_COLOURS = {
     Severity.REVIEW.value: "#e67e22",
     Severity.ROUTINE.value: "#95a5a6",
 }
+# One colour per procedure, from Okabe & Ito's colour-blind-safe palette (blue, vermillion,
+# bluish green, reddish purple): told apart with any colour vision, each at least 3:1 on white
+# (WCAG 1.4.11). Streamlit's default palette drew two procedures in near-identical light blues.
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
+PROCEDURE_COLOURS = dict(zip(PROCEDURE_LABELS.values(), OKABE_ITO, strict=False))
 HEIGHT = 260
 DAY_AXIS = alt.Axis(tickMinStep=1, format="d")
 
@@ -142,7 +147,12 @@ def recovery_curves(
     if frame.empty:
         return None
     x = alt.X("day:Q", title="Days since treatment", axis=DAY_AXIS)
-    colour = alt.Color("procedure:N", title="Procedure", legend=alt.Legend(orient="bottom"))
+    colour = alt.Color(
+        "procedure:N",
+        title="Procedure",
+        scale=alt.Scale(domain=list(PROCEDURE_COLOURS), range=list(PROCEDURE_COLOURS.values())),
+        legend=alt.Legend(orient="bottom", symbolOpacity=1),  # not the band's pale fill
+    )
     band = (
         alt.Chart(frame)
         .mark_area(opacity=0.25)

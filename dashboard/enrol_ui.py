@@ -16,14 +16,24 @@ import patient_ui
 import staff
 import streamlit as st
 import ui
+import visits
 from state import StateKeys
 
 from checkins import contact, i18n
 from checkins.domain import PROCEDURE_LABELS, PROCEDURES, utcnow
 from checkins.handout import qr_png
+from checkins.services import alerts
 from checkins.services import patient_form as form
+from checkins.services.alerts import DeliveryView
 from checkins.services.patients import AREAS, CONTACT_PREFERENCES, LANGUAGES
-from checkins.services.views import ClinicView, PatientRecord, PatientView, TreatmentDetail
+from checkins.services.views import (
+    Actor,
+    ClinicView,
+    PatientRecord,
+    PatientView,
+    TreatmentDetail,
+)
+from checkins.storage.db import Database
 
 
 def patient_fields(current: PatientView | None, *, key: str) -> dict[str, Any] | None:
@@ -213,6 +223,15 @@ def baseline_photos(*, reference_card: bool) -> BaselinePhotos:
         patient_ui.photo_verdict(check, card_hint=form.CARD_HINT if reference_card else None)
     problem = form.ready_to_send(checks, baseline=True)
     return BaselinePhotos([c.prepared for c in checks if c.prepared is not None], problem)
+
+
+def messages_sent(db: Database, actor: Actor, patient_id: int) -> list[DeliveryView]:
+    """A patient's delivery log (their addresses): an audited read, once per visit."""
+    first = visits.first(read := f"deliveries:{patient_id}")
+    with db.session() if first else db.read() as s:
+        sent = alerts.deliveries(session=s, actor=actor, patient_id=patient_id, audit_read=first)
+    visits.seen(read)
+    return sent
 
 
 def delivery_frame(rows: Sequence[Any], tz: str) -> pd.DataFrame:

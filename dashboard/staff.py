@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,7 +29,14 @@ from checkins.services.views import (
     TreatmentView,
 )
 
+# A figure about too few patients to show, said so in words short enough to read whole (the
+# "fewer than 11 patients" of before was cut off in a table column and in a headline figure):
+# "under 11" in a table's "Patients" column; "hidden" as a headline figure, with the reason in
+# its help (a check-in count is hidden for the patients behind it, not for being small).
 SUPPRESSED = f"fewer than {trends.MIN_GROUP} patients"
+SUPPRESSED_CELL = f"under {trends.MIN_GROUP}"
+SUPPRESSED_FIGURE = "hidden"
+SUPPRESSED_HELP = f"Hidden: it is about {SUPPRESSED}, who might be recognised from it."
 SEVERITY_TEXT = {Severity.URGENT: "Urgent", Severity.REVIEW: "Review", Severity.ROUTINE: "Routine"}
 # Cell colours (the data grid draws on a canvas: colours, not emoji, which many fonts lack).
 SEVERITY_STYLES = {
@@ -117,16 +124,18 @@ def patient_cell(r: QueueRow) -> str:
 def queue_frame(rows: Sequence[QueueRow], target_minutes: int) -> pd.DataFrame:
     """One line per case, in the service's order (urgent first, then longest waiting).
 
-    Columns run from what decides the order of work (severity, why, who, the clock) to the
-    details, so a phone shows the first ones without scrolling sideways.
+    Columns run from what decides the order of work (severity, who, why, the clock) to the
+    details, so a phone shows the first ones without scrolling sideways: the patient (with
+    "(2 open)" when they have several open cases) comes before the reasons, which a phone cuts
+    off at the screen's edge.
     """
     clock = clock_heading(target_minutes)
     return pd.DataFrame(
         [
             {
                 "Severity": SEVERITY_TEXT.get(r.severity, r.severity.value),
-                "Why": r.summary,
                 "Patient": patient_cell(r),
+                "Why": r.summary,
                 clock: response_clock(r.waiting_minutes, target_minutes, r.status),
                 "Day": r.day_since_treatment,
                 "Procedure": procedure_label(r.procedure),
@@ -134,12 +143,12 @@ def queue_frame(rows: Sequence[QueueRow], target_minutes: int) -> pd.DataFrame:
             }
             for r in rows
         ],
-        columns=["Severity", "Why", "Patient", clock, "Day", "Procedure", "Status"],
+        columns=["Severity", "Patient", "Why", clock, "Day", "Procedure", "Status"],
     )
 
 
 # Pixel widths that fit the queue on a 1366-px screen beside the sidebar (hover shows the rest).
-QUEUE_WIDTHS = {"Severity": 70, "Why": 200, "Patient": 170, "Day": 45, "Procedure": 150}
+QUEUE_WIDTHS = {"Severity": 70, "Patient": 190, "Why": 180, "Day": 45, "Procedure": 150}
 
 
 def queue_column_config(target_minutes: int) -> dict[str, Any]:
@@ -402,7 +411,7 @@ def trend_frame(
 
     ``people`` tables (their figures describe a group of patients) end with a "Patients"
     column; a suppressed row keeps its group labels, its figures are empty and "Patients"
-    reads "fewer than 11 patients", so nobody mistakes a hidden group for a missing one.
+    reads "under 11", so nobody mistakes a hidden group for a missing one.
     """
     out = []
     for r in rows:
@@ -411,7 +420,7 @@ def trend_frame(
         for name, (heading, kind) in columns.items():
             line[heading] = _fmt(values[name], kind)
         if people:
-            line["Patients"] = SUPPRESSED if r.suppressed else str(values.get("patients", ""))
+            line["Patients"] = SUPPRESSED_CELL if r.suppressed else str(values.get("patients", ""))
         out.append(line)
     headings = [h for h, _ in columns.values()]
     frame = pd.DataFrame(out, columns=[*headings, "Patients"] if people else headings)
@@ -419,6 +428,33 @@ def trend_frame(
         if kind in ("int", "min"):  # whole numbers, with gaps for hidden figures (not 12.0)
             frame[heading] = frame[heading].astype("Int64")
     return frame
+
+
+Columns = dict[str, tuple[str, str]]
+"""A trends table's columns: field name → (heading, kind); see ``trend_frame``."""
+
+# How the grid shows each kind of figure: every value of a column with the same decimals
+# ("12.70", not "12.7" next to "12.71"); the CSV keeps the rounded numbers themselves.
+NUMBER_FORMATS = {"num": "%.2f", "pct": "%.1f"}
+
+
+def trend_formats(columns: Columns) -> dict[str, str]:
+    """A trends table's printf formats by heading, for its decimal columns."""
+    return {h: NUMBER_FORMATS[kind] for h, kind in columns.values() if kind in NUMBER_FORMATS}
+
+
+def period_label(zones: Sequence[str]) -> str:
+    """The period's label: its dates are the clinic's own, in the zone it names (or each
+    clinic's own, when the clinics shown keep different clocks)."""
+    if len(set(zones)) <= 1:
+        return f"Period ({zones[0] if zones else 'UTC'})"
+    return f"Period (each clinic's own dates: {', '.join(dict.fromkeys(zones))})"
+
+
+def clinic_today(time_zone: str, now: datetime | None = None) -> date:
+    """Today's date on the clinic's calendar (``now``: a naive UTC time, default now)."""
+    at = (now or datetime.now(UTC).replace(tzinfo=None)).replace(tzinfo=UTC)
+    return at.astimezone(_zone(time_zone)).date()
 
 
 CURVE_COLUMNS = {
@@ -482,4 +518,9 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def overview_text(value: int | None) -> str:
-    return SUPPRESSED if value is None else f"{value:,}"
+    """A headline figure: the count, or "hidden" (``overview_help`` says why)."""
+    return SUPPRESSED_FIGURE if value is None else f"{value:,}"
+
+
+def overview_help(value: int | None) -> str | None:
+    return SUPPRESSED_HELP if value is None else None

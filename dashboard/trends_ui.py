@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-import pandas as pd
 import resources
 import staff
 import streamlit as st
 
 from checkins import access
 from checkins.domain import AccessDenied
-from checkins.services import trends
+from checkins.services import clinic, trends
 from checkins.services.views import Actor
 
 
@@ -54,9 +55,39 @@ def report(
     return _report(start, end, procedure, series, chosen, stamp, actor)
 
 
-def table(title: str, frame: pd.DataFrame, name: str, period: tuple[date, date]) -> None:
-    """One table, and a button that downloads it as CSV (named for the period)."""
-    st.dataframe(frame, hide_index=True, placeholder="—")
+def clinics(actor: Actor) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """Whose trends: a manager of several clinics picks them (``()`` means the actor's own),
+    and the time zones of the clinics shown, whose calendars the period's dates are on."""
+    readable, own = access.readable_clinics(actor), access.clinic_of(actor)
+    with resources.db().read() as s:
+        views = {c.id: c for c in clinic.list_clinics(session=s) if c.id in readable}
+    chosen: tuple[int, ...] = ()
+    if len(views) > 1:  # a manager of an organisation of several clinics
+        chosen = tuple(
+            st.multiselect(
+                "Clinics", list(views), default=[own], format_func=lambda i: views[i].name
+            )
+        )
+    zones = tuple(views[i].time_zone for i in chosen or (own,) if i in views)
+    return chosen, zones or ("UTC",)
+
+
+def table(
+    title: str,
+    rows: Sequence[Any],
+    columns: staff.Columns,
+    name: str,
+    period: tuple[date, date],
+    *,
+    people: bool = True,
+) -> None:
+    """One table (``staff.trend_frame``), its decimals even, and a button that downloads it as
+    CSV (named for the period)."""
+    frame = staff.trend_frame(rows, columns, people=people)
+    config = {
+        h: st.column_config.NumberColumn(format=f) for h, f in staff.trend_formats(columns).items()
+    }
+    st.dataframe(frame, hide_index=True, placeholder="—", column_config=config)
     st.download_button(
         f"Download {title} (CSV)",
         staff.csv_bytes(frame),

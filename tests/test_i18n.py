@@ -167,6 +167,20 @@ def test_the_result_message_in_spanish() -> None:
     assert "línea de guardia de la clínica al 777" in urgent.urgent(es)[0]
 
 
+def test_a_number_and_its_unit_stay_on_one_line() -> None:
+    """The Spanish history broke "(38,6 / °C)" across lines: every translated text, the rules'
+    messages included, joins a number to its °C or °F with a no-break space."""
+    es, en = i18n.translator("es"), i18n.translator("en")
+    fever = "You reported a temperature of 101.5 °F or higher (a fever)."
+    assert es(fever) == (
+        "Usted indicó una temperatura de 101,5\u00a0°F (38,6\u00a0°C) o más (fiebre)."
+    )
+    assert en(fever) == "You reported a temperature of 101.5\u00a0°F or higher (a fever)."
+    assert i18n.keep_units("38,0 °C, 100.4  °F, 3 °Celsius, °C") == (
+        "38,0\u00a0°C, 100.4\u00a0°F, 3 °Celsius, °C"
+    )
+
+
 def test_patient_messages_in_their_language() -> None:
     es = i18n.translator("es")
     subject, body = _patient_text(

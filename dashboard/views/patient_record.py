@@ -14,7 +14,7 @@ from state import StateKeys
 
 from checkins import access, contact, schedule
 from checkins.domain import AccessDenied
-from checkins.services import alerts, clinic, patients
+from checkins.services import clinic, patients
 from checkins.services.views import PatientRecord
 
 actor = auth.current_actor()
@@ -65,15 +65,14 @@ if flash := st.session_state.pop(StateKeys.PATIENT_FLASH, None):
     st.success(flash, icon=":material/check:")
 st.title(ui.plain(p.name))
 born = f"born {p.birth_date:%Y-%m-%d}" if p.birth_date else "no date of birth"
-phone = contact.display_phone(p.phone_e164) or "no mobile"
-st.caption(
-    f"{born} · {phone} · {ui.plain(p.email or 'no email')}"
-    f" · {patients.LANGUAGES[p.language]} · messages: "
+st.caption(  # as typed: an address is not a link (a caption's link is too faint to read)
+    f"{born} · {contact.display_phone(p.phone_e164) or 'no mobile'} · "
+    f"{ui.plain(p.email or 'no email')} · {patients.LANGUAGES[p.language]} · messages: "
     f"{patients.CONTACT_PREFERENCES[p.contact_preference].lower()}"
 )
 if p.discharged_at:
-    ended = staff.clinic_time(p.discharged_at, tz)
-    st.warning(f"Follow-up ended {ended}: {ui.plain(p.discharge_reason)}")
+    st.warning(f"Follow-up ended {staff.clinic_time(p.discharged_at, tz)}: "
+               f"{ui.plain(p.discharge_reason)}")  # fmt: skip
 treat_tab, new_tab, details_tab, history_tab = st.tabs(
     ["Treatments", "Record a treatment", "Details", "History"]
 )
@@ -107,14 +106,14 @@ with details_tab:
                 reason=reason), "Follow-up ended.")  # fmt: skip
 
 with history_tab:
-    first_sent = visits.first(sent_read := f"deliveries:{pid}")
-    with db.session() if first_sent else db.read() as s:
-        sent = alerts.deliveries(session=s, actor=actor, patient_id=pid, audit_read=first_sent)
-    visits.seen(sent_read)
+    sent = enrol_ui.messages_sent(db, actor, pid)
     frames = {
         **enrol_ui.history_frames(record, tz),
         "Messages sent": enrol_ui.delivery_frame(sent, tz),
     }
     for title, frame in frames.items():
         st.markdown(f"**{title}**")
-        st.dataframe(frame, hide_index=True) if len(frame) else st.caption("None yet.")
+        if len(frame):  # a statement: a bare expression would be written out by "magic"
+            st.dataframe(frame, hide_index=True)
+        else:
+            st.caption("None yet.")

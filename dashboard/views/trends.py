@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 import auth
 import charts
-import pandas as pd
-import resources
 import staff
 import streamlit as st
 import trends_ui
 import ui
 
 from checkins import access
-from checkins.domain import PROCEDURES, AccessDenied, utcnow
+from checkins.domain import PROCEDURES, AccessDenied
 from checkins.services import trends
 
 DEFAULT_DAYS = 90
+SERIES = {None: "All", 1: "First", 2: "Second", 3: "Third or later"}
 
 actor = auth.current_actor()
 try:
@@ -25,16 +26,17 @@ try:
 except AccessDenied as denied:
     st.error(denied.message, icon=":material/block:")
     st.stop()
-SERIES = {None: "All", 1: "First", 2: "Second", 3: "Third or later"}
 st.title("Clinic trends")
 st.caption(
     f"De-identified: no names, photos or free text. Figures about fewer than {trends.MIN_GROUP} "
     "patients (redness curves, adherence) are suppressed and marked as such; counts of cases "
     "and review times are shown however small the clinic."
 )
-today = utcnow().date()
+# The clinics first: the period's dates are days on their calendars, named in its label.
+chosen, zones = trends_ui.clinics(actor)
+today = staff.clinic_today(zones[0])
 c1, c2, c3 = st.columns([2, 1, 1])
-picked = c1.date_input("Period (UTC)", (today - timedelta(days=DEFAULT_DAYS), today))
+picked = c1.date_input(staff.period_label(zones), (today - timedelta(days=DEFAULT_DAYS), today))
 procedure = c2.selectbox(
     "Procedure", [None, *PROCEDURES], format_func=lambda v: staff.procedure_label(v) if v else "All"
 )
@@ -48,28 +50,10 @@ if not isinstance(picked, tuple) or len(picked) != 2:
 first_day, last_day = picked[0], picked[1]
 
 
-def table(title: str, frame: pd.DataFrame, name: str) -> None:
-    trends_ui.table(title, frame, name, (first_day, last_day))
-
-
-chosen: tuple[int, ...] = ()
-if len(access.readable_clinics(actor)) > 1:  # a manager of an organisation of several clinics
-    from checkins.services import clinic
-
-    with resources.db().read() as s:
-        names = {
-            c.id: c.name
-            for c in clinic.list_clinics(session=s)
-            if c.id in access.readable_clinics(actor)
-        }
-    chosen = tuple(
-        st.multiselect(
-            "Clinics",
-            list(names),
-            default=[access.clinic_of(actor)],
-            format_func=lambda i: names.get(i, str(i)),
-        )
-    )
+def table(
+    title: str, rows: Sequence[Any], columns: staff.Columns, name: str, *, people: bool = True
+) -> None:
+    trends_ui.table(title, rows, columns, name, (first_day, last_day), people=people)
 
 
 def load() -> trends.TrendsReport:
@@ -79,11 +63,11 @@ def load() -> trends.TrendsReport:
 r = ui.attempt(load, doing="computing the clinic's trends")
 if r is None:
     st.stop()
-m1, m2, m3, m4 = st.columns(4)
-m1.metric("Patients who checked in", staff.overview_text(r.overview.patients))
-m2.metric("Check-ins", staff.overview_text(r.overview.checkins))
-m3.metric("Open cases", staff.overview_text(r.overview.open_cases))
-m4.metric("Resolved cases", staff.overview_text(r.overview.resolved_cases))
+o = r.overview
+figures = {"Patients who checked in": o.patients, "Check-ins": o.checkins}
+figures |= {"Open cases": o.open_cases, "Resolved cases": o.resolved_cases}
+for column, (label, value) in zip(st.columns(4), figures.items(), strict=True):
+    column.metric(label, staff.overview_text(value), help=staff.overview_help(value))
 
 st.subheader("Recovery curves")
 st.caption("Median and interquartile band by day since treatment (treatments in the period).")
@@ -94,11 +78,11 @@ if curve is None:
 else:
     st.altair_chart(curve, width="stretch")
     st.caption(charts.recovery_summary(r.curves, metric=metric))
-table("recovery curves", staff.trend_frame(r.curves, staff.CURVE_COLUMNS), "recovery_curves")
+table("recovery curves", r.curves, staff.CURVE_COLUMNS, "recovery_curves")
 
 st.subheader("Check-in adherence")
 st.caption("Share of due check-ins received (a day late still counts).")
-table("adherence", staff.trend_frame(r.adherence, staff.ADHERENCE_COLUMNS), "adherence")
+table("adherence", r.adherence, staff.ADHERENCE_COLUMNS, "adherence")
 
 st.subheader("Queue volume by week")
 volume = charts.queue_volume(r.volume)
@@ -108,14 +92,12 @@ else:
     st.altair_chart(volume, width="stretch")
     st.caption(charts.volume_summary(r.volume))
 people = {"people": False}  # counts of cases and times are the clinic's work, not people
-table("queue volume", staff.trend_frame(r.volume, staff.VOLUME_COLUMNS, **people), "queue_volume")
+table("queue volume", r.volume, staff.VOLUME_COLUMNS, "queue_volume", **people)
 
 st.subheader("Time to first review and to resolution")
 st.caption("Minutes from a case entering the queue; p90: 9 cases in 10 took at most this long.")
-times = staff.trend_frame(r.review_times, staff.REVIEW_TIME_COLUMNS, **people)
-table("review times", times, "review_times")
+table("review times", r.review_times, staff.REVIEW_TIME_COLUMNS, "review_times", **people)
 
 st.subheader("Rules: false-alarm rate")
 st.caption('Share of each rule\'s resolved cases closed as "no action needed".')
-alarms = staff.trend_frame(r.false_alarms, staff.RULE_COLUMNS, **people)
-table("rule false alarms", alarms, "false_alarms")
+table("rule false alarms", r.false_alarms, staff.RULE_COLUMNS, "false_alarms", **people)

@@ -38,11 +38,10 @@ class Thresholds:
 def _fever_sign(t: Thresholds, tr: Translator) -> str:
     if t.fever_f is None:
         return tr("A fever")
-    if tr.locale == ENGLISH.locale:
-        shown = f"{t.fever_f:.1f}".rstrip("0").rstrip(".") + " °F"
-    else:  # the locale's decimal mark, and the °C a thermometer shows for that line
-        celsius = round((t.fever_f - 32) * 5 / 9, 1)
-        shown = f"{tr.temperature(t.fever_f, 'F')} ({tr.temperature(celsius, 'C')})"
+    # In the locale's decimal mark, with the °C a thermometer shows for the same line (both
+    # from the rules in force), for a patient whose thermometer reads Celsius.
+    celsius = round((t.fever_f - 32) * 5 / 9, 1)
+    shown = f"{tr.temperature(t.fever_f, 'F')} ({tr.temperature(celsius, 'C')})"
     if t.fever_inclusive:
         return tr("Fever of %(temperature)s or greater", temperature=shown)
     return tr("Fever above %(temperature)s", temperature=shown)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import gettext as _gettext
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -97,6 +98,17 @@ def from_accept_language(header: str | None) -> list[str]:
     return list(_accept_language(header or ""))
 
 
+NBSP = "\u00a0"
+# A number and its temperature unit: "38,6 °C", "101.5 °F" (any spaces between them).
+_NUMBER_AND_UNIT = re.compile(r"(?<=\d)[ \t]+(?=°[CF]\b)")
+
+
+def keep_units(text: str) -> str:
+    """``text`` with a no-break space between each number and its °C or °F, so a line never
+    ends between "38,6" and "°C" (the catalog's and the rules' text keep ordinary spaces)."""
+    return _NUMBER_AND_UNIT.sub(NBSP, text)
+
+
 @dataclass(frozen=True)
 class Translator:
     """Messages, numbers and dates for one locale. Cheap to make; keep one per page run."""
@@ -104,10 +116,10 @@ class Translator:
     locale: str = DEFAULT
 
     def gettext(self, message: str) -> str:
-        return _catalog(self.locale).gettext(message)
+        return keep_units(_catalog(self.locale).gettext(message))
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return _catalog(self.locale).ngettext(singular, plural, n)
+        return keep_units(_catalog(self.locale).ngettext(singular, plural, n))
 
     def __call__(self, message: str, **values: Any) -> str:
         """``tr("Day %(day)s", day=3)``: the translation, then its named values."""

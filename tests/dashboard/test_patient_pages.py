@@ -479,12 +479,13 @@ def test_the_clinic_rule_file_is_read_once_and_quoted_by_the_guidance(
     monkeypatch.setattr(loader, "parse_rules", counting)
     for _ in range(2):  # two visits (two sessions of the one process), a check-in each
         at = open_link(app, seeded.token(seeded.treatment_a))
-        assert "Fever of 102 °F or greater" in texts(at)
+        assert "Fever of 102\u00a0°F (38.9\u00a0°C) or greater" in texts(at)
         answer(at)
         at = send(at)
         assert not at.exception
         shown = texts(at)
-        assert "Fever of 102 °F or greater" in shown and "101.5" not in shown
+        assert "Fever of 102\u00a0°F (38.9\u00a0°C) or greater" in shown
+        assert "101.5" not in shown
     assert stored(seeded)[0] == 2
     assert parsed == [str(ours)]
 

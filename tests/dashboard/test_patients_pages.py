@@ -97,6 +97,19 @@ def test_enrol_a_patient_then_record_a_treatment(
     assert all(str(v).endswith((" EST", " EDT")) for v in due["Due"])
 
 
+def test_the_record_shows_its_history_tables_and_nothing_else(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    """A bare `st.dataframe(...) if ... else st.caption(...)` was written out by Streamlit's
+    "magic" as the DeltaGenerator's help, below each table of the History tab."""
+    at = sign_in(app(), "frontdesk")
+    at.session_state[StateKeys.PATIENT_SELECTED] = 1  # Ann Alpha
+    at.switch_page("views/patient_record.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Ann Alpha"
+    assert not at.get("help"), "a help block (st.help, or magic) on the patient's record"
+
+
 def test_the_same_name_and_birth_date_offers_the_existing_record(
     app: Callable[[], AppTest], seeded: Clinic
 ) -> None:

@@ -8,6 +8,7 @@ the patient sent through the real intake (picked skin).
 from __future__ import annotations
 
 import io
+import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -251,6 +252,8 @@ def test_provider_lands_on_queue_with_urgent_first(clinic: Clinic) -> None:
     assert list(table["Patient"]) == ["Ada Urgent", "Bo Review"]
     assert table["Severity"][0] == "Urgent"
     assert table["Why"][0] == "pus drainage"
+    # Who before why: on a phone the reasons run off the screen's edge, the patient does not.
+    assert list(table.columns[:3]) == ["Severity", "Patient", "Why"]
     assert "over by" in table["Waiting (1 h target)"][0]  # queued three days ago, target 1 h
     assert at.sidebar.metric[0].value == "1"  # urgent cases waiting
 
@@ -335,7 +338,21 @@ def test_manager_sees_trends_and_cannot_open_a_case(clinic: Clinic) -> None:
     at = signed_in(clinic.manager).run()
     assert not at.exception
     assert at.title[0].value == "Clinic trends"
-    assert "fewer than 11 patients" in [m.value for m in at.metric]
+    # Too few patients: the figure says "hidden", whole, and its help says why.
+    hidden = [m for m in at.metric if m.value == "hidden"]
+    assert hidden and all("fewer than 11 patients" in (m.help or "") for m in hidden)
+    assert at.date_input[0].label == "Period (America/New_York)"  # the clinic's own dates
+    import staff
+
+    assert at.date_input[0].value[1] == staff.clinic_today("America/New_York")
+    # A table's hidden group says so in a cell short enough to read whole.
+    adherence = next(d.value for d in at.dataframe if "Check-ins due" in d.value.columns)
+    assert set(adherence["Patients"]) == {"under 11"}
+    # Decimals even down a column: the grid is told how to show each decimal column.
+    curves = next(d for d in at.dataframe if "Median" in d.value.columns)
+    config = json.loads(curves.proto.columns)
+    shown = ("25th percentile", "Median", "75th percentile")
+    assert {config[h]["type_config"]["format"] for h in shown} == {"%.2f"}
     assert len(at.get("download_button")) == 5
     assert "Ada Urgent" not in texts(at)
     # Not in the manager's navigation: the router refuses the page…
@@ -570,15 +587,64 @@ def test_a_manager_of_an_organisation_chooses_its_clinics_trends(clinic: Clinic)
     from checkins.storage.models import ClinicSettings
 
     with clinic.db.session() as s:
-        other = clinics.add_clinic(session=s, actor=SETUP, name="Harbor", organisation="Group").id
+        other = clinics.add_clinic(
+            session=s, actor=SETUP, name="Harbor", organisation="Group",
+            time_zone="America/Chicago",
+        ).id  # fmt: skip
         s.execute(update(ClinicSettings).where(ClinicSettings.id == 1).values(organisation="Group"))
         manager = users.active_actor(session=s, user_id=clinic.manager.user_id or 0)
     assert manager is not None and manager.organisation_clinics == {1, other}
     at = signed_in(manager).run()
     assert not at.exception
     assert at.multiselect[0].label == "Clinics" and at.multiselect[0].value == [1]
+    # The period's dates are on the calendar of the clinics shown, named in its label.
+    assert at.date_input[0].label == "Period (America/New_York)"
+    at.multiselect[0].set_value([1, other]).run()
+    assert at.date_input[0].label == (
+        "Period (each clinic's own dates: America/New_York, America/Chicago)"
+    )
     at.multiselect[0].set_value([other]).run()
     assert not at.exception and at.title[0].value == "Clinic trends"
+    assert at.date_input[0].label == "Period (America/Chicago)"
     at = signed_in(clinic.lee).run()
     at.switch_page("views/trends.py").run()
     assert not at.multiselect  # a provider reads their own clinic's trends only
+
+
+def test_the_recovery_curves_draw_each_procedure_in_its_own_colour() -> None:
+    """Two procedures in two colours anyone can tell apart (Okabe-Ito blue and vermillion),
+    not the default palette's two light blues."""
+    import charts
+
+    from checkins.domain import PROCEDURE_LABELS, PROCEDURES
+    from checkins.services import trends
+
+    points = [
+        trends.CurvePoint(p, "mean_a_star", day, 12, 12, 10.0, 11.5, 13.0, False)
+        for p in PROCEDURES
+        for day in (1, 3)
+    ]
+    chart = charts.recovery_curves(points, metric="mean_a_star")
+    assert chart is not None
+    for layer in chart.to_dict()["layer"]:
+        scale = layer["encoding"]["color"]["scale"]
+        assert scale["domain"] == [PROCEDURE_LABELS[p] for p in PROCEDURES]
+        assert scale["range"] == ["#0072B2", "#D55E00"]
+
+
+def test_the_period_is_labelled_with_the_clinics_zone() -> None:
+    import staff
+
+    from checkins.domain import utcnow
+
+    assert staff.period_label(["America/New_York"]) == "Period (America/New_York)"
+    assert staff.period_label(["America/New_York", "America/New_York"]) == (
+        "Period (America/New_York)"
+    )
+    assert staff.period_label(["America/New_York", "America/Chicago"]) == (
+        "Period (each clinic's own dates: America/New_York, America/Chicago)"
+    )
+    # 03:30 UTC on 2 December is still 1 December in New York.
+    late = utcnow().replace(year=2026, month=12, day=2, hour=3, minute=30)
+    assert str(staff.clinic_today("America/New_York", late)) == "2026-12-01"
+    assert str(staff.clinic_today("UTC", late)) == "2026-12-02"

@@ -60,10 +60,13 @@ def _free_port() -> int:
 
 # Streamlit marks its root element with the script's run state ("initial", "running",
 # "rerunRequested", "notRunning", …) and shows the status widget while a run is under way.
+# Once the run is over, a widget whose code the browser is still loading (radios, text boxes:
+# loaded on first use) is drawn as a grey skeleton bar for a moment: not settled yet either.
 APP_IDLE = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
-      && !document.querySelector('[data-testid="stStatusWidget"]');
+      && !document.querySelector('[data-testid="stStatusWidget"]')
+      && !document.querySelector('[data-testid="stSkeleton"]');
 }"""
 # Two animation frames: whatever the last run changed has been laid out and painted.
 PAINTED = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"

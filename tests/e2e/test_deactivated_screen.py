@@ -1,4 +1,5 @@
-"""A deactivated account's open screen is signed out by its next timed refresh, not left live."""
+"""A deactivated account's open screen is signed out by its next timed refresh, not left live,
+and the sign-in page that says so passes axe-core (WCAG 2.1 A/AA)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from playwright.sync_api import Browser, expect
 from checkins.services import users
 from checkins.storage.db import Database
 from tests.dashboard.conftest import SETUP
-from tests.e2e.conftest import DESKTOP, Server
+from tests.e2e.axe import assert_accessible
+from tests.e2e.conftest import DESKTOP, Server, settle
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "a long enough password"
@@ -39,5 +41,7 @@ def test_an_open_queue_signs_out_once_the_account_is_deactivated(
         # Nobody touches the page: only the timed refresh (every 15 s) can notice.
         expect(page.get_by_text("This account is no longer active.")).to_be_visible(timeout=45_000)
         expect(page.get_by_role("heading", name="Review queue")).to_have_count(0)
+        settle(page)
+        assert_accessible(page, "the sign-in page saying the account is no longer active")
     finally:
         context.close()

@@ -256,6 +256,8 @@ def test_a_staff_reload_says_why_it_signed_out(app_server: Server, desktop_page:
     # The sentence comes with the rerun that reads the reload marker: wait for it, not 5 s.
     reason = page.get_by_text("signed out because the page was reloaded")
     expect(reason).to_be_visible(timeout=30_000)
+    settle(page)
+    assert_accessible(page, "the sign-in page explaining the reload")
     # Said once: the page clears the marker, and a plain visit later does not repeat it.
     page.wait_for_function(f"!document.cookie.includes('{STAFF_TAB_COOKIE}=1')")
     page.reload()

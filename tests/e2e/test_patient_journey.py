@@ -83,7 +83,9 @@ def test_urgent_checkin_on_a_phone(app_server: Server, phone_page: Page) -> None
     tid, url = new_patient_link(app_server, "Jordan Phone")
     page.goto(url)
     expect(page.get_by_role("heading", name="Day 1 after your treatment")).to_be_visible()
-    shot(page, "patient-1-today")
+    # The whole form is drawn (not grey placeholder bars) before the picture is taken.
+    expect(page.get_by_role("radiogroup", name=re.compile("getting warmer"))).to_be_visible()
+    shot(page, "patient-1-today")  # shot() settles: no skeleton bar is left (conftest.settle)
 
     upload(
         page,

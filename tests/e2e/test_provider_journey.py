@@ -3,8 +3,9 @@
 Dr Lee signs in, finds an urgent case at the top of the queue, opens it and sees the photos
 beside the baseline; NP Kim opens the same case; Dr Lee claims it, and when Kim tries to claim
 it too she is told who has it; Dr Lee replies and resolves; the manager's trends count one more
-resolved case and one fewer open. Each step is saved to docs/screenshots/provider-*.png and
-manager-*.png, at desktop width and, for the main pages, at phone width.
+resolved case and one fewer open; axe-core checks the manager's clinic picker. Each step is
+saved to docs/screenshots/provider-*.png and manager-*.png, at desktop width and, for the main
+pages, at phone width.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from checkins.services.views import Actor
 from checkins.storage.db import Database
 from checkins.storage.photos import PhotoStore
 from checkins.validation import parse_answers
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOTS, Server, resize, settle
 from tests.services.helpers import ADMIN as SETUP
 from tests.services.helpers import RULES
@@ -156,6 +158,20 @@ def overview(page: Page) -> dict[str, str]:
     }
 
 
+def clinic_picker_is_accessible(page: Page, size: str) -> None:
+    """The manager of two clinics picks whose trends to read: axe on the page, then on the
+    picker's open list (each option a labelled choice), which Escape closes again."""
+    picker = page.get_by_role("combobox", name=re.compile("Clinics"))
+    expect(picker).to_be_visible()
+    assert_accessible(page, f"the manager's trends with the clinic picker ({size})")
+    picker.click()
+    expect(page.get_by_role("option", name=re.compile("Harbor Skin Clinic"))).to_be_visible()
+    settle(page)
+    assert_accessible(page, f"the manager's clinic picker, open ({size})")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("option")).to_have_count(0)
+
+
 def test_provider_claims_replies_resolves_and_manager_sees_it(
     browser: Browser, app_server: Server
 ) -> None:
@@ -163,6 +179,7 @@ def test_provider_claims_replies_resolves_and_manager_sees_it(
     manager = sign_in(browser, app_server, MANAGER)
     before = overview(manager)
     assert before["Resolved cases"].replace(",", "").isdigit(), before  # demo: not suppressed
+    clinic_picker_is_accessible(manager, "desktop")
     shot(manager, "manager-1-trends")
     manager.context.close()
 
@@ -235,6 +252,7 @@ def test_staff_pages_on_a_phone(browser: Browser, app_server: Server) -> None:
     lee.context.close()
     manager = sign_in(browser, app_server, MANAGER, phone=True)
     overview(manager)
+    clinic_picker_is_accessible(manager, "phone")
     shot(manager, "manager-phone-trends")
     manager.context.close()
 

@@ -91,7 +91,8 @@ def test_warning_signs_after_treatment_only() -> None:
     assert guidance_for_day(-1).warning_signs == ()
     for day in (0, 1, 5, 10, 40):
         assert guidance_for_day(day).warning_signs == WARNING_SIGNS
-    assert "Fever of 101.5 °F or greater" in WARNING_SIGNS
+    # Both scales, from the rules in force; a line never breaks inside "38.6 °C".
+    assert "Fever of 101.5\u00a0°F (38.6\u00a0°C) or greater" in WARNING_SIGNS
     assert len(WARNING_SIGNS) == 4
 
 
@@ -129,10 +130,10 @@ patient_message = "You reported a fever."
 def test_a_clinic_rule_file_with_another_fever_line_changes_the_advice() -> None:
     ours = clinic_rules(">= 102.0")
     signs = guidance.guidance_for_day(3, thresholds=rules.thresholds(ours)).warning_signs
-    assert "Fever of 102 °F or greater" in signs
+    assert "Fever of 102\u00a0°F (38.9\u00a0°C) or greater" in signs
     assert not any("101.5" in sign for sign in signs)
     above = warning_signs(rules.thresholds(clinic_rules("> 100.9")))
-    assert "Fever above 100.9 °F" in above
+    assert "Fever above 100.9\u00a0°F (38.3\u00a0°C)" in above
 
 
 def test_the_message_after_a_check_in_quotes_the_clinic_fever_line() -> None:
@@ -147,13 +148,13 @@ def test_the_message_after_a_check_in_quotes_the_clinic_fever_line() -> None:
         clinic_phone="(555) 010-0199",
     )  # fmt: skip
     assert result.severity is Severity.ROUTINE
-    assert "Fever of 100.4 °F or greater" in result.patient_message
+    assert "Fever of 100.4\u00a0°F (38\u00a0°C) or greater" in result.patient_message
     assert "101.5" not in result.patient_message
     shipped = rules.triage(
         ruleset=load_rules(), answers=calm, procedure="microneedling", hours_since_treatment=30,
         clinic_phone="(555) 010-0199",
     )  # fmt: skip
-    assert "Fever of 101.5 °F or greater" in shipped.patient_message
+    assert "Fever of 101.5\u00a0°F (38.6\u00a0°C) or greater" in shipped.patient_message
 
 
 def test_the_lowest_urgent_fever_line_is_quoted_and_review_rules_are_not() -> None:

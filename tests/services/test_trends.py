@@ -11,14 +11,16 @@ import dataclasses
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 
 from checkins.domain import AccessDenied, InvalidInput, Role, Severity
 from checkins.services import trends
+from checkins.services.clinic import add_clinic
 from checkins.services.views import Actor
 from checkins.storage.db import Database
 from checkins.storage.models import CheckIn, Patient, ReviewItem, RuleHit, Treatment, User
@@ -28,6 +30,7 @@ MANAGER = Actor(role=Role.MANAGER, name="Morgan Manager", user_id=None, clinic_i
 RULES = ("fever", "pus", "redness_rising", "pain_high")
 DISPOSITIONS = ("contacted_patient", "no_action_needed", "self_care_advised", "escalated")
 SECRET_NOTE = "SECRET-FREE-TEXT"
+NEW_YORK = "America/New_York"  # the zone of the clinic every migrated database starts with
 
 
 @dataclass
@@ -351,13 +354,70 @@ def test_filters_by_procedure_and_date(clinic: tuple[Database, Record]) -> None:
     items = [
         it
         for it in rec.items
-        if it["procedure"] == "microneedling" and start <= it["created"].date() <= end
+        if it["procedure"] == "microneedling" and start <= clinic_day(it["created"]) <= end
     ]
     everything = rows[0]
     assert not everything.suppressed and everything.cases == len(items)
-    cohort = {t["id"] for t in rec.treatments if start <= t["treated_at"].date() <= end}
+    cohort = {t["id"] for t in rec.treatments if start <= clinic_day(t["treated_at"]) <= end}
     in_cohort = [c for c in rec.checkins if c["treatment"] in cohort and not c["baseline"]]
     assert {(p.procedure, p.day) for p in points} == {(c["procedure"], c["day"]) for c in in_cohort}
+
+
+def clinic_day(at: datetime, zone: str = NEW_YORK) -> date:
+    """The date of a stored (naive UTC) time on the clinic's own calendar."""
+    return at.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).date()
+
+
+def test_the_period_is_the_clinics_own_dates(clinic: tuple[Database, Record]) -> None:
+    """A case queued at 22:00 in New York on 1 February (03:00 UTC on the 2nd) belongs to
+    1 February: every one-day period counts the cases of that day on the clinic's calendar."""
+    db, rec = clinic
+    days = sorted({clinic_day(it["created"]) for it in rec.items})
+    differs = 0
+    with db.read() as s:
+        for day in days:
+            volume = trends.queue_volume(session=s, actor=MANAGER, start=day, end=day)
+            local = sum(clinic_day(it["created"]) == day for it in rec.items)
+            assert sum(r.cases or 0 for r in volume) == local, day
+            differs += local != sum(it["created"].date() == day for it in rec.items)
+    assert differs, "no day where UTC and the clinic's calendar disagree: the test proves nothing"
+
+
+def test_each_clinic_counts_its_own_days(db: Database) -> None:
+    """Two clinics an hour apart: at 05:30 UTC on 2 February it is already the 2nd in New York
+    and still the 1st in Chicago, so a period of 1 February holds Chicago's case only."""
+    queued = datetime(2026, 2, 2, 5, 30)
+    with db.session() as s:
+        chicago = add_clinic(session=s, name="Lakeside", time_zone="America/Chicago").id
+        for clinic_id in (1, chicago):
+            p = Patient(clinic_id=clinic_id, display_name=f"Pat {clinic_id}", phone="555-0199")
+            s.add(p)
+            s.flush()
+            t = Treatment(clinic_id=clinic_id, patient_id=p.id, procedure="microneedling",
+                          treated_at=queued - timedelta(days=2), areas=["face"],
+                          schedule_days=[1, 3])  # fmt: skip
+            s.add(t)
+            s.flush()
+            c = CheckIn(clinic_id=clinic_id, treatment_id=t.id, client_submission_id=f"z-{t.id}",
+                        submitted_at=queued, is_baseline=False, hours_since_treatment=48.0,
+                        day_since_treatment=2)  # fmt: skip
+            s.add(c)
+            s.flush()
+            s.add(ReviewItem(clinic_id=clinic_id, checkin_id=c.id, treatment_id=t.id,
+                             severity="review", severity_rank=Severity.REVIEW.rank, status="new",
+                             created_at=queued))  # fmt: skip
+    boss = Actor(role=Role.MANAGER, name="Boss", clinic_id=1,
+                 organisation_clinics=frozenset({1, chicago}))  # fmt: skip
+
+    def cases(day: date, clinics: list[int]) -> int:
+        with db.read() as s:
+            found = trends.queue_volume(session=s, actor=boss, start=day, end=day, clinics=clinics)
+        return sum(r.cases or 0 for r in found)
+
+    first, second = date(2026, 2, 1), date(2026, 2, 2)
+    assert (cases(first, [1]), cases(second, [1])) == (0, 1)  # New York: the 2nd
+    assert (cases(first, [chicago]), cases(second, [chicago])) == (1, 0)  # Chicago: the 1st
+    assert (cases(first, [1, chicago]), cases(second, [1, chicago])) == (1, 1)
 
 
 def test_suppression_boundary_is_eleven_patients(db: Database) -> None:

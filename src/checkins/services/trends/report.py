@@ -18,11 +18,13 @@ only the values a figure needs, never a name, a photo or free text:
 - Everything else (the overview, adherence, queue volume, false-alarm rates) is a GROUP BY.
 
 Results carry procedure codes, rule ids, severities, days, weeks, counts and numbers. Small
-groups of people are suppressed (``privacy``). Filters: ``start``/``end`` (inclusive dates, UTC)
-select treatments by their treatment date for recovery curves and adherence (cohorts), check-ins
-by their send date for the overview's patients and check-ins, and review cases by the date they
-were queued for queue volume, review times and false-alarm rates. ``procedure`` narrows every
-table to one procedure; ``series`` to a treatment's number in its series (3: third or later).
+groups of people are suppressed (``privacy``). Filters: ``start``/``end`` (inclusive dates, each
+clinic's own local dates: a day runs from midnight to midnight in the clinic's time zone, turned
+into UTC bounds by ``rows.Filters`` since the tables store UTC) select treatments by their
+treatment date for recovery curves and adherence (cohorts), check-ins by their send date for the
+overview's patients and check-ins, and review cases by the date they were queued for queue
+volume, review times and false-alarm rates. ``procedure`` narrows every table to one procedure;
+``series`` to a treatment's number in its series (3: third or later).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from checkins.services.trends.stored import ADHERENCE_GRACE_DAYS
 from checkins.services.views import Actor
 from checkins.storage.models import (
     CheckIn,
+    ClinicSettings,
     ReviewItem,
     RuleHit,
     ScheduledCheckin,
@@ -196,9 +199,17 @@ def _begin(
     chosen = frozenset(clinics) if clinics else frozenset({clinic_of(actor)})
     if not chosen <= readable:
         raise AccessDenied("You can only see the trends of your own organisation's clinics.")
+    ids = tuple(sorted(chosen))
+    zone_of: dict[int, str] = {
+        clinic_id: zone
+        for clinic_id, zone in session.execute(
+            select(ClinicSettings.id, ClinicSettings.time_zone).where(ClinicSettings.id.in_(ids))
+        )
+    }
     filters = Filters(
-        start=start, end=end, procedure=procedure, series=series, clinics=tuple(sorted(chosen))
-    )
+        start=start, end=end, procedure=procedure, series=series, clinics=ids,
+        zones=tuple(zone_of.get(i, "UTC") for i in ids),
+    )  # fmt: skip
     filters.check()
     return _Context(
         session=session,
@@ -561,7 +572,7 @@ def _adherence(ctx: _Context, now: datetime) -> list[AdherenceRow]:
     if ctx.stored:
         where = [
             *f.in_clinics(TrendSlot.clinic_id),
-            *f.window(TrendSlot.treated_at),
+            *f.window(TrendSlot.treated_at, TrendSlot.clinic_id),
             *f.cohort(TrendSlot.procedure, TrendSlot.series_number),
         ]
         found = stored.adherence_rows(ctx.session, now=now, where=where)
@@ -604,7 +615,8 @@ def _adherence_from_rows(ctx: _Context, now: datetime) -> list[tuple[str, int, i
         )
         .where(*f.in_clinics(Treatment.clinic_id))
         .where(
-            *f.window(Treatment.treated_at), *f.cohort(Treatment.procedure, Treatment.series_number)
+            *f.window(Treatment.treated_at, Treatment.clinic_id),
+            *f.cohort(Treatment.procedure, Treatment.series_number),
         )
         .subquery("slots")
     )

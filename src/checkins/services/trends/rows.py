@@ -15,10 +15,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Float, Select, Subquery, and_, cast, select, true
+from sqlalchemy import ColumnElement, Float, Select, Subquery, and_, cast, or_, select, true
 
 from checkins.domain import PROCEDURES, InvalidInput
 from checkins.storage.models import CheckIn, ReviewItem, Treatment, TrendPoint
@@ -32,13 +33,15 @@ SERIES_LAST = 3
 
 @dataclass(frozen=True)
 class Filters:
-    """``start``/``end``: inclusive UTC dates; ``procedure``; the treatment's ``series`` number."""
+    """``start``/``end``: inclusive dates on each clinic's own calendar (``zones``); the
+    ``procedure``; the treatment's ``series`` number."""
 
     start: date | None = None
     end: date | None = None
     procedure: str | None = None
     series: int | None = None
     clinics: tuple[int, ...] = ()  # whose rows: set by the report from the actor, never empty
+    zones: tuple[str, ...] = ()  # each clinic's time zone, in the order of ``clinics`` (or UTC)
 
     def check(self) -> None:
         if self.procedure is not None and self.procedure not in PROCEDURES:
@@ -59,13 +62,34 @@ class Filters:
         """The rows of the chosen clinics (an empty choice reads nothing, never everything)."""
         return [column.in_(list(self.clinics))]
 
-    def window(self, column: Any) -> list[ColumnElement[bool]]:
-        """``start <= column < end + 1 day`` for the bounds given (dates are whole UTC days)."""
+    def window(self, column: Any, clinic: Any) -> list[ColumnElement[bool]]:
+        """Rows whose ``column`` (a naive UTC time) falls on the period's days as the row's
+        ``clinic`` counts them: from local midnight of ``start`` to local midnight after
+        ``end``, converted to UTC here, at the boundary, so the stored times stay UTC."""
+        if self.start is None and self.end is None:
+            return []
+        zones = self.zones or ("UTC",) * len(self.clinics)
+        by_zone: dict[str, list[int]] = {}
+        for clinic_id, zone in zip(self.clinics, zones, strict=True):
+            by_zone.setdefault(zone, []).append(clinic_id)
+        if len(by_zone) <= 1:  # one calendar: the clinics are chosen by ``in_clinics`` already
+            return self._within(column, next(iter(by_zone), "UTC"))
+        return [
+            or_(
+                *(
+                    and_(clinic.in_(ids), *self._within(column, zone))
+                    for zone, ids in by_zone.items()
+                )
+            )
+        ]
+
+    def _within(self, column: Any, zone: str) -> list[ColumnElement[bool]]:
+        """``local midnight of start <= column < local midnight after end``, in naive UTC."""
         clauses: list[ColumnElement[bool]] = []
         if self.start is not None:
-            clauses.append(column >= datetime.combine(self.start, time.min))
+            clauses.append(column >= _utc_midnight(self.start, zone))
         if self.end is not None:
-            clauses.append(column < datetime.combine(self.end + timedelta(days=1), time.min))
+            clauses.append(column < _utc_midnight(self.end + timedelta(days=1), zone))
         return clauses
 
     def cohort(self, procedure: Any, series: Any) -> list[ColumnElement[bool]]:
@@ -78,6 +102,12 @@ class Filters:
                 series >= self.series if self.series >= SERIES_LAST else series == self.series
             )
         return out
+
+
+def _utc_midnight(day: date, zone: str) -> datetime:
+    """The first moment of ``day`` in ``zone``, as the naive UTC time the tables store."""
+    local = datetime.combine(day, time.min, tzinfo=ZoneInfo(zone))
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -94,7 +124,10 @@ def curve_rows(f: Filters, metrics: Sequence[str], *, stored: bool) -> Subquery:
                 TrendPoint.patient_id.label("patient_id"),
                 *(getattr(TrendPoint, m).label(m) for m in metrics),
             )
-            .where(*f.in_clinics(TrendPoint.clinic_id), *f.window(TrendPoint.treated_at))
+            .where(
+                *f.in_clinics(TrendPoint.clinic_id),
+                *f.window(TrendPoint.treated_at, TrendPoint.clinic_id),
+            )
             .where(*f.cohort(TrendPoint.procedure, TrendPoint.series_number))
             .subquery("curve_source")
         )
@@ -109,7 +142,8 @@ def curve_rows(f: Filters, metrics: Sequence[str], *, stored: bool) -> Subquery:
         .join(Treatment, Treatment.id == CheckIn.treatment_id)
         .where(CheckIn.is_baseline.is_(False), *f.in_clinics(Treatment.clinic_id))
         .where(
-            *f.window(Treatment.treated_at), *f.cohort(Treatment.procedure, Treatment.series_number)
+            *f.window(Treatment.treated_at, Treatment.clinic_id),
+            *f.cohort(Treatment.procedure, Treatment.series_number),
         )
         .subquery("curve_source")
     )
@@ -121,7 +155,7 @@ def checkin_rows(f: Filters, *, stored: bool) -> tuple[Any, Any, list[ColumnElem
     if stored:
         where = [
             *f.in_clinics(TrendPoint.clinic_id),
-            *f.window(TrendPoint.submitted_at),
+            *f.window(TrendPoint.submitted_at, TrendPoint.clinic_id),
             *f.cohort(TrendPoint.procedure, TrendPoint.series_number),
         ]
         return TrendPoint.patient_id, TrendPoint.checkin_id, where
@@ -129,7 +163,7 @@ def checkin_rows(f: Filters, *, stored: bool) -> tuple[Any, Any, list[ColumnElem
         CheckIn.treatment_id == Treatment.id,
         CheckIn.is_baseline.is_(False),
         *f.in_clinics(Treatment.clinic_id),
-        *f.window(CheckIn.submitted_at),
+        *f.window(CheckIn.submitted_at, Treatment.clinic_id),
         *f.cohort(Treatment.procedure, Treatment.series_number),
     ]
     return Treatment.patient_id, CheckIn.id, where
@@ -147,7 +181,7 @@ def cases(stmt: _S, f: Filters) -> _S:
                 # both lets the join read one clinic's treatments, not every clinic's.
                 *f.in_clinics(ReviewItem.clinic_id),
                 *f.in_clinics(Treatment.clinic_id),
-                *f.window(ReviewItem.created_at),
+                *f.window(ReviewItem.created_at, ReviewItem.clinic_id),
                 *f.cohort(Treatment.procedure, Treatment.series_number),
             )
         )
