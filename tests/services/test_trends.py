@@ -388,7 +388,10 @@ def test_each_clinic_counts_its_own_days(db: Database) -> None:
     and still the 1st in Chicago, so a period of 1 February holds Chicago's case only."""
     queued = datetime(2026, 2, 2, 5, 30)
     with db.session() as s:
-        chicago = add_clinic(session=s, name="Lakeside", time_zone="America/Chicago").id
+        admin = Actor(role=Role.ADMIN, name="test set-up", clinic_id=1)
+        chicago = add_clinic(
+            session=s, actor=admin, name="Lakeside", time_zone="America/Chicago"
+        ).id
         for clinic_id in (1, chicago):
             p = Patient(clinic_id=clinic_id, display_name=f"Pat {clinic_id}", phone="555-0199")
             s.add(p)
