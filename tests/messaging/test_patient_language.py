@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from checkins.messaging import outbox
+from checkins.messaging.worker import worker_actor
 from checkins.services import clinic, intake, patients, queue
 from checkins.storage.db import Database
 from checkins.storage.models import OutboxMessage
@@ -66,7 +67,12 @@ def test_reminders_and_reply_notices_are_queued_in_the_patients_language(
     db = sqlite_db
     tid = enrol(db, language)
     with db.session() as s:
-        assert outbox.queue_due_reminders(session=s, signing_key=LINK_KEY, now=NOW) == 2
+        assert (
+            outbox.queue_due_reminders(
+                session=s, signing_key=LINK_KEY, actor_for=worker_actor, now=NOW
+            )
+            == 2
+        )
     with db.session() as s:
         done = intake.submit_checkin(ruleset=RULES,
             session=s, store=store, actor=ADMIN, treatment_id=tid,
