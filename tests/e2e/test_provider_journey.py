@@ -146,16 +146,24 @@ def open_top_case(page: Page) -> str:
     return title.inner_text()
 
 
+OVERVIEW = """() => Object.fromEntries(
+    [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stMetric"]')].map(m => [
+        m.querySelector('[data-testid="stMetricLabel"]').innerText.trim(),
+        m.querySelector('[data-testid="stMetricValue"]').innerText.trim(),
+    ]))"""
+
+
 def overview(page: Page) -> dict[str, str]:
+    """The trends page's headline figures, label to value. Only the main area's metrics (the
+    sidebar's urgent count is a fragment rerun on a timer), read in one pass once the page has
+    settled: reading each label and value by index in separate calls paired a label with
+    another metric's value when the sidebar redrew in between (a CI failure: "5" resolved)."""
     page.get_by_role("button", name="Download rule false alarms (CSV)").wait_for()
-    metrics = page.locator('[data-testid="stMetric"]')
-    return {
-        metrics.nth(i).locator('[data-testid="stMetricLabel"]').inner_text().strip(): metrics.nth(i)
-        .locator('[data-testid="stMetricValue"]')
-        .inner_text()
-        .strip()
-        for i in range(metrics.count())
-    }
+    settle(page)
+    figures: dict[str, str] = page.evaluate(OVERVIEW)
+    assert set(figures) == {"Patients who checked in", "Check-ins", "Open cases",
+                            "Resolved cases"}, figures  # fmt: skip
+    return figures
 
 
 def clinic_picker_is_accessible(page: Page, size: str) -> None:
