@@ -11,7 +11,8 @@
 - The account is re-read on every rerun, and by every timed fragment (``recheck``) before it
   reads anything, so a deactivated user's open screen is signed out at its next refresh.
 - Only a session that ``resolve`` has resolved may upload files (``uploads.allow``); signed
-  out, or with a refused link, the upload endpoint refuses it (``uploads.forbid``).
+  out, or with a refused link, the upload endpoint refuses it (``uploads.forbid``). Only a
+  staff session's browser may fetch a download (``downloads.admit`` / ``revoke``).
 - Every sign-in, sign-out and link opening is audited by the service it goes through
   (``users.authenticate``, ``services.sessions``): this module writes no audit rows.
 
@@ -26,6 +27,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import downloads
 import resources
 import streamlit as st
 import uploads
@@ -60,6 +62,10 @@ def resolve() -> Actor | None:
         uploads.forbid()
     else:
         uploads.allow()
+    if actor is None or actor.role is Role.PATIENT:
+        downloads.revoke()
+    else:
+        downloads.admit()
     return actor
 
 
@@ -228,6 +234,7 @@ def sign_out(notice: Notice | None = None) -> None:
         except Exception:
             log.exception("could not audit a sign-out")
     uploads.forbid()
+    downloads.revoke()
     _clear()
     st.session_state[StateKeys.AUTH_NOTICE] = notice or Notice("info", "You are signed out.")
     if via_oidc:

@@ -7,10 +7,11 @@ there after its tab has closed. The dashboard therefore sends every image inside
 ``st.image(photo_bytes)`` added by mistake then shows a broken image instead of handing a
 patient's photo to whoever has the link.
 
-Downloads (``st.download_button``, "downloadable" kind: the chart PDF, the handout, the trends'
-CSV) pass: the browser fetches each once, straight after the click that made it, and Streamlit
-drops it from memory within two script runs (``MediaFileManager.remove_orphaned_files``).
-A file the guard cannot look up (another storage) is refused as well: it fails closed.
+Downloads (``st.download_button``, "downloadable" kind: the chart PDF, the FHIR bundle, the
+handout, the trends' CSVs) pass only to the browser of a live, signed-in staff session
+(``downloads.may_fetch``: its XSRF cookie carries that session's token); anyone else gets a
+403 with a sentence. A file the guard cannot look up (another storage) is refused as well: it
+fails closed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import downloads
 from streamlit import config, runtime
 from streamlit.runtime.media_file_storage import MediaFileKind
 
@@ -27,6 +29,7 @@ Receive = Callable[[], Any]
 Send = Callable[[dict[str, Any]], Any]
 ASGIApp = Callable[[Scope, Receive, Send], Any]
 Kind = Callable[[str], MediaFileKind | None]  # a /media/ file name -> its kind (None: unknown)
+Browser = Callable[[list[bytes]], bool]  # the request's Cookie headers -> a live staff browser?
 
 NOT_SERVED = b"Not found."
 
@@ -49,13 +52,19 @@ def stored_kind(file_name: str) -> MediaFileKind | None:
 
 
 class MediaGuard:
-    """ASGI middleware: the media route serves downloads only, never a rendered image."""
+    """ASGI middleware: the media route serves downloads only, never a rendered image, and
+    only to a signed-in staff browser."""
 
     def __init__(
-        self, app: ASGIApp, kind: Kind = stored_kind, base_url_path: str | None = None
+        self,
+        app: ASGIApp,
+        kind: Kind = stored_kind,
+        base_url_path: str | None = None,
+        browser: Browser = downloads.may_fetch,
     ) -> None:
         self.app = app
         self.kind = kind
+        self.browser = browser
         base = config.get_option("server.baseUrlPath") if base_url_path is None else base_url_path
         self.path = media_path(str(base or ""))
 
@@ -64,18 +73,26 @@ class MediaGuard:
         if match is None or scope.get("method") not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
-        if self.kind(match["file"]) is MediaFileKind.DOWNLOADABLE:
-            await self.app(scope, receive, send)
+        if self.kind(match["file"]) is not MediaFileKind.DOWNLOADABLE:
+            await _answer(send, 404, NOT_SERVED)
             return
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 404,
-                "headers": [
-                    (b"content-type", b"text/plain; charset=utf-8"),
-                    (b"content-length", str(len(NOT_SERVED)).encode()),
-                    (b"cache-control", b"no-store"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": NOT_SERVED})
+        cookies = [value for name, value in scope.get("headers", []) if name == b"cookie"]
+        if not self.browser(cookies):
+            await _answer(send, 403, downloads.REFUSED)
+            return
+        await self.app(scope, receive, send)
+
+
+async def _answer(send: Send, status: int, body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -127,17 +127,34 @@ def test_the_qr_code_of_the_link_is_in_the_page(app: Callable[[], AppTest], seed
 
 
 @pytest.mark.parametrize(
-    ("kind", "served"),
-    [(MediaFileKind.MEDIA, False), (None, False), (MediaFileKind.DOWNLOADABLE, True)],
+    ("kind", "staff_browser", "status"),
+    [
+        (MediaFileKind.MEDIA, True, 404),  # a rendered image: never, whoever asks
+        (None, True, 404),  # a file the guard cannot look up: fails closed
+        (MediaFileKind.DOWNLOADABLE, False, 403),  # a download, but not a staff browser's
+        (MediaFileKind.DOWNLOADABLE, True, 200),
+    ],
 )
-def test_the_media_route_serves_downloads_only(kind: MediaFileKind | None, served: bool) -> None:
+def test_the_media_route_serves_downloads_to_staff_browsers_only(
+    kind: MediaFileKind | None, staff_browser: bool, status: int
+) -> None:
     reached: list[str] = []
-    guard = MediaGuard(jpeg_app(reached), kind=lambda name: kind)
+    asked: list[list[bytes]] = []
+
+    def browser(cookies: list[bytes]) -> bool:
+        asked.append(cookies)
+        return staff_browser
+
+    guard = MediaGuard(jpeg_app(reached), kind=lambda name: kind, browser=browser)
     for method in ("GET", "HEAD"):
-        sent = run_asgi(guard, http_scope("/media/0123abcd.jpg", method))
-        assert sent[0]["status"] == (200 if served else 404)
-        assert (b"\xff\xd8\xff" in sent[-1]["body"]) is served
-    assert reached == (["/media/0123abcd.jpg"] * 2 if served else [])
+        scope = http_scope("/media/0123abcd.jpg", method)
+        scope["headers"] = [(b"cookie", b"_streamlit_xsrf=2|aa|bb|1")]
+        sent = run_asgi(guard, scope)
+        assert sent[0]["status"] == status
+        assert (b"\xff\xd8\xff" in sent[-1]["body"]) is (status == 200)
+    assert reached == (["/media/0123abcd.jpg"] * 2 if status == 200 else [])
+    if kind is MediaFileKind.DOWNLOADABLE:  # the request's own cookies were asked about
+        assert asked == [[b"_streamlit_xsrf=2|aa|bb|1"]] * 2
     for other in ("/_stcore/health", "/static/media/SourceSansVF-Upright.woff2"):
         run_asgi(
             guard, http_scope(other)

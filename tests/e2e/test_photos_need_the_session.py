@@ -1,4 +1,5 @@
-"""A patient's photo (or the QR code of their link) cannot be fetched without their session.
+"""A patient's photo (or the QR code of their link) cannot be fetched without their session,
+nor a download without a signed-in staff browser.
 
 Streamlit serves ``st.image(bytes)`` at ``/media/<hash>.jpg`` to anyone holding the address, for
 as long as its media store keeps the file. Dr Lee opens a case with photos and its full-size
@@ -10,8 +11,10 @@ an image. The photos themselves are in the page (data: URIs), drawn, with their 
 from __future__ import annotations
 
 import re
+import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -23,7 +26,13 @@ from checkins.storage.models import Patient, Treatment
 from tests.e2e.conftest import PHONE, Server, settle
 from tests.e2e.test_measured_area import NAME, face_case
 from tests.e2e.test_patient_journey import photo, upload
-from tests.e2e.test_provider_journey import LEE, open_top_case, queue_cells, sign_in
+from tests.e2e.test_provider_journey import LEE, MANAGER, open_top_case, queue_cells, sign_in
+
+DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
+if str(DASHBOARD) not in sys.path:
+    sys.path.insert(0, str(DASHBOARD))
+
+import downloads  # noqa: E402 - needs the path above
 
 pytestmark = pytest.mark.e2e
 __all__ = ["face_case"]  # the measured-area test's server: one open case, two real photos
@@ -78,6 +87,18 @@ def _nothing_without_the_session(page: Page, server: Server) -> list[str]:
     return tried
 
 
+def _patient_link(server: Server) -> str:
+    """The personal link of the real-face case's patient."""
+    db = Database.connect(server.db_url)
+    try:
+        with db.read() as s:
+            tid = s.scalar(select(Treatment.id).join(Patient).where(Patient.display_name == NAME))
+    finally:
+        db.dispose()
+    return server.checkins("link", "--treatment", str(tid), "--base-url", server.url,
+                           "--clinic", "1").strip().splitlines()[-1]  # fmt: skip
+
+
 def test_a_cases_photos_need_the_providers_session(browser: Browser, face_case: Server) -> None:
     lee = sign_in(browser, face_case, LEE)
     queue_cells(lee)
@@ -94,14 +115,7 @@ def test_a_cases_photos_need_the_providers_session(browser: Browser, face_case: 
 
 
 def test_a_patients_photos_need_the_patients_session(browser: Browser, face_case: Server) -> None:
-    db = Database.connect(face_case.db_url)
-    try:
-        with db.read() as s:
-            tid = s.scalar(select(Treatment.id).join(Patient).where(Patient.display_name == NAME))
-    finally:
-        db.dispose()
-    link = face_case.checkins("link", "--treatment", str(tid), "--base-url", face_case.url,
-                              "--clinic", "1").strip().splitlines()[-1]  # fmt: skip
+    link = _patient_link(face_case)
     context = browser.new_context(
         viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
     )
@@ -123,3 +137,47 @@ def test_a_patients_photos_need_the_patients_session(browser: Browser, face_case
         assert not [u for u in tried if urlsplit(u).path.startswith("/media/")], tried
     finally:
         context.close()
+
+
+def _fetch(url: str) -> tuple[int, bytes]:
+    """Ask for ``url`` as a stranger: no cookie, no session."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:  # noqa: S310 - loopback
+            return r.status, r.read()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read()
+
+
+def test_a_download_needs_a_signed_in_staff_browser(browser: Browser, face_case: Server) -> None:
+    """The trends' CSV is served at a /media/ address; only the manager's own browser, signed
+    in, gets it. A stranger with the address and a patient's browser get the sentence."""
+    manager = sign_in(browser, face_case, MANAGER)
+    button = manager.get_by_role("button", name="Download rule false alarms (CSV)")
+    with manager.expect_download() as got:
+        button.click()
+    url = got.value.url
+    assert urlsplit(url).path.startswith("/media/"), url
+    assert got.value.path().read_bytes().startswith(b"Rule,"), "the download itself worked"
+
+    mine = manager.context.request.get(url)  # the same browser, its cookies: served
+    assert mine.status == 200 and mine.body().startswith(b"Rule,"), mine.status
+    status, body = _fetch(url)
+    assert (status, body) == (403, downloads.REFUSED)
+
+    patient = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = patient.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(_patient_link(face_case))
+        expect(page.get_by_role("heading", name=re.compile("after your treatment"))).to_be_visible()
+        theirs = patient.request.get(url)  # a patient's signed-in browser is not staff
+        assert (theirs.status, theirs.body()) == (403, downloads.REFUSED)
+    finally:
+        patient.close()
+
+    manager.get_by_role("button", name="Sign out").click()
+    expect(manager.get_by_role("heading", name="Clinic sign-in")).to_be_visible()
+    after = manager.context.request.get(url)
+    assert after.status in (403, 404), after.status  # refused, or already dropped
+    assert not after.body().startswith(b"Rule,")
+    manager.context.close()
