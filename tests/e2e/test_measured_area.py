@@ -10,6 +10,7 @@ the chart (FHIR R4)" download is validated with fhir.resources' R4B models.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -17,16 +18,16 @@ from pathlib import Path
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from checkins.domain import utcnow
 from checkins.services import clinic, intake
 from checkins.services.views import Actor
 from checkins.storage.db import Database
-from checkins.storage.models import ReviewItem
+from checkins.storage.models import Patient, ReviewItem, Treatment
 from checkins.storage.photos import PhotoStore
 from checkins.validation import parse_answers
-from tests.e2e.conftest import Server, start_server, stop_server
+from tests.e2e.conftest import PHONE, Server, start_server, stop_server
 from tests.e2e.test_provider_journey import LEE, open_top_case, queue_cells, shot, sign_in
 from tests.imaging.realfaces import variants
 from tests.services.helpers import RULES
@@ -109,3 +110,37 @@ def test_provider_overlays_the_measured_zones(
         kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
         assert {"Patient", "Procedure", "QuestionnaireResponse", "Media", "Flag", "Task"} <= kinds
     lee.context.close()
+
+
+def patient_link(server: Server) -> str:
+    """The personal link of the real-face case's patient."""
+    db = Database.connect(server.db_url)
+    try:
+        with db.read() as s:
+            tid = s.scalar(select(Treatment.id).join(Patient).where(Patient.display_name == NAME))
+    finally:
+        db.dispose()
+    return server.checkins("link", "--treatment", str(tid), "--base-url", server.url,
+                           "--clinic", "1").strip().splitlines()[-1]  # fmt: skip
+
+
+def test_a_cheek_on_a_wooden_table_is_asked_for_again(browser: Browser, face_case: Server) -> None:
+    """A real cheek close-up laid on a skin-coloured surface: the patient is told, in the slot
+    of the photo's verdict, to take it again on a plain background."""
+    closeup = next(v for v in variants("grace_hopper") if v.name == "closeup_on_wooden_table")
+    context = browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(patient_link(face_case))
+        expect(page.get_by_role("heading", name=re.compile("after your treatment"))).to_be_visible()
+        page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(
+            [{"name": "cheek.jpg", "mimeType": "image/jpeg", "buffer": closeup.data}]
+        )
+        expect(page.get_by_text(re.compile("has a colour like skin"))).to_be_visible()
+        expect(page.get_by_text(re.compile("against a plain, light background"))).to_be_visible()
+        shot(page, "patient-photo-background-phone")
+    finally:
+        context.close()

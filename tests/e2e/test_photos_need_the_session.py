@@ -19,12 +19,9 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import select
 
-from checkins.storage.db import Database
-from checkins.storage.models import Patient, Treatment
 from tests.e2e.conftest import PHONE, Server, settle
-from tests.e2e.test_measured_area import NAME, face_case
+from tests.e2e.test_measured_area import NAME, face_case, patient_link
 from tests.e2e.test_patient_journey import photo, upload
 from tests.e2e.test_provider_journey import LEE, MANAGER, open_top_case, queue_cells, sign_in
 
@@ -87,18 +84,6 @@ def _nothing_without_the_session(page: Page, server: Server) -> list[str]:
     return tried
 
 
-def _patient_link(server: Server) -> str:
-    """The personal link of the real-face case's patient."""
-    db = Database.connect(server.db_url)
-    try:
-        with db.read() as s:
-            tid = s.scalar(select(Treatment.id).join(Patient).where(Patient.display_name == NAME))
-    finally:
-        db.dispose()
-    return server.checkins("link", "--treatment", str(tid), "--base-url", server.url,
-                           "--clinic", "1").strip().splitlines()[-1]  # fmt: skip
-
-
 def test_a_cases_photos_need_the_providers_session(browser: Browser, face_case: Server) -> None:
     lee = sign_in(browser, face_case, LEE)
     queue_cells(lee)
@@ -115,7 +100,7 @@ def test_a_cases_photos_need_the_providers_session(browser: Browser, face_case: 
 
 
 def test_a_patients_photos_need_the_patients_session(browser: Browser, face_case: Server) -> None:
-    link = _patient_link(face_case)
+    link = patient_link(face_case)
     context = browser.new_context(
         viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
     )
@@ -168,7 +153,7 @@ def test_a_download_needs_a_signed_in_staff_browser(browser: Browser, face_case:
     page = patient.new_page()
     page.set_default_timeout(60_000)
     try:
-        page.goto(_patient_link(face_case))
+        page.goto(patient_link(face_case))
         expect(page.get_by_role("heading", name=re.compile("after your treatment"))).to_be_visible()
         theirs = patient.request.get(url)  # a patient's signed-in browser is not staff
         assert (theirs.status, theirs.body()) == (403, downloads.REFUSED)
