@@ -89,6 +89,41 @@ def resize(page: Page, width: int, height: int) -> None:
     settle(page)  # a resize can rerun nothing, but charts and grids redraw at the new width
 
 
+def stored_draft(db_url: str, treatment_id: int) -> tuple[list[str], dict[str, object]]:
+    """What the database holds of a treatment's check-in draft: its photos' names, answers."""
+    from sqlalchemy import select
+
+    from checkins.storage.db import Database
+    from checkins.storage.models import CheckinDraft
+
+    db = Database.connect(db_url)
+    try:
+        with db.read() as s:
+            row = s.scalar(select(CheckinDraft).where(CheckinDraft.treatment_id == treatment_id))
+            if row is None:
+                return [], {}
+            return [str(p["name"]) for p in row.photos or []], dict(row.answers or {})
+    finally:
+        db.dispose()
+
+
+def wait_for_draft(
+    db_url: str, treatment_id: int, photos: list[str], answers: dict[str, object],
+    timeout: float = 60.0,
+) -> None:  # fmt: skip
+    """Wait until the draft holds exactly ``photos`` and at least ``answers``. The page keeps
+    the draft at the end of the run a change started, a few seconds on under load: a reload
+    before then rightly finds the draft as it was, as a patient's pause would not."""
+    deadline = time.monotonic() + timeout
+    while True:
+        names, kept = stored_draft(db_url, treatment_id)
+        if names == photos and all(kept.get(k) == v for k, v in answers.items()):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the draft holds {names}, {kept}; wanted {photos}, {answers}")
+        time.sleep(0.1)  # polling the database for the condition, not a timed wait
+
+
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

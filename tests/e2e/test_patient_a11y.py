@@ -14,10 +14,11 @@ from playwright.sync_api import Browser, FileChooser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlalchemy import select
 
+from checkins.services.patient_form import NO
 from checkins.storage.db import Database
 from checkins.storage.models import CheckIn, CheckinDraft, Photo
 from tests.e2e.axe import assert_accessible
-from tests.e2e.conftest import DESKTOP, PHONE, Server
+from tests.e2e.conftest import DESKTOP, PHONE, Server, wait_for_draft
 from tests.e2e.test_patient_journey import new_patient_link, photo, settle, shot, upload
 
 # dashboard/auth.py's marker (the app's modules are not an importable package)
@@ -134,6 +135,10 @@ def test_a_keyboard_only_check_in_survives_a_reload(app_server: Server, desktop_
     settle(page)
     type_into(page, "temperature", "37,1")
     answer_first_radio(page, "drainage_like_pus")  # "No"
+    # Kept at the end of the run the answer started: wait for it, as a patient's pause would.
+    wait_for_draft(
+        app_server.db_url, tid, ["cheek.jpg"], {"temperature": "37,1", "drainage_like_pus": NO}
+    )
 
     # A reload half way: the photo and the answers are still there.
     page.reload()

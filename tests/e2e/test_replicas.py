@@ -39,7 +39,6 @@ from checkins.demo_accounts import DEMO_ACCOUNTS
 from checkins.storage.db import Database
 from checkins.storage.models import (
     CheckIn,
-    CheckinDraft,
     OutboxMessage,
     Photo,
     ReviewItem,
@@ -47,7 +46,7 @@ from checkins.storage.models import (
 )
 from checkins.storage.photos import S3PhotoStore
 from tests.deploy import nginx
-from tests.e2e.conftest import DESKTOP, PHONE, Server
+from tests.e2e.conftest import DESKTOP, PHONE, Server, wait_for_draft
 from tests.e2e.test_patient_journey import choose, new_patient_link, photo, settle, upload
 from tests.e2e.test_provider_journey import open_top_case, shot
 from tests.messaging.servers import SmtpServer
@@ -367,23 +366,7 @@ def test_when_a_patients_replica_dies_the_page_moves_to_the_other_and_loses_noth
 
     # The form is kept as a draft in the shared database and store at the end of the run that
     # checked the photo, a few seconds on: wait for it, as a patient's pause would.
-    def draft() -> tuple[list[str], object]:
-        db = Database.connect(server.db_url)
-        try:
-            with db.read() as s:
-                row = s.scalar(select(CheckinDraft).where(CheckinDraft.treatment_id == tid))
-                if row is None:
-                    return [], None
-                return [str(p["name"]) for p in row.photos or []], (row.answers or {}).get(
-                    "temperature"
-                )
-        finally:
-            db.dispose()
-
-    deadline = time.monotonic() + 60
-    while draft() != (["chin.jpg"], "99.1") and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert draft() == (["chin.jpg"], "99.1")
+    wait_for_draft(server.db_url, tid, ["chin.jpg"], {"temperature": "99.1"})
 
     # The replica holding this patient's session dies without a word.
     port = replicas.ports[0 if first == "a" else 1]
