@@ -16,13 +16,9 @@ headers sends them twice with the same values, which browsers read as one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-Scope = dict[str, Any]
-Receive = Callable[[], Any]
-Send = Callable[[dict[str, Any]], Any]
-ASGIApp = Callable[[Scope, Receive, Send], Any]
+from asgi import ASGIApp, Receive, Scope, Send
 
 SECURITY_HEADERS: dict[str, str] = {
     "X-Frame-Options": "DENY",

@@ -18,20 +18,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 import downloads
+from asgi import ASGIApp, Receive, Scope, Send, answer
 from streamlit import config, runtime
 from streamlit.runtime.media_file_storage import MediaFileKind
 
-Scope = dict[str, Any]
-Receive = Callable[[], Any]
-Send = Callable[[dict[str, Any]], Any]
-ASGIApp = Callable[[Scope, Receive, Send], Any]
 Kind = Callable[[str], MediaFileKind | None]  # a /media/ file name -> its kind (None: unknown)
 Browser = Callable[[list[bytes]], bool]  # the request's Cookie headers -> a live staff browser?
 
 NOT_SERVED = b"Not found."
+NO_STORE = (b"cache-control", b"no-store")
 
 
 def media_path(base_url_path: str = "") -> re.Pattern[str]:
@@ -74,25 +71,10 @@ class MediaGuard:
             await self.app(scope, receive, send)
             return
         if self.kind(match["file"]) is not MediaFileKind.DOWNLOADABLE:
-            await _answer(send, 404, NOT_SERVED)
+            await answer(send, 404, NOT_SERVED, NO_STORE)
             return
         cookies = [value for name, value in scope.get("headers", []) if name == b"cookie"]
         if not self.browser(cookies):
-            await _answer(send, 403, downloads.REFUSED)
+            await answer(send, 403, downloads.REFUSED, NO_STORE)
             return
         await self.app(scope, receive, send)
-
-
-async def _answer(send: Send, status: int, body: bytes) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-                (b"cache-control", b"no-store"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

@@ -20,8 +20,8 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+from asgi import ASGIApp, Receive, Scope, Send, answer
 from streamlit import runtime
 from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -34,10 +34,6 @@ MAX_SESSION_FILES = int(os.environ.get("CHECKINS_UPLOAD_MAX_FILES") or 16)
 MAX_SESSION_BYTES = int(float(os.environ.get("CHECKINS_UPLOAD_MAX_MB") or 160) * 1024 * 1024)
 UPLOAD_PATH = re.compile(r"/_stcore/upload_file/(?P<session>[^/]+)/(?P<file>[^/]+)/?$")
 
-Scope = dict[str, Any]
-Receive = Callable[[], Any]
-Send = Callable[[dict[str, Any]], Any]
-ASGIApp = Callable[[Scope, Receive, Send], Any]
 Usage = Callable[[str], tuple[int, int]]  # session id -> (files held, bytes held)
 
 
@@ -177,16 +173,4 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _refuse(send: Send, status: int) -> None:
-    body = REASONS[status]
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await answer(send, status, REASONS[status], (b"connection", b"close"))
