@@ -255,8 +255,7 @@ def test_queue_volume_by_iso_week_and_severity(clinic: tuple[Database, Record]) 
         rows = trends.queue_volume(session=s, actor=MANAGER)
     groups: dict[tuple[date, str], list[int]] = defaultdict(list)
     for it in rec.items:
-        monday = it["created"].date() - timedelta(days=it["created"].weekday())
-        groups[(monday, it["severity"])].append(it["patient"])
+        groups[(clinic_week(it["created"]), it["severity"])].append(it["patient"])
     got = {(r.week_start, r.severity): r for r in rows}
     assert set(got) == set(groups)
     for (monday, sev), pids in groups.items():
@@ -280,7 +279,7 @@ def test_queue_volume_shows_large_weeks(db: Database) -> None:
             it["patient"]
             for it in rec.items
             if it["severity"] == r.severity
-            and it["created"].date() - timedelta(days=it["created"].weekday()) == r.week_start
+            and clinic_week(it["created"]) == r.week_start
         ]
         assert (r.cases, r.patients) == (len(pids), len(set(pids)))
 
@@ -366,6 +365,12 @@ def test_filters_by_procedure_and_date(clinic: tuple[Database, Record]) -> None:
 def clinic_day(at: datetime, zone: str = NEW_YORK) -> date:
     """The date of a stored (naive UTC) time on the clinic's own calendar."""
     return at.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).date()
+
+
+def clinic_week(at: datetime, zone: str = NEW_YORK) -> date:
+    """The Monday of a stored (naive UTC) time's week on the clinic's own calendar."""
+    day = clinic_day(at, zone)
+    return day - timedelta(days=day.weekday())
 
 
 def test_the_period_is_the_clinics_own_dates(clinic: tuple[Database, Record]) -> None:
