@@ -23,8 +23,10 @@ clinic's own local dates: a day runs from midnight to midnight in the clinic's t
 into UTC bounds by ``rows.Filters`` since the tables store UTC) select treatments by their
 treatment date for recovery curves and adherence (cohorts), check-ins by their send date for the
 overview's patients and check-ins, and review cases by the date they were queued for queue
-volume, review times and false-alarm rates. ``procedure`` narrows every table to one procedure;
-``series`` to a treatment's number in its series (3: third or later).
+volume, review times and false-alarm rates. The queue volume's weeks are the clinic's too
+(Monday to Sunday in its zone, grouped in the database: ``rows.Filters.week_start``).
+``procedure`` narrows every table to one procedure; ``series`` to a treatment's number in its
+series (3: third or later).
 """
 
 from __future__ import annotations
