@@ -21,6 +21,7 @@ import pytest
 from checkins.domain import AccessDenied, InvalidInput, Role, Severity
 from checkins.services import trends
 from checkins.services.clinic import add_clinic
+from checkins.services.trends.rows import utc_offsets
 from checkins.services.views import Actor
 from checkins.storage.db import Database
 from checkins.storage.models import CheckIn, Patient, ReviewItem, RuleHit, Treatment, User
@@ -255,8 +256,7 @@ def test_queue_volume_by_iso_week_and_severity(clinic: tuple[Database, Record]) 
         rows = trends.queue_volume(session=s, actor=MANAGER)
     groups: dict[tuple[date, str], list[int]] = defaultdict(list)
     for it in rec.items:
-        monday = it["created"].date() - timedelta(days=it["created"].weekday())
-        groups[(monday, it["severity"])].append(it["patient"])
+        groups[(clinic_week(it["created"]), it["severity"])].append(it["patient"])
     got = {(r.week_start, r.severity): r for r in rows}
     assert set(got) == set(groups)
     for (monday, sev), pids in groups.items():
@@ -279,8 +279,7 @@ def test_queue_volume_shows_large_weeks(db: Database) -> None:
         pids = [
             it["patient"]
             for it in rec.items
-            if it["severity"] == r.severity
-            and it["created"].date() - timedelta(days=it["created"].weekday()) == r.week_start
+            if it["severity"] == r.severity and clinic_week(it["created"]) == r.week_start
         ]
         assert (r.cases, r.patients) == (len(pids), len(set(pids)))
 
@@ -368,6 +367,12 @@ def clinic_day(at: datetime, zone: str = NEW_YORK) -> date:
     return at.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).date()
 
 
+def clinic_week(at: datetime, zone: str = NEW_YORK) -> date:
+    """The Monday of a stored (naive UTC) time's week on the clinic's own calendar."""
+    day = clinic_day(at, zone)
+    return day - timedelta(days=day.weekday())
+
+
 def test_the_period_is_the_clinics_own_dates(clinic: tuple[Database, Record]) -> None:
     """A case queued at 22:00 in New York on 1 February (03:00 UTC on the 2nd) belongs to
     1 February: every one-day period counts the cases of that day on the clinic's calendar."""
@@ -387,30 +392,11 @@ def test_each_clinic_counts_its_own_days(db: Database) -> None:
     """Two clinics an hour apart: at 05:30 UTC on 2 February it is already the 2nd in New York
     and still the 1st in Chicago, so a period of 1 February holds Chicago's case only."""
     queued = datetime(2026, 2, 2, 5, 30)
+    chicago = add_clinics(db, "America/Chicago")[0]
     with db.session() as s:
-        admin = Actor(role=Role.ADMIN, name="test set-up", clinic_id=1)
-        chicago = add_clinic(
-            session=s, actor=admin, name="Lakeside", time_zone="America/Chicago"
-        ).id
         for clinic_id in (1, chicago):
-            p = Patient(clinic_id=clinic_id, display_name=f"Pat {clinic_id}", phone="555-0199")
-            s.add(p)
-            s.flush()
-            t = Treatment(clinic_id=clinic_id, patient_id=p.id, procedure="microneedling",
-                          treated_at=queued - timedelta(days=2), areas=["face"],
-                          schedule_days=[1, 3])  # fmt: skip
-            s.add(t)
-            s.flush()
-            c = CheckIn(clinic_id=clinic_id, treatment_id=t.id, client_submission_id=f"z-{t.id}",
-                        submitted_at=queued, is_baseline=False, hours_since_treatment=48.0,
-                        day_since_treatment=2)  # fmt: skip
-            s.add(c)
-            s.flush()
-            s.add(ReviewItem(clinic_id=clinic_id, checkin_id=c.id, treatment_id=t.id,
-                             severity="review", severity_rank=Severity.REVIEW.rank, status="new",
-                             created_at=queued))  # fmt: skip
-    boss = Actor(role=Role.MANAGER, name="Boss", clinic_id=1,
-                 organisation_clinics=frozenset({1, chicago}))  # fmt: skip
+            queue_cases(s, clinic_id, [queued])
+    boss = boss_of(1, chicago)
 
     def cases(day: date, clinics: list[int]) -> int:
         with db.read() as s:
@@ -421,6 +407,231 @@ def test_each_clinic_counts_its_own_days(db: Database) -> None:
     assert (cases(first, [1]), cases(second, [1])) == (0, 1)  # New York: the 2nd
     assert (cases(first, [chicago]), cases(second, [chicago])) == (1, 0)  # Chicago: the 1st
     assert (cases(first, [1, chicago]), cases(second, [1, chicago])) == (1, 1)
+
+
+ADMIN = Actor(role=Role.ADMIN, name="test set-up", clinic_id=1)
+KOLKATA = "Asia/Kolkata"  # UTC+05:30 all year: a half-hour offset, no DST
+AUCKLAND = "Pacific/Auckland"  # UTC+12, +13 in the southern summer (DST from late September)
+
+
+def add_clinics(db: Database, *zones: str) -> list[int]:
+    """New clinics, one per zone (clinic 1, New York, is every migrated database's)."""
+    with db.session() as s:
+        return [
+            add_clinic(session=s, actor=ADMIN, name=f"Clinic {k}", time_zone=zone).id
+            for k, zone in enumerate(zones)
+        ]
+
+
+def boss_of(*clinics: int) -> Actor:
+    """A manager who may read the trends of ``clinics``."""
+    return Actor(role=Role.MANAGER, name="Boss", clinic_id=clinics[0],
+                 organisation_clinics=frozenset(clinics))  # fmt: skip
+
+
+def queue_cases(
+    s: Any, clinic_id: int, times: list[datetime], severity: Severity = Severity.REVIEW
+) -> None:
+    """Review cases queued at ``times`` (naive UTC) in a clinic, one check-in each, all of one
+    patient's treatment."""
+    p = Patient(clinic_id=clinic_id, display_name=f"Pat {clinic_id}", phone="555-0199")
+    s.add(p)
+    s.flush()
+    t = Treatment(clinic_id=clinic_id, patient_id=p.id, procedure="microneedling",
+                  treated_at=min(times) - timedelta(days=2), areas=["face"],
+                  schedule_days=[1, 3])  # fmt: skip
+    s.add(t)
+    s.flush()
+    for k, at in enumerate(times):
+        c = CheckIn(clinic_id=clinic_id, treatment_id=t.id, client_submission_id=f"z-{t.id}-{k}",
+                    submitted_at=at, is_baseline=False, hours_since_treatment=48.0,
+                    day_since_treatment=2)  # fmt: skip
+        s.add(c)
+        s.flush()
+        s.add(ReviewItem(clinic_id=clinic_id, checkin_id=c.id, treatment_id=t.id,
+                         severity=severity.value, severity_rank=severity.rank, status="new",
+                         created_at=at))  # fmt: skip
+
+
+def utc(local: str, zone: str = NEW_YORK, *, fold: int = 0) -> datetime:
+    """A wall-clock time in ``zone`` ("2026-02-01 23:30") as the naive UTC time stored."""
+    at = datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(zone), fold=fold)
+    return at.astimezone(UTC).replace(tzinfo=None)
+
+
+def weeks(db: Database, actor: Actor = MANAGER, **period: Any) -> dict[tuple[date, str], int]:
+    """The queue volume as {(Monday, severity): cases}, checking each row's ISO week label."""
+    with db.read() as s:
+        found = trends.queue_volume(session=s, actor=actor, **period)
+    for r in found:
+        iso = r.week_start.isocalendar()
+        assert (r.week_start.weekday(), r.week) == (0, f"{iso.year}-W{iso.week:02d}")
+    return {(r.week_start, r.severity): r.cases or 0 for r in found}
+
+
+@pytest.mark.parametrize("sunday", [date(2026, 2, 1), date(2026, 7, 5)], ids=["EST", "EDT"])
+def test_a_sunday_night_case_is_in_that_sundays_week(db: Database, sunday: date) -> None:
+    """Sunday 23:30 in New York is already Monday in UTC (04:30 in winter, 03:30 in summer):
+    the case is that Sunday's week's. Monday 00:30 local starts the next week."""
+    monday = sunday + timedelta(days=1)
+    late_sunday, early_monday = utc(f"{sunday} 23:30"), utc(f"{monday} 00:30")
+    assert late_sunday.date() == monday, "a UTC week would put it in the next one"
+    with db.session() as s:
+        queue_cases(s, 1, [late_sunday, early_monday])
+    expect = {(sunday - timedelta(days=6), "review"): 1, (monday, "review"): 1}
+    assert weeks(db) == expect  # all time: SQLite's offsets over the cases' own times
+    assert weeks(db, start=sunday, end=monday) == expect  # the period's bounds
+
+
+def test_weeks_either_side_of_new_yorks_dst_changes(db: Database) -> None:
+    """Clocks go forward on Sunday 2026-03-08 (02:00 EST, 07:00 UTC) and back on Sunday
+    2026-11-01 (02:00 EDT, 06:00 UTC). Each case near a week's edge lands in another week if
+    read with the offset of the other side of the change (an hour off)."""
+    monday_of = {
+        utc("2026-03-01 23:30"): date(2026, 2, 23),  # EST; under EDT, Monday 00:30
+        utc("2026-03-08 01:30"): date(2026, 3, 2),  # the last half hour of EST
+        utc("2026-03-08 03:30"): date(2026, 3, 2),  # the first of EDT
+        utc("2026-03-09 00:30"): date(2026, 3, 9),  # EDT; under EST, Sunday 23:30
+        utc("2026-10-26 00:30"): date(2026, 10, 26),  # EDT; under EST, Sunday 23:30
+        utc("2026-11-01 01:30", fold=0): date(2026, 10, 26),  # 01:30 EDT, 05:30 UTC
+        utc("2026-11-01 01:30", fold=1): date(2026, 10, 26),  # 01:30 EST, 06:30 UTC
+        utc("2026-11-01 23:30"): date(2026, 10, 26),  # EST; under EDT, Monday 00:30
+        utc("2026-11-02 00:30"): date(2026, 11, 2),
+    }
+    with db.session() as s:
+        queue_cases(s, 1, list(monday_of))
+    expect: dict[tuple[date, str], int] = defaultdict(int)
+    for monday in monday_of.values():
+        expect[(monday, "review")] += 1
+    assert weeks(db) == expect
+    march = {k: v for k, v in expect.items() if k[0] < date(2026, 6, 1)}
+    assert weeks(db, start=date(2026, 3, 1), end=date(2026, 3, 9)) == march
+    november = {k: v for k, v in expect.items() if k[0] > date(2026, 6, 1)}
+    assert weeks(db, start=date(2026, 10, 26), end=date(2026, 11, 2)) == november
+
+
+def test_each_case_counts_in_its_own_clinics_week(db: Database) -> None:
+    """New York, Kolkata (+05:30) and Auckland (+13:00, +12:00 from 5 April) in one report:
+    each case is in the week of its own clinic's calendar (one severity per clinic, so the
+    rows tell the clinics apart)."""
+    kolkata, auckland = add_clinics(db, KOLKATA, AUCKLAND)
+    cases = {
+        (1, Severity.REVIEW): {
+            utc("2026-02-01 23:30"): date(2026, 1, 26),
+            utc("2026-02-02 00:30"): date(2026, 2, 2),
+        },
+        (kolkata, Severity.URGENT): {
+            utc("2026-02-01 23:50", KOLKATA): date(2026, 1, 26),  # 18:20 UTC
+            utc("2026-02-02 00:10", KOLKATA): date(2026, 2, 2),  # 18:40 UTC, still Sunday
+        },
+        (auckland, Severity.ROUTINE): {
+            utc("2026-02-02 00:30", AUCKLAND): date(2026, 2, 2),  # 11:30 UTC on Sunday
+            utc("2026-04-05 23:30", AUCKLAND): date(2026, 3, 30),  # NZST; under NZDT, Monday
+            utc("2026-04-06 00:30", AUCKLAND): date(2026, 4, 6),
+        },
+    }
+    expect: dict[tuple[date, str], int] = defaultdict(int)
+    with db.session() as s:
+        for (clinic_id, severity), monday_of in cases.items():
+            queue_cases(s, clinic_id, list(monday_of), severity)
+            for monday in monday_of.values():
+                expect[(monday, severity.value)] += 1
+    boss = boss_of(1, kolkata, auckland)
+    clinics = [1, kolkata, auckland]
+    assert weeks(db, boss, clinics=clinics) == expect
+    period = {"start": date(2026, 2, 1), "end": date(2026, 4, 6)}
+    assert weeks(db, boss, clinics=clinics, **period) == expect
+    for (clinic_id, severity), _ in cases.items():
+        mine = {k: v for k, v in expect.items() if k[1] == severity.value}
+        assert weeks(db, boss, clinics=[clinic_id]) == mine
+
+
+def test_utc_offsets_are_the_zones_own() -> None:
+    """The offsets SQLite adds: each change at its UTC instant, none for a zone without DST."""
+    first, last = datetime(2026, 1, 1), datetime(2027, 1, 1)
+    assert utc_offsets(NEW_YORK, first, last) == [
+        (first, -5 * 3600),
+        (datetime(2026, 3, 8, 7), -4 * 3600),
+        (datetime(2026, 11, 1, 6), -5 * 3600),
+    ]
+    assert utc_offsets(AUCKLAND, first, last) == [
+        (first, 13 * 3600),
+        (datetime(2026, 4, 4, 14), 12 * 3600),
+        (datetime(2026, 9, 26, 14), 13 * 3600),
+    ]
+    assert utc_offsets(KOLKATA, first, last) == [(first, 19800)]
+    inside = datetime(2026, 3, 8, 6, 59, 59), datetime(2026, 3, 8, 7)
+    assert utc_offsets(NEW_YORK, *inside) == [
+        (inside[0], -5 * 3600),
+        (inside[1], -4 * 3600),
+    ]
+
+
+def scattered_cases(db: Database, rng_seed: int = 12) -> tuple[list[int], dict[Any, int]]:
+    """Clinics in New York, Kolkata and Auckland with cases at random times over 18 months, a
+    third of them within three hours of the clinic's midnight between a Sunday and a Monday
+    (where an offset an hour off changes the week) and a third within a day of a DST change
+    in New York or Auckland; and the volume computed here with zoneinfo."""
+    rng = random.Random(rng_seed)
+    kolkata, auckland = add_clinics(db, KOLKATA, AUCKLAND)
+    zones = {(1, Severity.REVIEW): NEW_YORK, (kolkata, Severity.URGENT): KOLKATA,
+             (auckland, Severity.ROUTINE): AUCKLAND}  # fmt: skip
+    first, last = datetime(2025, 9, 1), datetime(2027, 3, 1)
+    changes = [at for z in (NEW_YORK, AUCKLAND) for at, _ in utc_offsets(z, first, last)[1:]]
+
+    def near_a_monday(zone: str) -> datetime:
+        day = (first + (last - first) * rng.random()).date()
+        monday = day - timedelta(days=day.weekday())
+        return utc(f"{monday} 00:00", zone) + timedelta(hours=rng.uniform(-3, 3))
+
+    expect: dict[tuple[date, str], int] = defaultdict(int)
+    with db.session() as s:
+        for (clinic_id, severity), zone in zones.items():
+            times = [near_a_monday(zone) for _ in range(30)]
+            times += [
+                rng.choice(changes) + timedelta(hours=rng.uniform(-24, 24)) for _ in range(30)
+            ]
+            times += [first + (last - first) * rng.random() for _ in range(30)]
+            queue_cases(s, clinic_id, times, severity)
+            for at in times:
+                expect[(clinic_week(at, zone), severity.value)] += 1
+    return [1, kolkata, auckland], expect
+
+
+def test_weeks_match_zoneinfo_at_random_times(db: Database) -> None:
+    clinics, expect = scattered_cases(db)
+    boss = boss_of(*clinics)
+    assert weeks(db, boss, clinics=clinics) == expect
+    # A period that starts and ends mid-week: its first and last weeks are partial.
+    start, end = date(2026, 3, 4), date(2026, 11, 4)
+    with db.read() as s:
+        inside = trends.overview(session=s, actor=boss, start=start, end=end, clinics=clinics)
+    partial = weeks(db, boss, clinics=clinics, start=start, end=end)
+    assert sum(partial.values()) == inside.open_cases
+    assert all(start - timedelta(days=6) <= monday <= end for monday, _ in partial)
+    for key, n in partial.items():
+        assert n <= expect[key]
+        if start <= key[0] and key[0] + timedelta(days=6) <= end:
+            assert n == expect[key], key
+
+
+@pytest.mark.postgres
+def test_sqlite_and_postgresql_give_the_same_weeks(sqlite_db: Database, pg_db: Database) -> None:
+    """The same cases on both backends: the same rows, for all time and for a period."""
+    found = []
+    for db in (sqlite_db, pg_db):
+        seed(db, patients={"microneedling": 30})
+        clinics, _ = scattered_cases(db)
+        boss = boss_of(*clinics)
+        found.append(
+            [
+                weeks(db, boss, clinics=clinics),
+                weeks(db, boss, clinics=clinics, start=date(2026, 2, 1), end=date(2026, 3, 31)),
+                weeks(db, boss, clinics=[1], start=date(2026, 2, 15)),
+            ]
+        )
+    assert found[0] == found[1]
+    assert all(found[0]), "every report has rows"
 
 
 def test_suppression_boundary_is_eleven_patients(db: Database) -> None:

@@ -1,6 +1,6 @@
 """The database-specific SQL of the trends, chosen in one place: ``of(session)``.
 
-PostgreSQL and SQLite differ in how they expand a JSON array, truncate to a week, subtract
+PostgreSQL and SQLite differ in how they expand a JSON array, truncate to a local week, subtract
 datetimes, compute a percentile, read many ranked values at once and upsert. Everything else in
 the package is portable SQL.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Float, FromClause, cast, func, literal
+from sqlalchemy import ColumnElement, Date, Float, FromClause, case, cast, func, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -49,12 +49,30 @@ class Dialect:
             fn = func.json_each(column).table_valued("value")
         return fn.alias("sched")
 
-    def week_start(self, column: Any) -> ColumnElement[Any]:
-        """The Monday (UTC) on or before a datetime column, as a date (a string on SQLite)."""
+    @property
+    def has_time_zones(self) -> bool:
+        """PostgreSQL converts between named zones itself; SQLite knows only UTC, so a local
+        time there is the UTC time plus the offset in force (``week_start``'s ``offsets``)."""
+        return self.is_postgres
+
+    def week_start(
+        self, column: Any, zone: str = "UTC", offsets: Sequence[tuple[datetime, int]] = ()
+    ) -> ColumnElement[Any]:
+        """The Monday on or before a naive UTC datetime column on ``zone``'s calendar, as a
+        date (a string on SQLite): a week runs Monday to Sunday where the clinic is.
+
+        PostgreSQL reads the column as UTC and converts it to ``zone`` itself. SQLite adds
+        ``offsets``: ``(from, seconds east of UTC)`` in time order, each in force from its naive
+        UTC instant to the next one's; the first also covers anything earlier and the last
+        anything later, so they must span the rows' times (``rows.utc_offsets`` gives them).
+        """
         if self.is_postgres:
-            return cast(func.date_trunc("week", column), Date)
-        # Step back six days, then forward to a Monday.
-        return func.date(column, "-6 days", "weekday 1")
+            local = column
+            if zone != "UTC":
+                local = func.timezone(zone, func.timezone("UTC", column))
+            return cast(func.date_trunc("week", local), Date)
+        # Shift to local time, step back six days, then forward to a Monday.
+        return func.date(column, *_shift(column, offsets), "-6 days", "weekday 1")
 
     def days_since(self, earlier: Any, later: datetime) -> ColumnElement[Any]:
         """Fractional days from a datetime column to a fixed instant."""
@@ -135,6 +153,24 @@ class Dialect:
         if self.is_postgres:
             return postgresql.insert(table)
         return sqlite.insert(table)
+
+
+def _shift(column: Any, offsets: Sequence[tuple[datetime, int]]) -> list[Any]:
+    """SQLite's date modifier that turns ``column`` into local time: none at UTC, a constant
+    between DST transitions, else a CASE choosing the offset in force at each row's time."""
+    seconds = [s for _, s in offsets]
+    if not any(seconds):
+        return []
+    if len(set(seconds)) == 1:
+        return [_modifier(seconds[0])]
+    whens = [
+        (column < offsets[i + 1][0], _modifier(offsets[i][1])) for i in range(len(offsets) - 1)
+    ]
+    return [case(*whens, else_=_modifier(offsets[-1][1]))]
+
+
+def _modifier(seconds: int) -> str:
+    return f"{seconds:+d} seconds"
 
 
 def of(session: Session) -> Dialect:

@@ -23,8 +23,10 @@ clinic's own local dates: a day runs from midnight to midnight in the clinic's t
 into UTC bounds by ``rows.Filters`` since the tables store UTC) select treatments by their
 treatment date for recovery curves and adherence (cohorts), check-ins by their send date for the
 overview's patients and check-ins, and review cases by the date they were queued for queue
-volume, review times and false-alarm rates. ``procedure`` narrows every table to one procedure;
-``series`` to a treatment's number in its series (3: third or later).
+volume, review times and false-alarm rates. The queue volume's weeks are the clinic's too
+(Monday to Sunday in its zone, grouped in the database: ``rows.Filters.week_start``).
+``procedure`` narrows every table to one procedure; ``series`` to a treatment's number in its
+series (3: third or later).
 """
 
 from __future__ import annotations
@@ -107,10 +109,10 @@ class AdherenceRow:
 
 @dataclass(frozen=True)
 class VolumeRow:
-    """Review cases queued in one ISO week at one severity."""
+    """Review cases queued in one ISO week at one severity (weeks of the clinic's calendar)."""
 
     week: str  # ISO week, e.g. "2026-W05"
-    week_start: date  # its Monday
+    week_start: date  # its Monday, a date on the clinic's calendar
     severity: str
     cases: int | None
     patients: int | None
@@ -348,7 +350,8 @@ def queue_volume(
     series: int | None = None,
     clinics: Collection[int] | None = None,
 ) -> list[VolumeRow]:
-    """Review cases queued per ISO week (Monday to Sunday, UTC) and severity."""
+    """Review cases queued per ISO week and severity. A week runs Monday to Sunday on the
+    calendar of the case's clinic (its own time zone, like the period's days)."""
     return _volume(_begin(session, actor, start, end, procedure, series, clinics))
 
 
@@ -634,7 +637,11 @@ def _adherence_from_rows(ctx: _Context, now: datetime) -> list[tuple[str, int, i
 
 
 def _volume(ctx: _Context) -> list[VolumeRow]:
-    week = ctx.dialect.week_start(ReviewItem.created_at).label("week_start")
+    """Cases per week of each case's clinic's calendar, grouped in the database."""
+    span = None if ctx.dialect.has_time_zones else _queued_span(ctx)
+    week = ctx.filters.week_start(
+        ReviewItem.created_at, ReviewItem.clinic_id, ctx.dialect, span
+    ).label("week_start")
     stmt = rows.cases(
         select(
             week,
@@ -653,6 +660,25 @@ def _volume(ctx: _Context) -> list[VolumeRow]:
     rank = {s.value: s.rank for s in Severity}
     out.sort(key=lambda r: (r.week_start, -rank.get(r.severity, -1)))
     return out
+
+
+def _queued_span(ctx: _Context) -> tuple[datetime, datetime] | None:
+    """The earliest and latest queueing time the volume can read, for SQLite's UTC offsets:
+    the period's bounds, or, when it is open, the chosen clinics' cases' first and last
+    (one read of ``review_items`` alone; ``None`` when there are none)."""
+    f = ctx.filters
+    if (bounds := f.span()) is not None:
+        return bounds
+    column = ReviewItem.created_at
+    found = ctx.session.execute(
+        select(func.min(column), func.max(column)).where(
+            *f.in_clinics(ReviewItem.clinic_id), *f.window(column, ReviewItem.clinic_id)
+        )
+    ).one()
+    if found[0] is None:
+        return None
+    first, last = (datetime.fromisoformat(v) if isinstance(v, str) else v for v in found)
+    return first, last
 
 
 def _review_times(ctx: _Context) -> list[ReviewTimeRow]:

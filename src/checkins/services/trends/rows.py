@@ -12,6 +12,7 @@ is the same float as ``percentile_cont`` in the database.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,9 +20,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Float, Select, Subquery, and_, cast, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    Subquery,
+    and_,
+    case,
+    cast,
+    or_,
+    select,
+    true,
+)
 
 from checkins.domain import PROCEDURES, InvalidInput
+from checkins.services.trends.dialect import Dialect
 from checkins.storage.models import CheckIn, ReviewItem, Treatment, TrendPoint
 
 _S = TypeVar("_S", bound="Select[*tuple[Any, ...]]")
@@ -68,10 +81,7 @@ class Filters:
         ``end``, converted to UTC here, at the boundary, so the stored times stay UTC."""
         if self.start is None and self.end is None:
             return []
-        zones = self.zones or ("UTC",) * len(self.clinics)
-        by_zone: dict[str, list[int]] = {}
-        for clinic_id, zone in zip(self.clinics, zones, strict=True):
-            by_zone.setdefault(zone, []).append(clinic_id)
+        by_zone = self._by_zone()
         if len(by_zone) <= 1:  # one calendar: the clinics are chosen by ``in_clinics`` already
             return self._within(column, next(iter(by_zone), "UTC"))
         return [
@@ -82,6 +92,48 @@ class Filters:
                 )
             )
         ]
+
+    def span(self) -> tuple[datetime, datetime] | None:
+        """The period as naive UTC bounds, from the earliest clinic's first midnight to the
+        latest one's last; ``None`` when it is open at either end."""
+        if self.start is None or self.end is None:
+            return None
+        zones = self._by_zone()
+        first = min(_utc_midnight(self.start, zone) for zone in zones)
+        last = max(_utc_midnight(self.end + timedelta(days=1), zone) for zone in zones)
+        return first, last
+
+    def week_start(
+        self, column: Any, clinic: Any, dialect: Dialect, span: tuple[datetime, datetime] | None
+    ) -> ColumnElement[Any]:
+        """The Monday on or before ``column`` (a naive UTC time) on the calendar of the row's
+        ``clinic``, as a date (a string on SQLite): the weeks line up with the period's days,
+        and a case queued on a Sunday evening in New York is that Sunday's week's, not the
+        next one's (it is already Monday in UTC).
+
+        ``span``: the earliest and latest ``column`` of the rows (or bounds around them), for
+        SQLite, which adds each zone's UTC offsets in force over it (``None``: no rows).
+        """
+        by_zone = self._by_zone()
+
+        def in_zone(zone: str) -> ColumnElement[Any]:
+            if dialect.has_time_zones or span is None:
+                return dialect.week_start(column, zone)
+            return dialect.week_start(column, zone, utc_offsets(zone, *span))
+
+        weeks = [(ids, in_zone(zone)) for zone, ids in by_zone.items()]
+        if len(weeks) == 1:
+            return weeks[0][1]
+        # The clinics are chosen by ``in_clinics`` already: the last zone needs no test.
+        return case(*((clinic.in_(ids), week) for ids, week in weeks[:-1]), else_=weeks[-1][1])
+
+    def _by_zone(self) -> dict[str, list[int]]:
+        """The chosen clinics grouped by time zone (UTC for a clinic without one)."""
+        zones = self.zones or ("UTC",) * len(self.clinics)
+        by_zone: dict[str, list[int]] = {}
+        for clinic_id, zone in zip(self.clinics, zones, strict=True):
+            by_zone.setdefault(zone, []).append(clinic_id)
+        return by_zone or {"UTC": []}
 
     def _within(self, column: Any, zone: str) -> list[ColumnElement[bool]]:
         """``local midnight of start <= column < local midnight after end``, in naive UTC."""
@@ -108,6 +160,54 @@ def _utc_midnight(day: date, zone: str) -> datetime:
     """The first moment of ``day`` in ``zone``, as the naive UTC time the tables store."""
     local = datetime.combine(day, time.min, tzinfo=ZoneInfo(zone))
     return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def utc_offsets(zone: str, first: datetime, last: datetime) -> list[tuple[datetime, int]]:
+    """``zone``'s UTC offsets in force from ``first`` to ``last`` (naive UTC times): ``(from,
+    seconds east of UTC)`` in time order, the first from ``first``, then one per change (a DST
+    transition, or a change of the zone's standard time) up to ``last``."""
+    out = [(first, _offset_at(first, zone))]
+    for year in range(first.year, last.year + 1):
+        out.extend((at, seconds) for at, seconds in _changes(zone, year) if first < at <= last)
+    return out
+
+
+@functools.lru_cache(maxsize=512)
+def _changes(zone: str, year: int) -> tuple[tuple[datetime, int], ...]:
+    """Where ``zone``'s UTC offset changes in ``year`` (up to the next New Year's midnight, UTC):
+    the first naive UTC second of each new offset, and the offset. Found by stepping a day at a
+    time (no zone changes twice in a day) and halving the day that changed down to the second;
+    cached, as the zones and years of a clinic's data are few."""
+    changes: list[tuple[datetime, int]] = []
+    at, end = datetime(year, 1, 1), datetime(year + 1, 1, 1)
+    before = _offset_at(at, zone)
+    while at < end:
+        step = min(at + timedelta(days=1), end)
+        after = _offset_at(step, zone)
+        if after != before:
+            changes.append((_first_second_of(after, at, step, zone), after))
+            before = after
+        at = step
+    return tuple(changes)
+
+
+def _first_second_of(offset: int, old: datetime, new: datetime, zone: str) -> datetime:
+    """The first second in (``old``, ``new``] at which ``zone`` is at ``offset`` (at ``new``
+    it is, at ``old`` it is not)."""
+    while new - old > timedelta(seconds=1):
+        mid = old + (new - old) // 2
+        mid -= timedelta(microseconds=mid.microsecond)
+        if _offset_at(mid, zone) == offset:
+            new = mid
+        else:
+            old = mid
+    return new
+
+
+def _offset_at(at: datetime, zone: str) -> int:
+    """``zone``'s UTC offset, in seconds, at the naive UTC time ``at``."""
+    offset = at.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
 
 
 # --------------------------------------------------------------------------------------------
