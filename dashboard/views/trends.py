@@ -85,6 +85,7 @@ st.caption("Share of due check-ins received (a day late still counts).")
 table("adherence", r.adherence, staff.ADHERENCE_COLUMNS, "adherence")
 
 st.subheader("Queue volume by week")
+st.caption("Cases queued each week, Monday to Sunday on the clinic's calendar.")
 volume = charts.queue_volume(r.volume)
 if volume is None:
     st.info(charts.volume_summary(r.volume), icon=":material/info:")
