@@ -57,7 +57,13 @@ from checkins.storage.models import (
 if TYPE_CHECKING:
     from checkins.links import LinkKey
 
-LANGUAGES: dict[str, str] = {"en": "English", "es": "Spanish"}
+# What the front desk may record. None, the first and default: not asked, so the patient's own
+# phone decides (their page follows its language and keeps it for their messages).
+LANGUAGES: dict[str | None, str] = {
+    None: "Not asked: the phone's own language",
+    "en": "English",
+    "es": "Español",
+}
 CONTACT_PREFERENCES: dict[str, str] = {
     ContactPreference.SMS: "Text message",
     ContactPreference.EMAIL: "Email",
@@ -168,15 +174,16 @@ def _contact_fields(
     *,
     phone: str | None,
     email: str | None,
-    language: str,
+    language: str | None,
     contact_preference: str,
     caregiver_name: str | None,
     caregiver_phone: str | None,
     caregiver_email: str | None,
 ) -> dict[str, object]:
     if language not in LANGUAGES:
+        codes = ", ".join(code for code in LANGUAGES if code is not None)
         raise InvalidInput(
-            f"Unknown language {language!r}; use one of {', '.join(LANGUAGES)}.",
+            f"Unknown language {language!r}; use one of {codes}, or none (not asked).",
             code="invalid_language",
         )
     if contact_preference not in CONTACT_PREFERENCES:
@@ -237,7 +244,7 @@ def add_patient(
     birth_date: date | None,
     phone: str | None = None,
     email: str | None = None,
-    language: str = "en",
+    language: str | None = None,
     contact_preference: str = ContactPreference.SMS,
     caregiver_name: str | None = None,
     caregiver_phone: str | None = None,
@@ -282,7 +289,7 @@ def update_patient(
     birth_date: date | None,
     phone: str | None,
     email: str | None,
-    language: str,
+    language: str | None,
     contact_preference: str,
     caregiver_name: str | None = None,
     caregiver_phone: str | None = None,
@@ -808,7 +815,8 @@ def handout(
     )  # fmt: skip
     t = detail.treatment
     patient = session.get(Patient, t.patient_id)
-    language = patient.language if patient is not None else "en"  # the handout is the patient's
+    # The handout is the patient's: in their language, printed before any browser could choose.
+    language = i18n.for_messages(patient.language if patient is not None else None)
     data = HandoutData(
         clinic_name=row.name,
         clinic_phone=contact.display_phone(row.phone),
