@@ -57,7 +57,7 @@ def patient_fields(current: PatientView | None, *, key: str) -> dict[str, Any] |
         )
         email = left.text_input("Email", (c.email or "") if c else "", autocomplete="email")
         langs, prefs = list(LANGUAGES), list(CONTACT_PREFERENCES)
-        language = right.selectbox(
+        language = right.selectbox(  # first and default: not asked (None), the phone decides
             "Preferred language",
             langs,
             index=langs.index(c.language) if c else 0,

@@ -87,6 +87,11 @@ FUZZY_CANDIDATES = 2000
 CLOCK_SKEW = timedelta(minutes=10)
 
 
+def language_label(language: str | None) -> str:
+    """A patient's language as their record states it (the form's choice reads as a choice)."""
+    return "language not asked (their phone's)" if language is None else LANGUAGES[language]
+
+
 def search_key(name: str) -> str:
     """Lower case, accents and punctuation dropped, spaces folded: "José  O'Neil" → "jose oneil"."""
     plain = unicodedata.normalize("NFKD", name)
@@ -183,7 +188,7 @@ def _contact_fields(
     if language not in LANGUAGES:
         codes = ", ".join(code for code in LANGUAGES if code is not None)
         raise InvalidInput(
-            f"Unknown language {language!r}; use one of {codes}, or none (not asked).",
+            f"Unknown language {language!r}; use one of {codes}, or no language (not asked).",
             code="invalid_language",
         )
     if contact_preference not in CONTACT_PREFERENCES:
