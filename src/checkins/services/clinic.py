@@ -513,8 +513,9 @@ def opt_out(*, session: Session, actor: Actor, now: datetime | None = None) -> b
     return True
 
 
-def _own_language(actor: Actor, language: str) -> None:
-    """Only the patient, from their link, sets their language; and only one the catalogs hold."""
+def _own_language(actor: Actor, language: str) -> int:
+    """Only the patient, from their link, sets their language; and only one the catalogs hold.
+    Returns the link's treatment id."""
     from checkins import i18n
     from checkins.domain import Role
 
@@ -524,6 +525,7 @@ def _own_language(actor: Actor, language: str) -> None:
         raise InvalidInput(
             f"Unknown language {language!r}; use one of {', '.join(i18n.SUPPORTED)}."
         )
+    return actor.treatment_id
 
 
 def set_patient_language(*, session: Session, actor: Actor, language: str) -> bool:
@@ -531,8 +533,8 @@ def set_patient_language(*, session: Session, actor: Actor, language: str) -> bo
 
     True when it changed (audited); a language the catalogs do not hold is refused.
     """
-    _own_language(actor, language)
-    p = session.get(Patient, _treatment(session, actor.treatment_id or 0, actor).patient_id)
+    treatment_id = _own_language(actor, language)
+    p = session.get(Patient, _treatment(session, treatment_id, actor).patient_id)
     if p is None or p.language == language:
         return False
     p.language = language
@@ -554,8 +556,7 @@ def keep_browser_language(*, session: Session, actor: Actor, language: str) -> b
     made meanwhile (the switch in another tab, the front desk's edit). True when kept (audited,
     as the switch is, with where it came from).
     """
-    _own_language(actor, language)
-    patient_id = _treatment(session, actor.treatment_id or 0, actor).patient_id
+    patient_id = _treatment(session, _own_language(actor, language), actor).patient_id
     kept = session.execute(
         update(Patient)
         .where(Patient.id == patient_id, Patient.language.is_(None))
