@@ -57,7 +57,7 @@ def patient_fields(current: PatientView | None, *, key: str) -> dict[str, Any] |
         )
         email = left.text_input("Email", (c.email or "") if c else "", autocomplete="email")
         langs, prefs = list(LANGUAGES), list(CONTACT_PREFERENCES)
-        language = right.selectbox(
+        language = right.selectbox(  # first and default: not asked (None), the phone decides
             "Preferred language",
             langs,
             index=langs.index(c.language) if c else 0,
@@ -185,7 +185,7 @@ def link_panel(patient: PatientView, url: str, clinic: ClinicView) -> None:
     right.code(url, language=None, wrap_lines=True)
     via = contact.display_phone(patient.phone_e164) or patient.email or "the patient"
     right.caption(f"Or copy this message to {ui.plain(via)}:")
-    tr = i18n.translator(patient.language)  # the patient reads it: in their language
+    tr = i18n.translator(i18n.for_messages(patient.language))  # the patient reads it: theirs
     right.code(
         f"{clinic.name}: "
         + tr("your check-in link for the days after your treatment:")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 import streamlit as st
+from state import StateKeys
 
 from checkins import i18n
 from checkins.i18n import N_, Translator
@@ -38,8 +39,29 @@ def for_browser() -> Translator:
 
 
 def for_patient(preferred: str | None) -> Translator:
-    """The patient's own language (enrolment, or their last choice on the page)."""
+    """The patient's own language (enrolment, or their last choice on the page); None (not
+    asked): their browser's."""
     return i18n.translator(i18n.negotiate(preferred=preferred, browser=browser_languages()))
+
+
+def keep_browsers(preferred: str | None, *, actor: Actor) -> None:
+    """A patient whose language was never asked reads their page in their browser's language:
+    keep it for their messages too, once per session (the service keeps only the first, and
+    the switch still changes it). A browser naming none of ours keeps nothing: their messages
+    stay in ``i18n.MESSAGE_FALLBACK`` until they choose."""
+    if preferred is not None or st.session_state.get(StateKeys.BROWSER_LANGUAGE_KEPT):
+        return
+    chosen = i18n.from_browser(browser_languages())
+    if chosen is None:
+        return
+    st.session_state[StateKeys.BROWSER_LANGUAGE_KEPT] = True  # a failure is not retried per rerun
+    import resources
+
+    try:
+        with resources.db().session() as s:
+            clinic_service.keep_browser_language(session=s, actor=actor, language=chosen)
+    except Exception:
+        log.exception("could not keep the browser's language for the patient")
 
 
 def _save(actor: Actor, shown: str) -> None:

@@ -38,6 +38,8 @@ class StateKeys:
     DRAFT_SIGNATURE = "checkin_draft_signature"  # fingerprint of the form last kept
     DRAFT_RESTORED = "checkin_draft_restored"  # a sentence: what came back after a reload
     FORM_ERRORS = "checkin_form_errors"  # [FieldError] from the last Send, shown at the top
+    # A not-asked patient's browser language was offered for keeping (dashboard/lang.py), once.
+    BROWSER_LANGUAGE_KEPT = "checkin_browser_language_kept"
     SENDS = "checkin_sends"  # counts Send presses: each result or error list is scrolled to
 
     # Provider pages (written by the queue/case pages).

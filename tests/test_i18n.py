@@ -101,6 +101,19 @@ def test_the_language_is_the_patients_else_the_browsers(
     assert i18n.negotiate(preferred=preferred, browser=browser) == expected
 
 
+def test_only_a_language_the_browser_named_is_the_browsers() -> None:
+    """What a not-asked patient's first visit keeps: nothing when the browser named none of
+    ours (the page falls back to English, but that is no choice of theirs)."""
+    assert i18n.from_browser(["fr-FR", "es-419"]) == "es"
+    assert i18n.from_browser(["fr-FR", "xx", ""]) is None
+    assert i18n.from_browser([]) is None
+
+
+def test_messages_to_a_patient_not_asked_fall_back_visibly() -> None:
+    assert i18n.for_messages("es") == "es"
+    assert i18n.for_messages(None) == i18n.MESSAGE_FALLBACK == "en"
+
+
 def test_translators_in_threads_do_not_share_a_locale() -> None:
     """Streamlit sessions are threads: one in Spanish never changes another's English."""
     seen: dict[str, set[str]] = {"en": set(), "es": set()}

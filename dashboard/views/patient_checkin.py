@@ -49,6 +49,7 @@ if grace := st.session_state.get(StateKeys.LINK_GRACE_NOTICE):
     st.warning(tr(grace), icon=":material/schedule:")
 if home is None:
     st.stop()
+lang.keep_browsers(home.language, actor=actor)
 patient_ui.opt_out_notice(actor, tr=tr)
 day, baseline = home.day_since_treatment, home.day_since_treatment < 0
 st.session_state.setdefault(StateKeys.SUBMISSION_ID, form.new_submission_id())

@@ -50,6 +50,7 @@ home, thumbs = loaded
 tz, phone = home.clinic.time_zone, home.clinic.phone
 tr = lang.for_patient(home.language)
 lang.page_language(tr)
+lang.keep_browsers(home.language, actor=actor)
 
 st.page_link(
     "views/patient_checkin.py", label=tr("Back to today's check-in"), icon=":material/arrow_back:"

@@ -67,7 +67,7 @@ st.title(ui.plain(p.name))
 born = f"born {p.birth_date:%Y-%m-%d}" if p.birth_date else "no date of birth"
 st.caption(  # as typed: an address is not a link (a caption's link is too faint to read)
     f"{born} · {contact.display_phone(p.phone_e164) or 'no mobile'} · "
-    f"{ui.plain(p.email or 'no email')} · {patients.LANGUAGES[p.language]} · messages: "
+    f"{ui.plain(p.email or 'no email')} · {patients.language_label(p.language)} · messages: "
     f"{patients.CONTACT_PREFERENCES[p.contact_preference].lower()}"
 )
 if p.discharged_at:

@@ -80,7 +80,7 @@ class PatientRow:
     birth_date: date | None = None
     phone: str | None = None
     email: str | None = None
-    language: str = "en"
+    language: str | None = None  # None: never asked, so the Bundle claims none
 
 
 @dataclass(frozen=True)
@@ -212,10 +212,10 @@ def bundle(record: Record, *, generated_at: datetime) -> dict[str, Any]:
             "resourceType": "Patient",
             "identifier": [{"system": "https://checkins.invalid/patient", "value": str(p.id)}],
             "name": [{"text": p.name}],
-            "communication": [
-                {"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": p.language}]}}
-            ],
         }
+        if p.language is not None:
+            bcp47 = {"system": "urn:ietf:bcp:47", "code": p.language}
+            res["communication"] = [{"language": {"coding": [bcp47]}}]
         if p.birth_date:
             res["birthDate"] = p.birth_date.isoformat()
         telecom = [{"system": "phone", "value": p.phone, "use": "mobile"}] if p.phone else []

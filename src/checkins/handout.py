@@ -47,7 +47,7 @@ class HandoutData:
     schedule: tuple[tuple[int, datetime], ...]  # (day, due at, naive UTC)
     next_window: tuple[date, date]
     warning_signs: tuple[str, ...]  # guidance.warning_signs of the rules in force, translated
-    language: str = "en"  # the patient's (patients.language): the handout is theirs
+    language: str = i18n.MESSAGE_FALLBACK  # the patient's (i18n.for_messages): theirs
 
 
 def qr_png(url: str, *, scale: int = 8) -> bytes:

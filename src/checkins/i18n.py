@@ -30,6 +30,10 @@ DEFAULT = "en"
 SUPPORTED = ("en", "es")
 # Each language in its own words: the switch on the patient's page shows these.
 NATIVE_NAMES = {"en": "English", "es": "Español"}
+# What is sent or printed for a patient whose language was never asked (``patients.language``
+# NULL) before their own browser has chosen one: their page negotiates with the browser, but a
+# reminder or a handout has no browser to ask. Named here so the guess is made in one place.
+MESSAGE_FALLBACK = DEFAULT
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's own name for the marker
@@ -86,12 +90,23 @@ def _accept_language(header: str) -> Iterator[str]:
     yield from (tag for _, _, tag in sorted(ranked))
 
 
-def negotiate(*, preferred: str | None = None, browser: Iterable[str | None] = ()) -> str:
-    """The language to use: the patient's own choice, else the browser's first supported one."""
-    for candidate in (preferred, *browser):
+def from_browser(browser: Iterable[str | None]) -> str | None:
+    """The browser's first supported language, or ``None`` when it names none we hold."""
+    for candidate in browser:
         if (found := normalize(candidate)) is not None:
             return found
-    return DEFAULT
+    return None
+
+
+def negotiate(*, preferred: str | None = None, browser: Iterable[str | None] = ()) -> str:
+    """The language to use: the patient's own choice, else the browser's first supported one."""
+    return normalize(preferred) or from_browser(browser) or DEFAULT
+
+
+def for_messages(language: str | None) -> str:
+    """The language of a message or handout for a patient whose language is ``language``
+    (``patients.language``): theirs, else ``MESSAGE_FALLBACK`` while it was never asked."""
+    return language if language is not None else MESSAGE_FALLBACK
 
 
 def from_accept_language(header: str | None) -> list[str]:

@@ -29,6 +29,7 @@ def test_enrol_list_treat_and_print_a_handout(checkins_home: Path, tmp_path: Pat
     row = out["patients"][0]
     assert row["name"] == "Ana García" and row["birth_date"] == "1985-03-02"
     assert row["phone"] == "+15550100300" and row["phone_display"] == "(555) 010-0300"
+    assert row["language"] == "es"
     when = (utcnow() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     code, out = cli(
         "treatments", "add", "1", "--procedure", "microneedling_rf", "--treated-at", when,
@@ -39,6 +40,23 @@ def test_enrol_list_treat_and_print_a_handout(checkins_home: Path, tmp_path: Pat
     pdf = tmp_path / "handout.pdf"
     code, out = cli("handout", "1", "--out", str(pdf))
     assert code == 0 and pdf.read_bytes().startswith(b"%PDF") and "?t=" in out["url"]
+
+
+def test_a_patient_enrolled_without_a_language_is_not_asked(checkins_home: Path) -> None:
+    """Left out, --language is "not asked" (JSON null): the patient's phone will decide."""
+    _init()
+    code, _ = cli(
+        "patients", "add", "--name", "Bo Unasked", "--birth-date", "1990-01-01",
+        "--phone", "555-010-0301",
+    )  # fmt: skip
+    assert code == 0
+    code, out = cli("patients", "list", "--search", "Bo Unasked")
+    assert code == 0 and out["patients"][0]["language"] is None
+    code, out = cli(
+        "patients", "add", "--name", "Cy French", "--birth-date", "1990-01-01",
+        "--phone", "555-010-0302", "--language", "fr",
+    )  # fmt: skip
+    assert code == 2 and out["error"]["code"] == "invalid_language"
 
 
 @pytest.mark.parametrize(

@@ -97,6 +97,34 @@ def test_enrol_a_patient_then_record_a_treatment(
     assert all(str(v).endswith((" EST", " EDT")) for v in due["Due"])
 
 
+def test_enrolment_leaves_the_language_not_asked_unless_one_is_chosen(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    """Not asked (None) is the first, default choice: the patient's phone will decide."""
+
+    def enrol(name: str, phone: str, language: str | None = None) -> str | None:
+        at.switch_page("views/patients.py").run()
+        choice = next(b for b in at.selectbox if b.label == "Preferred language")
+        assert choice.value is None
+        assert choice.options == ["Not asked: the phone's own language", "English", "Español"]
+        if language is not None:
+            choice.set_value(language)
+        field(at, "Full name").input(name)
+        at.date_input[0].set_value(date(1979, 5, 6))
+        field(at, "Mobile phone").input(phone)
+        at.form_submit_button[0].click().run()
+        assert not at.exception
+        assert at.title[0].value == name
+        with seeded.db.read() as s:
+            return s.scalar(select(Patient.language).where(Patient.display_name == name))
+
+    at = sign_in(app(), "frontdesk")
+    assert enrol("Gus Unasked", "(555) 010-0778") is None
+    assert "language not asked (their phone's)" in texts(at)
+    assert enrol("Hana Española", "(555) 010-0779", "es") == "es"
+    assert "Español" in texts(at)
+
+
 def test_the_record_shows_its_history_tables_and_nothing_else(
     app: Callable[[], AppTest], seeded: Clinic
 ) -> None:

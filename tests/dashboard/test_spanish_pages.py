@@ -178,10 +178,19 @@ def assert_spanish(at: AppTest) -> list[str]:
     return shown
 
 
-def speaks_spanish(seeded: Clinic, *treatments: int) -> None:
+def speaks(seeded: Clinic, language: str | None, *treatments: int) -> None:
     with seeded.db.session() as s:
         for t in treatments:
-            s.get(Patient, s.get(Treatment, t).patient_id).language = "es"
+            s.get(Patient, s.get(Treatment, t).patient_id).language = language
+
+
+def speaks_spanish(seeded: Clinic, *treatments: int) -> None:
+    speaks(seeded, "es", *treatments)
+
+
+def language_of(seeded: Clinic, treatment: int) -> str | None:
+    with seeded.db.read() as s:
+        return s.get(Patient, s.get(Treatment, treatment).patient_id).language
 
 
 def open_link(app: Callable[[], AppTest], token: str, *, locale: str | None = None) -> AppTest:
@@ -298,8 +307,44 @@ def test_a_refused_link_in_the_browsers_spanish(
 def test_the_browser_language_does_not_override_the_patients(
     app: Callable[[], AppTest], seeded: Clinic
 ) -> None:
+    speaks(seeded, "en", seeded.treatment_a)  # enrolled in English, explicitly
     at = open_link(app, seeded.token(seeded.treatment_a), locale="es-ES")
-    assert at.title[0].value == "Day 1 after your treatment"  # enrolled in English
+    assert at.title[0].value == "Day 1 after your treatment"
+    assert language_of(seeded, seeded.treatment_a) == "en"
+
+
+def test_a_patient_not_asked_reads_their_browsers_language_and_it_is_kept(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    """Nobody asked Ann's language: her Spanish phone decides her page, and her messages follow
+    it from then on (kept once, audited); she can still switch."""
+    assert language_of(seeded, seeded.treatment_a) is None
+    at = open_link(app, seeded.token(seeded.treatment_a), locale="es-MX")
+    assert_spanish(at)
+    assert at.title[0].value == "Día 1 después de su tratamiento"
+    assert language_of(seeded, seeded.treatment_a) == "es"
+    at.run()  # a rerun keeps nothing again
+    with seeded.db.read() as s:
+        kept = s.scalars(
+            select(AuditEvent.detail).where(AuditEvent.action == "patient.language")
+        ).all()
+    assert kept == ["language=es (their browser's)"]
+    at.button_group(key="patient_language").set_value("en").run()
+    assert at.title[0].value == "Day 1 after your treatment"
+    assert language_of(seeded, seeded.treatment_a) == "en"
+    # Another phone, in Spanish, changes nothing: she chose.
+    again = open_link(app, seeded.token(seeded.treatment_a), locale="es-ES")
+    assert again.title[0].value == "Day 1 after your treatment"
+    assert language_of(seeded, seeded.treatment_a) == "en"
+
+
+def test_a_browser_in_no_language_of_ours_keeps_nothing(
+    app: Callable[[], AppTest], seeded: Clinic
+) -> None:
+    """A French phone reads the page in English, but that was no choice: still not asked."""
+    at = open_link(app, seeded.token(seeded.treatment_a), locale="fr-FR")
+    assert at.title[0].value == "Day 1 after your treatment"
+    assert language_of(seeded, seeded.treatment_a) is None
 
 
 def test_the_patient_switches_language_and_it_is_kept(

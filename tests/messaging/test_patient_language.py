@@ -1,5 +1,6 @@
 """A patient's reminders and reply notices are queued in the patient's own language: Spanish
-for a Spanish-speaking patient, English for an English one, on every channel they chose."""
+for a Spanish-speaking patient, English for an English one, on every channel they chose; and
+English for one whose language was never asked and who has not opened their link yet."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from ..services.helpers import ADMIN, LINK_KEY, RULES, calm_answers, make_provid
 NOW = datetime(2026, 12, 2, 15, 0)  # naive UTC: 10:00 in New York, after the reminder hour
 
 # What each message says, in each language (the catalog's words, checked here by hand).
-EXPECTED = {
+EXPECTED: dict[str | None, dict[str, str]] = {
     "es": {
         "reminder": "hoy le toca enviar un control",
         "reply_notice": "su equipo de atención respondió a su control",
@@ -34,10 +35,12 @@ EXPECTED = {
         "sms": "Reply STOP to opt out.",
     },
 }
-OTHER = {"es": "en", "en": "es"}
+# Not asked, link never opened: no browser has chosen, so English (i18n.MESSAGE_FALLBACK).
+EXPECTED[None] = EXPECTED["en"]
+OTHER = {"es": "en", "en": "es", None: "es"}
 
 
-def enrol(db: Database, language: str) -> int:
+def enrol(db: Database, language: str | None) -> int:
     """A patient speaking ``language``, messaged by email and SMS, whose day-3 check-in is due."""
     with db.session() as s:
         clinic.set_clinic(session=s, actor=ADMIN, name="Maple Skin", phone="(555) 010-0142",
@@ -60,9 +63,9 @@ def queued(db: Database, kind: str) -> dict[str, OutboxMessage]:
     return {m.channel: m for m in rows}
 
 
-@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("language", ["es", "en", None], ids=["es", "en", "not-asked"])
 def test_reminders_and_reply_notices_are_queued_in_the_patients_language(
-    sqlite_db: Database, store: PhotoStore, language: str
+    sqlite_db: Database, store: PhotoStore, language: str | None
 ) -> None:
     db = sqlite_db
     tid = enrol(db, language)

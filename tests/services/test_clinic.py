@@ -57,3 +57,43 @@ def test_the_reference_card_setting_defaults_off_and_is_kept(db: Database) -> No
             ).reference_card
             is True
         )
+
+
+def test_the_browsers_language_is_kept_once_and_never_over_a_choice(db: Database) -> None:
+    """A not-asked patient's first visit keeps their browser's language (audited); a later
+    browser, or one of a patient whose language was chosen, changes nothing."""
+    from checkins.domain import Role
+    from checkins.services.views import Actor
+    from checkins.storage.models import Patient, Treatment
+
+    tid = make_treatment(db)
+    me = Actor(role=Role.PATIENT, name="Pat", treatment_id=tid, clinic_id=1)
+
+    def language() -> str | None:
+        with db.read() as s:
+            treatment = s.get(Treatment, tid)
+            assert treatment is not None
+            patient = s.get(Patient, treatment.patient_id)
+            assert patient is not None
+            return patient.language
+
+    assert language() is None
+    with db.session() as s:
+        assert clinic.keep_browser_language(session=s, actor=me, language="es")
+    assert language() == "es"
+    with db.session() as s:  # another visit, from an English browser: the first one stands
+        assert not clinic.keep_browser_language(session=s, actor=me, language="en")
+    assert language() == "es"
+    with db.session() as s:  # the patient's own switch still changes it
+        assert clinic.set_patient_language(session=s, actor=me, language="en")
+        assert not clinic.keep_browser_language(session=s, actor=me, language="es")
+    assert language() == "en"
+    with db.read() as s:
+        details = s.scalars(
+            select(AuditEvent.detail)
+            .where(AuditEvent.action == "patient.language")
+            .order_by(AuditEvent.id)
+        ).all()
+    assert details == ["language=es (their browser's)", "language=en"]
+    with db.session() as s, pytest.raises(InvalidInput, match="Unknown language"):
+        clinic.keep_browser_language(session=s, actor=me, language="fr")

@@ -104,6 +104,29 @@ def test_the_bundle_validates_as_r4b_and_every_reference_resolves(
     assert kinds["Procedure"][0]["bodySite"] == [{"text": "face"}]
 
 
+def test_the_patients_language_is_claimed_only_once_known(
+    db: Database, follow_up: dict[str, int]
+) -> None:
+    """Not asked (no browser has chosen yet): no ``communication``, rather than a guessed "en"."""
+    from checkins.storage.models import Patient
+
+    def patient() -> dict[str, Any]:
+        with db.session() as s:
+            bundle = fhir_export.export_bundle(
+                session=s, actor=ADMIN, patient_id=follow_up["patient"]
+            )
+        Bundle.model_validate(bundle)
+        return _by_type(bundle)["Patient"][0]
+
+    assert "communication" not in patient()
+    with db.session() as s:
+        row = s.get(Patient, follow_up["patient"])
+        assert row is not None and row.language is None
+        row.language = "es"
+    coding = patient()["communication"][0]["language"]["coding"]
+    assert coding == [{"system": "urn:ietf:bcp:47", "code": "es"}]
+
+
 def test_clinical_content_is_coded(db: Database, follow_up: dict[str, int]) -> None:
     with db.session() as s:
         kinds = _by_type(

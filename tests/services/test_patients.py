@@ -53,6 +53,26 @@ def test_a_patient_is_stored_with_e164_and_shown_in_national_format(db: Database
     assert view.language == "es" and view.contact_preference == "both"
 
 
+def test_a_language_not_asked_is_stored_as_none_and_can_be_set_and_unset(db: Database) -> None:
+    """None is "not asked" (the patient's phone decides), distinct from an explicit English."""
+    setup_clinic(db)
+    pid = add(db)
+    with db.session() as s:
+        assert patients.get_patient(session=s, actor=FRONT, patient_id=pid).language is None
+        fields = {
+            "name": "Ana García", "birth_date": date(1985, 3, 2), "phone": "(555) 010-0300",
+            "email": None, "contact_preference": "sms",
+        }  # fmt: skip
+        english = patients.update_patient(
+            session=s, actor=FRONT, patient_id=pid, language="en", **fields
+        )
+        assert english.language == "en"
+        unasked = patients.update_patient(
+            session=s, actor=FRONT, patient_id=pid, language=None, **fields
+        )
+        assert unasked.language is None
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

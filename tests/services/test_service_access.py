@@ -159,6 +159,9 @@ SERVICES: dict[str, tuple[frozenset[Role], Call]] = {
     "clinic.set_patient_language": (
         PATIENT, lambda s, a, w: clinic.set_patient_language(session=s, actor=a, language="es")
     ),
+    "clinic.keep_browser_language": (
+        PATIENT, lambda s, a, w: clinic.keep_browser_language(session=s, actor=a, language="es")
+    ),
     # drafts
     "drafts.save": (
         PATIENT, lambda s, a, w: drafts.save(

@@ -244,3 +244,56 @@ def test_a_fresh_database_has_its_first_clinic(db: Database) -> None:
     with db.read() as r:
         clinics = clinic.list_clinics(session=r)
     assert [(c.id, c.name, c.phone) for c in clinics] == [(1, "The clinic", "")]
+
+
+def test_language_migration_keeps_each_patients_language_and_allows_not_asked(
+    empty_db: Database,
+) -> None:
+    """0009 → head: every patient keeps the language they had; a new one may have none (not
+    asked) and gets none by default. The downgrade gives the not-asked English, as 0009 did."""
+    from sqlalchemy import text
+
+    engine = empty_db.engine
+    schema.upgrade(engine, "0009")
+    t = "2026-11-01 10:00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO patients (id, clinic_id, display_name, language, created_at) "
+                "VALUES (1, 1, 'Ana Old', 'es', :t)"
+            ),
+            {"t": t},
+        )
+        conn.execute(  # no language given: 0009's server default
+            text(
+                "INSERT INTO patients (id, clinic_id, display_name, created_at) "
+                "VALUES (2, 1, 'Ben Old', :t)"
+            ),
+            {"t": t},
+        )
+    schema.upgrade(engine)
+    assert _current(engine) == _head()
+    assert _diff(engine, Base.metadata) == []
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO patients (id, clinic_id, display_name, created_at) "
+                "VALUES (3, 1, 'Cy New', :t)"
+            ),
+            {"t": t},
+        )
+        rows = conn.execute(text("SELECT id, language FROM patients ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [(1, "es"), (2, "en"), (3, None)]
+    schema.downgrade(engine, "0009")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, language FROM patients ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [(1, "es"), (2, "en"), (3, "en")]
+    with engine.begin() as conn:  # 0009's NOT NULL and default are back
+        conn.execute(
+            text(
+                "INSERT INTO patients (id, clinic_id, display_name, created_at) "
+                "VALUES (4, 1, 'Di Back', :t)"
+            ),
+            {"t": t},
+        )
+        assert conn.execute(text("SELECT language FROM patients WHERE id = 4")).scalar() == "en"

@@ -133,7 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--birth-date", required=True, help="YYYY-MM-DD")
     sp.add_argument("--phone", help="mobile number; required for text messages")
     sp.add_argument("--email")
-    sp.add_argument("--language", default="en", help="en or es")
+    sp.add_argument(
+        "--language", help="en or es; left out: not asked (the patient's phone decides)"
+    )
     sp.add_argument(
         "--contact", help="sms, email, both or none (default: sms, or both with --email)"
     )

@@ -126,7 +126,8 @@ def queue_patient_message(
     )  # fmt: skip
     added = 0
     for channel, address in addresses:
-        subject, body = _patient_text(clinic.name, lead, url, channel, i18n.translator(p.language))
+        tr = i18n.translator(i18n.for_messages(p.language))
+        subject, body = _patient_text(clinic.name, lead, url, channel, tr)
         added += add(
             session, idempotency_key=f"{key}:{channel}", kind=kind, channel=channel,
             to_address=address, subject=subject, body=body, patient_id=p.id,

@@ -276,17 +276,25 @@ def set_clinic(
 
 
 def create_patient(
-    *, session: Session, actor: Actor, display_name: str, phone: str | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    display_name: str,
+    phone: str | None = None,
+    language: str | None = None,
 ) -> int:
+    """A patient by name only (the command line's, tests'); ``language`` None: not asked."""
     access.require_enrolment_access(actor)
     if not display_name.strip():
         raise InvalidInput("A patient needs a name.")
-    from checkins.services.patients import search_key
+    from checkins.services.patients import LANGUAGES, search_key
 
+    if language not in LANGUAGES:
+        raise InvalidInput(f"Unknown language {language!r}.", code="invalid_language")
     name = display_name.strip()
     patient = Patient(
         clinic_id=access.clinic_of(actor), display_name=name, search_name=search_key(name),
-        phone=phone,
+        phone=phone, language=language,
     )  # fmt: skip
     session.add(patient)
     session.flush()
@@ -400,7 +408,7 @@ def patient_home(
         next_checkin_day=schedule.next_checkin_day(schedule_days=t.schedule_days, day=day),
         call_now=call_now(view, now),
         next_treatment_window=schedule.next_treatment_window(t.treated_at, view.time_zone),
-        language=t.patient.language or "en",
+        language=t.patient.language,
     )
 
 
@@ -505,11 +513,9 @@ def opt_out(*, session: Session, actor: Actor, now: datetime | None = None) -> b
     return True
 
 
-def set_patient_language(*, session: Session, actor: Actor, language: str) -> bool:
-    """The patient's own choice of language on their page; it is kept for their messages too.
-
-    True when it changed (audited); a language the catalogs do not hold is refused.
-    """
+def _own_language(actor: Actor, language: str) -> int:
+    """Only the patient, from their link, sets their language; and only one the catalogs hold.
+    Returns the link's treatment id."""
     from checkins import i18n
     from checkins.domain import Role
 
@@ -519,7 +525,16 @@ def set_patient_language(*, session: Session, actor: Actor, language: str) -> bo
         raise InvalidInput(
             f"Unknown language {language!r}; use one of {', '.join(i18n.SUPPORTED)}."
         )
-    p = session.get(Patient, _treatment(session, actor.treatment_id, actor).patient_id)
+    return actor.treatment_id
+
+
+def set_patient_language(*, session: Session, actor: Actor, language: str) -> bool:
+    """The patient's own choice of language on their page; it is kept for their messages too.
+
+    True when it changed (audited); a language the catalogs do not hold is refused.
+    """
+    treatment_id = _own_language(actor, language)
+    p = session.get(Patient, _treatment(session, treatment_id, actor).patient_id)
     if p is None or p.language == language:
         return False
     p.language = language
@@ -529,5 +544,32 @@ def set_patient_language(*, session: Session, actor: Actor, language: str) -> bo
         action="patient.language",
         patient_id=p.id,
         detail=f"language={language}",
+    )
+    return True
+
+
+def keep_browser_language(*, session: Session, actor: Actor, language: str) -> bool:
+    """A patient whose language was never asked opened their link: the language their browser
+    chose (and their page is in) is kept for their messages.
+
+    One ``UPDATE ... WHERE language IS NULL``, so it happens once and never overwrites a choice
+    made meanwhile (the switch in another tab, the front desk's edit). True when kept (audited,
+    as the switch is, with where it came from).
+    """
+    patient_id = _treatment(session, _own_language(actor, language), actor).patient_id
+    kept = session.execute(
+        update(Patient)
+        .where(Patient.id == patient_id, Patient.language.is_(None))
+        .values(language=language)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(kept, "rowcount", 0) != 1:
+        return False
+    audit.record(
+        session=session,
+        actor=actor,
+        action="patient.language",
+        patient_id=patient_id,
+        detail=f"language={language} (their browser's)",
     )
     return True

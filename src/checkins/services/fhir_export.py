@@ -136,7 +136,7 @@ def export_bundle(
                 birth_date=p.birth_date,
                 phone=p.phone,
                 email=p.email,
-                language=p.language or "en",
+                language=p.language,
             )
             for p in patients
         ],

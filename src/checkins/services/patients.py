@@ -57,7 +57,13 @@ from checkins.storage.models import (
 if TYPE_CHECKING:
     from checkins.links import LinkKey
 
-LANGUAGES: dict[str, str] = {"en": "English", "es": "Spanish"}
+# What the front desk may record. None, the first and default: not asked, so the patient's own
+# phone decides (their page follows its language and keeps it for their messages).
+LANGUAGES: dict[str | None, str] = {
+    None: "Not asked: the phone's own language",
+    "en": "English",
+    "es": "Español",
+}
 CONTACT_PREFERENCES: dict[str, str] = {
     ContactPreference.SMS: "Text message",
     ContactPreference.EMAIL: "Email",
@@ -79,6 +85,11 @@ MAX_PAGE_SIZE = 100
 FUZZY_CANDIDATES = 2000
 # A treatment entered up to this far ahead of the server's clock is clock skew, not the future.
 CLOCK_SKEW = timedelta(minutes=10)
+
+
+def language_label(language: str | None) -> str:
+    """A patient's language as their record states it (the form's choice reads as a choice)."""
+    return "language not asked (their phone's)" if language is None else LANGUAGES[language]
 
 
 def search_key(name: str) -> str:
@@ -168,15 +179,16 @@ def _contact_fields(
     *,
     phone: str | None,
     email: str | None,
-    language: str,
+    language: str | None,
     contact_preference: str,
     caregiver_name: str | None,
     caregiver_phone: str | None,
     caregiver_email: str | None,
 ) -> dict[str, object]:
     if language not in LANGUAGES:
+        codes = ", ".join(code for code in LANGUAGES if code is not None)
         raise InvalidInput(
-            f"Unknown language {language!r}; use one of {', '.join(LANGUAGES)}.",
+            f"Unknown language {language!r}; use one of {codes}, or no language (not asked).",
             code="invalid_language",
         )
     if contact_preference not in CONTACT_PREFERENCES:
@@ -237,7 +249,7 @@ def add_patient(
     birth_date: date | None,
     phone: str | None = None,
     email: str | None = None,
-    language: str = "en",
+    language: str | None = None,
     contact_preference: str = ContactPreference.SMS,
     caregiver_name: str | None = None,
     caregiver_phone: str | None = None,
@@ -282,7 +294,7 @@ def update_patient(
     birth_date: date | None,
     phone: str | None,
     email: str | None,
-    language: str,
+    language: str | None,
     contact_preference: str,
     caregiver_name: str | None = None,
     caregiver_phone: str | None = None,
@@ -808,7 +820,8 @@ def handout(
     )  # fmt: skip
     t = detail.treatment
     patient = session.get(Patient, t.patient_id)
-    language = patient.language if patient is not None else "en"  # the handout is the patient's
+    # The handout is the patient's: in their language, printed before any browser could choose.
+    language = i18n.for_messages(patient.language if patient is not None else None)
     data = HandoutData(
         clinic_name=row.name,
         clinic_phone=contact.display_phone(row.phone),

@@ -173,7 +173,9 @@ class PatientHome:
     next_checkin_day: int | None = None
     call_now: CallNow | None = None  # whom to call at the time of reading (office hours)
     next_treatment_window: tuple[date, date] | None = None  # the series: 4–6 weeks on
-    language: str = "en"  # the patient's preferred language (patients.language), i18n.SUPPORTED
+    # The patient's language (patients.language, i18n.SUPPORTED); None: not asked, so their
+    # page follows their browser.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,7 @@ class PatientView:
     birth_date: date | None
     phone_e164: str | None
     email: str | None
-    language: str
+    language: str | None  # None: not asked (patients.LANGUAGES)
     contact_preference: str
     caregiver_name: str | None
     caregiver_phone_e164: str | None

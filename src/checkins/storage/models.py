@@ -108,7 +108,9 @@ class Patient(Base):
     search_name: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
     phone_e164: Mapped[str | None] = mapped_column(String(20), index=True)
     email: Mapped[str | None] = mapped_column(String(254))
-    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
+    # None: never asked; the patient's own browser decides their page, and the language it
+    # chose is kept here the first time they open their link (migration 0010).
+    language: Mapped[str | None] = mapped_column(String(5))
     contact_preference: Mapped[str] = mapped_column(
         String(8), default=ContactPreference.SMS.value, server_default=ContactPreference.SMS.value
     )
