@@ -64,9 +64,11 @@ def treatment_block(
                 base_url=base, ruleset=resources.rules(actor),
             )[0]  # fmt: skip
 
+    # No rerun on the click ("ignore"): a rerun registers the button's callable anew and drops
+    # the one clicked, so the browser's request for the file could find it gone (no download).
     st.download_button(
         "Print the handout (PDF)", make_handout, file_name=f"checkins-{tid}.pdf",
-        mime="application/pdf", icon=":material/print:", key=f"h{tid}",
+        mime="application/pdf", icon=":material/print:", key=f"h{tid}", on_click="ignore",
     )  # fmt: skip
     with st.expander("Baseline photo"):
         photos = enrol_ui.baseline_photos(reference_card=settings.reference_card)

@@ -3,6 +3,7 @@ browser is known by the token in Streamlit's XSRF cookie, recorded for each staf
 
 from __future__ import annotations
 
+import ast
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,3 +67,17 @@ def test_a_session_whose_cookie_is_gone_is_forgotten() -> None:
     downloads.admit("kim-tab", cookie)
     downloads.admit("kim-tab", "")  # the next run came without the cookie
     assert not downloads.may_fetch(header(cookie))
+
+
+def test_every_download_button_asks_for_no_rerun() -> None:
+    """A click that reruns the page registers each button's callable anew (a new id) and drops
+    the one clicked, so the browser's request for the file can find it gone: no download, an
+    error under the button (seen in CI on the handout). Every button says ``on_click="ignore"``."""
+    found = []
+    for path in sorted(DASHBOARD.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) == "st.download_button":
+                given = {k.arg: ast.unparse(k.value) for k in node.keywords}
+                found.append((f"{path.name}:{node.lineno}", given.get("on_click")))
+    assert len(found) >= 4, found  # the chart PDF, the FHIR bundle, the handout, the CSVs
+    assert [where for where, on_click in found if on_click != "'ignore'"] == []
